@@ -1,0 +1,20 @@
+// The picdex subcommands, one file each. Each returns an exit status and throws
+// picdex::Error or UsageError for main() to report.
+#pragma once
+
+#include "common.hpp"
+
+namespace picdex::cli {
+
+int cmd_init(const Args& args);
+int cmd_add(const Args& args);
+int cmd_import(const Args& args);
+int cmd_search(const Args& args);
+int cmd_get(const Args& args);
+int cmd_remove(const Args& args);
+int cmd_stats(const Args& args);
+int cmd_verify(const Args& args);
+int cmd_rebuild(const Args& args);
+int cmd_checkpoint(const Args& args);
+
+}  // namespace picdex::cli

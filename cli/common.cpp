@@ -1,0 +1,96 @@
+#include "common.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace picdex::cli {
+
+bool parse(const Args& args, const std::string& usage, po::options_description options,
+           const po::positional_options_description& positional, po::variables_map& vm) {
+  options.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: " << usage << "\n\n" << options;
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (usage: " + usage + ")");
+  }
+  return true;
+}
+
+OpenOptions open_options(bool read_only) {
+  OpenOptions o;
+  o.read_only = read_only;
+  o.observer.warning = [](std::string_view message) {
+    std::cerr << "picdex: warning: " << message << "\n";
+  };
+  auto progress = std::make_shared<std::unique_ptr<Progress>>();
+  o.observer.progress = [progress](std::size_t done, std::size_t total) {
+    if (!*progress) *progress = std::make_unique<Progress>("indexing");
+    (*progress)->update(done, total);
+    if (done >= total) progress->reset();
+  };
+  return o;
+}
+
+Catalogue open_catalogue(const std::string& path, bool read_only) {
+  return Catalogue::open(path, open_options(read_only));
+}
+
+Progress::Progress(std::string label) : label_(std::move(label)), enabled_(isatty(2)) {}
+
+Progress::~Progress() {
+  if (drawn_) std::fputs("\n", stderr);
+}
+
+void Progress::update(std::size_t done, std::size_t total) {
+  if (!enabled_) return;
+  drawn_ = true;
+  if (total == 0) {  // unknown total: a counter
+    std::fprintf(stderr, "\r%s %zu", label_.c_str(), done);
+    std::fflush(stderr);
+    return;
+  }
+  constexpr int kWidth = 30;
+  const int filled = total ? static_cast<int>(kWidth * std::min(done, total) / total) : 0;
+  std::fprintf(stderr, "\r%s [%s%s] %zu/%zu", label_.c_str(), std::string(filled, '#').c_str(),
+               std::string(kWidth - filled, '.').c_str(), done, total);
+  std::fflush(stderr);
+}
+
+namespace {
+nlohmann::json hit_json(const Hit& hit, std::size_t rank) {
+  return {{"rank", rank},
+          {"uri", hit.uri},
+          {"score", hit.score},
+          {"caption", hit.caption},
+          {"metadata", nlohmann::json::parse(hit.metadata)}};
+}
+}  // namespace
+
+std::string hits_json_array(const std::vector<Hit>& hits) {
+  auto array = nlohmann::json::array();
+  for (std::size_t i = 0; i < hits.size(); ++i) array.push_back(hit_json(hits[i], i + 1));
+  return array.dump();
+}
+
+void print_hits(const std::vector<Hit>& hits, bool json) {
+  if (json) {
+    for (std::size_t i = 0; i < hits.size(); ++i) std::cout << hit_json(hits[i], i + 1).dump() << "\n";
+    return;
+  }
+  std::size_t uri_width = 3;
+  for (const auto& h : hits) uri_width = std::max(uri_width, h.uri.size());
+  std::printf("%4s  %6s  %-*s  %s\n", "rank", "score", static_cast<int>(uri_width), "uri", "caption");
+  for (std::size_t i = 0; i < hits.size(); ++i)
+    std::printf("%4zu  %6.3f  %-*s  %s\n", i + 1, hits[i].score, static_cast<int>(uri_width),
+                hits[i].uri.c_str(), hits[i].caption.c_str());
+}
+
+}  // namespace picdex::cli

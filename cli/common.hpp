@@ -1,0 +1,54 @@
+// What every picdex subcommand shares: option parsing, exit codes, opening catalogues,
+// printing results, progress on a terminal.
+#pragma once
+
+#include <picdex/picdex.hpp>
+
+#include <boost/program_options.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace picdex::cli {
+
+namespace po = boost::program_options;
+
+// sysexits.h values, as the README documents them.
+enum Exit : int { ok = 0, failure = 1, usage = 64, data = 65, no_input = 66, io = 74 };
+
+// A mistake in how the command was called: exit 64.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using Args = std::vector<std::string>;
+
+// Parses `args` against `options` and `positional`, handling --help (prints `usage` and
+// the options, returns false). Throws UsageError for bad or missing options.
+bool parse(const Args& args, const std::string& usage, po::options_description options,
+           const po::positional_options_description& positional, po::variables_map& vm);
+
+// Catalogue options for the command line: warnings to stderr, progress bar on a tty.
+OpenOptions open_options(bool read_only = false);
+Catalogue open_catalogue(const std::string& path, bool read_only = false);
+
+// Draws "label [#####.....] done/total" (or "label done" when total is 0) on stderr when
+// it is a terminal; no-op otherwise.
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  ~Progress();
+  void update(std::size_t done, std::size_t total);
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool drawn_ = false;
+};
+
+// The result table for people, or one JSON object per hit with --json.
+void print_hits(const std::vector<Hit>& hits, bool json);
+std::string hits_json_array(const std::vector<Hit>& hits);
+
+}  // namespace picdex::cli

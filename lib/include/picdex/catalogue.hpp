@@ -1,0 +1,134 @@
+// A catalogue: images with captions in one SQLite file, searchable by text through an
+// HNSW graph kept beside it. Thread safety: search(), get() and the read-only accessors
+// may run from many threads at once; writes are serialised internally.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace picdex {
+
+class Embedder;
+
+struct Image {
+  std::string uri;
+  std::vector<std::string> captions;  // one or more; duplicates are dropped
+  std::string metadata = "{}";        // a JSON object
+};
+
+struct Hit {
+  std::string uri;
+  float score = 0;      // cosine similarity of the best-matching caption
+  std::string caption;  // that caption
+  std::string metadata;
+};
+
+struct SearchOptions {
+  std::size_t k = 10;
+  std::size_t ef = 0;      // HNSW search breadth; 0 uses the catalogue's default
+  float min_score = -1.0f;  // hits below this cosine similarity are dropped
+};
+
+struct CreateOptions {
+  std::string embedder = "lexical";
+  std::size_t m = 16;
+  std::size_t ef_construction = 200;
+  std::size_t ef_search = 64;
+};
+
+// Reports from long work (open with a rebuild, rebuild_index) and recoverable trouble.
+struct Observer {
+  std::function<void(std::string_view message)> warning;
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+struct OpenOptions {
+  bool read_only = false;
+  // Refuse the catalogue unless it was created with this embedder ("" accepts any).
+  std::string expect_embedder;
+  // Save a graph snapshot once this many changes are not in it (checked after each write
+  // and on close), so an open never replays more than this many changes.
+  std::size_t checkpoint_after = 1000;
+  Observer observer;
+};
+
+struct PutResult {
+  std::size_t added = 0;
+  std::size_t updated = 0;
+  std::size_t unchanged = 0;
+  PutResult& operator+=(const PutResult& o) {
+    added += o.added, updated += o.updated, unchanged += o.unchanged;
+    return *this;
+  }
+};
+
+struct Stats {
+  std::size_t images = 0;
+  std::size_t captions = 0;
+  std::size_t deleted = 0;  // graph elements marked deleted, reclaimed by rebuild_index()
+  std::size_t dim = 0;
+  std::string embedder;
+  std::uint64_t file_bytes = 0;   // the SQLite file
+  std::uint64_t graph_bytes = 0;  // the snapshot file
+  std::int64_t last_seq = 0;      // newest change
+  std::int64_t snapshot_seq = 0;  // newest change in the snapshot
+  std::size_t m = 0, ef_construction = 0, ef_search = 0;
+};
+
+struct VerifyReport {
+  bool ok() const { return problems.empty(); }
+  std::vector<std::string> problems;  // one line each
+  std::size_t images = 0;
+  std::size_t captions_checked = 0;
+  double sampled_recall = 1.0;  // recall@10 of the graph against an exact scan, sampled
+};
+
+class Catalogue {
+ public:
+  // Creates a new catalogue file; fails with IoError if `path` exists.
+  static Catalogue create(const std::filesystem::path& path, const CreateOptions& options = {},
+                          OpenOptions open = {});
+  // Opens an existing catalogue: NotFoundError if missing, FormatError if not a catalogue.
+  static Catalogue open(const std::filesystem::path& path, OpenOptions options = {});
+
+  Catalogue(Catalogue&&) noexcept;
+  Catalogue& operator=(Catalogue&&) noexcept;
+  ~Catalogue();  // saves a snapshot if enough changes are pending; never throws
+
+  // Upserts by URI, all or nothing. Identical content does no embedding and no write.
+  PutResult put(const Image& image);
+  PutResult put(std::span<const Image> images);
+  // Removes an image and its captions; returns false if the URI was not there.
+  bool remove(std::string_view uri);
+  // Throws NotFoundError if the URI is not in the catalogue.
+  Image get(std::string_view uri) const;
+
+  // Exactly min(k, images) hits (fewer only by min_score), one per image, best first.
+  std::vector<Hit> search(std::string_view text, const SearchOptions& options = {}) const;
+  std::vector<Hit> search(std::span<const float> vector, const SearchOptions& options = {}) const;
+
+  std::size_t size() const;  // images
+  std::size_t caption_count() const;
+  const Embedder& embedder() const;
+
+  // Saves a graph snapshot holding every change so far.
+  void checkpoint();
+  // Rebuilds the graph from the stored vectors (dropping deleted elements) and saves it.
+  void rebuild_index();
+  VerifyReport verify() const;
+  Stats stats() const;
+
+ private:
+  class Impl;
+  explicit Catalogue(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace picdex

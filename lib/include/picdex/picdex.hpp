@@ -1,0 +1,7 @@
+// The whole public API of picdex.
+#pragma once
+
+#include "picdex/catalogue.hpp"
+#include "picdex/embedder.hpp"
+#include "picdex/error.hpp"
+#include "picdex/import.hpp"

@@ -1,0 +1,109 @@
+// Catalogue::Impl: the state behind a Catalogue and the invariants that tie it together.
+//
+// - SQLite (`db`, `rows`) is the truth; `graph` and `image_of` are derived from it and
+//   hold exactly the changes up to `applied_seq`.
+// - The graph only ever changes by replaying the change log (sync_graph), for our own
+//   writes and other processes' alike, so there is one path to get right.
+// - Locks: `write_mutex` serialises writers and guards `db`/`rows`; `graph_mutex` guards
+//   `graph`, `image_of` and `applied_seq` (shared for search, unique to apply changes).
+//   A writer commits while holding graph_mutex uniquely, so a search never sees rows
+//   and graph disagree. Readers use their own connections from `readers`.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+#include "index/graph.hpp"
+#include "picdex/catalogue.hpp"
+#include "picdex/embedder.hpp"
+#include "store/database.hpp"
+#include "store/rows.hpp"
+
+namespace picdex {
+
+// A read connection with its own statement cache.
+struct Reader {
+  std::unique_ptr<SQLite::Database> db;
+  store::Rows rows;
+  explicit Reader(std::unique_ptr<SQLite::Database> d) : db(std::move(d)), rows(*db) {}
+};
+
+class Catalogue::Impl {
+ public:
+  Impl(std::filesystem::path path, OpenOptions options, store::OpenMode mode);
+
+  // --- open.cpp
+  void load_graph();
+  void warn(const std::string& message) const;
+  // Borrows a reader connection for the duration of `f(rows)`.
+  template <typename F>
+  auto with_reader(F&& f) const;
+
+  // --- write.cpp
+  PutResult put(std::span<const Image> images);
+  bool remove(std::string_view uri);
+  // Replays changes after applied_seq into the graph. Caller holds graph_mutex uniquely.
+  void sync_graph(store::Rows& rows);
+  void maybe_checkpoint(bool closing);
+
+  // --- search.cpp
+  std::vector<Hit> search(std::span<const float> query, const SearchOptions& options) const;
+
+  // --- maintain.cpp
+  void checkpoint();
+  void rebuild_index();
+  VerifyReport verify() const;
+  Stats stats() const;
+
+  std::filesystem::path path;
+  OpenOptions options;
+  bool read_only;
+  std::unique_ptr<SQLite::Database> db;
+  std::unique_ptr<store::Rows> rows;
+  std::unique_ptr<Embedder> embedder;
+  index::GraphShape shape;
+  std::size_t ef_search = 64;
+  unsigned threads = 1;
+
+  mutable std::mutex write_mutex;
+  mutable std::shared_mutex graph_mutex;
+  std::unique_ptr<index::Graph> graph;
+  std::vector<std::int64_t> image_of;  // caption id -> image id, 0 when none
+  std::int64_t applied_seq = 0;
+  std::int64_t snapshot_seq = 0;
+
+ private:
+  std::unique_ptr<Reader> take_reader() const;
+  void give_back(std::unique_ptr<Reader> reader) const;
+  mutable std::mutex readers_mutex;
+  mutable std::vector<std::unique_ptr<Reader>> readers;
+};
+
+template <typename F>
+auto Catalogue::Impl::with_reader(F&& f) const {
+  auto reader = take_reader();
+  struct Return {
+    const Impl* self;
+    std::unique_ptr<Reader>& r;
+    ~Return() { self->give_back(std::move(r)); }
+  } give_back_on_exit{this, reader};
+  return store::guarded(path.string(), [&] { return f(reader->rows); });
+}
+
+// Meta keys.
+inline constexpr const char* kMetaEmbedder = "embedder";
+inline constexpr const char* kMetaDim = "dim";
+inline constexpr const char* kMetaM = "hnsw_m";
+inline constexpr const char* kMetaEfConstruction = "hnsw_ef_construction";
+inline constexpr const char* kMetaEfSearch = "hnsw_ef_search";
+inline constexpr const char* kMetaMetric = "metric";
+
+// The snapshot file for `seq`, beside the catalogue: "NAME.graph-SEQ".
+std::filesystem::path snapshot_path(const std::filesystem::path& catalogue, std::int64_t seq);
+
+}  // namespace picdex

@@ -1,0 +1,204 @@
+// Maintenance: snapshots (checkpoint), rebuilding the graph, verification, statistics.
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "catalogue/impl.hpp"
+#include "index/snapshot.hpp"
+#include "picdex/error.hpp"
+
+namespace picdex {
+namespace fs = std::filesystem;
+
+// Caller holds write_mutex. Saves the graph (readers may keep searching), then points the
+// manifest at it unless another process recorded a newer snapshot meanwhile, and removes
+// the snapshot the manifest named before.
+void Catalogue::Impl::checkpoint() {
+  if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
+  index::SnapshotFile file;
+  std::int64_t seq;
+  {
+    std::shared_lock graph_lock(graph_mutex);
+    seq = applied_seq;
+    file = index::write_snapshot(*graph, snapshot_path(path, seq));
+  }
+  std::optional<store::Manifest> previous;
+  bool recorded = false;
+  store::guarded(path.string(), [&] {
+    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+    previous = rows->manifest();
+    if (previous && previous->seq >= seq && previous->file != file.path.filename().string())
+      return;  // another process saved a newer one
+    rows->set_manifest({file.path.filename().string(), seq, static_cast<std::int64_t>(file.bytes),
+                        file.checksum, static_cast<std::int64_t>(file.elements)});
+    tx.commit();
+    recorded = true;
+  });
+  std::error_code ignored;
+  if (!recorded) {
+    fs::remove(file.path, ignored);
+    return;
+  }
+  snapshot_seq = seq;
+  if (previous && previous->file != file.path.filename().string())
+    fs::remove(path.parent_path() / previous->file, ignored);
+}
+
+void Catalogue::Impl::rebuild_index() {
+  if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
+  std::lock_guard write_lock(write_mutex);
+  auto fresh = std::make_unique<index::Graph>(shape);
+  std::vector<std::int64_t> fresh_image_of;
+  std::int64_t seq = 0;
+  store::guarded(path.string(), [&] {
+    // One read transaction: the captions and the seq they correspond to agree.
+    SQLite::Transaction tx(*db);
+    seq = rows->last_seq();
+    const auto total = static_cast<std::size_t>(rows->count_captions());
+    constexpr std::size_t kChunk = 4096;
+    std::vector<std::int64_t> labels;
+    std::vector<float> vectors;
+    std::size_t done = 0;
+    auto flush = [&] {
+      fresh->add(labels, vectors, threads);
+      done += labels.size();
+      labels.clear();
+      vectors.clear();
+      if (options.observer.progress) options.observer.progress(done, total);
+    };
+    rows->for_each_caption([&](std::int64_t id, std::int64_t image, std::span<const float> vec) {
+      if (vec.size() != shape.dim)
+        throw FormatError(path.string() + ": caption " + std::to_string(id) +
+                          " has a vector of the wrong dimension");
+      if (static_cast<std::size_t>(id) >= fresh_image_of.size())
+        fresh_image_of.resize(static_cast<std::size_t>(id) + 1, 0);
+      fresh_image_of[static_cast<std::size_t>(id)] = image;
+      labels.push_back(id);
+      vectors.insert(vectors.end(), vec.begin(), vec.end());
+      if (labels.size() == kChunk) flush();
+    });
+    flush();
+  });
+  {
+    std::unique_lock graph_lock(graph_mutex);
+    graph = std::move(fresh);
+    image_of = std::move(fresh_image_of);
+    applied_seq = seq;
+    sync_graph(*rows);  // anything committed by others since the read
+  }
+  checkpoint();
+}
+
+VerifyReport Catalogue::Impl::verify() const {
+  VerifyReport report;
+  std::shared_lock graph_lock(graph_mutex);
+  auto reader = store::open_database(path, store::OpenMode::read_only);
+  store::Rows rows(*reader);
+  store::guarded(path.string(), [&] {
+    const auto check = reader->execAndGet("PRAGMA quick_check").getString();
+    if (check != "ok") report.problems.push_back("SQLite quick_check: " + check);
+    report.images = static_cast<std::size_t>(rows.count_images());
+    std::vector<std::int64_t> caption_ids;
+    rows.for_each_caption([&](std::int64_t id, std::int64_t, std::span<const float> vec) {
+      ++report.captions_checked;
+      caption_ids.push_back(id);
+      if (vec.size() != shape.dim) {
+        report.problems.push_back("caption " + std::to_string(id) + ": vector has " +
+                                  std::to_string(vec.size()) + " dimensions, not " +
+                                  std::to_string(shape.dim));
+        return;
+      }
+      double norm = 0;
+      for (float v : vec) norm += static_cast<double>(v) * v;
+      if (!std::isfinite(norm) || std::abs(std::sqrt(norm) - 1.0) > 1e-3)
+        report.problems.push_back("caption " + std::to_string(id) + ": vector is not unit length");
+    });
+    auto labels = graph->labels();
+    std::sort(labels.begin(), labels.end());
+    if (labels != caption_ids) {
+      std::vector<std::int64_t> missing, orphans;
+      std::set_difference(caption_ids.begin(), caption_ids.end(), labels.begin(), labels.end(),
+                          std::back_inserter(missing));
+      std::set_difference(labels.begin(), labels.end(), caption_ids.begin(), caption_ids.end(),
+                          std::back_inserter(orphans));
+      report.problems.push_back("graph: " + std::to_string(missing.size()) +
+                                " captions missing, " + std::to_string(orphans.size()) +
+                                " labels without a caption");
+    }
+    if (const auto m = rows.manifest()) {
+      const index::SnapshotFile expected{path.parent_path() / m->file,
+                                         static_cast<std::uint64_t>(m->bytes), m->checksum,
+                                         static_cast<std::uint64_t>(m->elements)};
+      if (auto why = index::check_snapshot(expected, shape))
+        report.problems.push_back("graph snapshot " + expected.path.string() + " " + *why);
+    }
+  });
+
+  // Sampled recall@10 of the graph against an exact scan, querying with stored vectors.
+  const auto labels = graph->labels();
+  if (!labels.empty()) {
+    std::mt19937_64 rng(42);
+    const std::size_t samples = std::min<std::size_t>(100, labels.size());
+    std::size_t found = 0, wanted = 0;
+    for (std::size_t s = 0; s < samples; ++s) {
+      const auto label = labels[rng() % labels.size()];
+      const auto vec = store::guarded(path.string(), [&] {
+        SQLite::Statement q(*reader, "SELECT vec FROM captions WHERE id = ?");
+        q.bind(1, label);
+        q.executeStep();
+        const auto blob = q.getColumn(0);
+        return store::vector_from_blob(blob.getBlob(), blob.getBytes());
+      });
+      if (vec.size() != shape.dim) continue;
+      const auto exact = graph->exact(vec, 10);
+      const auto approx = graph->search(vec, 10, ef_search);
+      const float threshold = exact.back().score - 1e-5f;
+      wanted += exact.size();
+      for (const auto& n : approx) found += n.score >= threshold;
+    }
+    report.sampled_recall = wanted ? static_cast<double>(std::min(found, wanted)) / wanted : 1.0;
+    if (report.sampled_recall < 0.9)
+      report.problems.push_back("graph: sampled recall@10 is " +
+                                std::to_string(report.sampled_recall) + " (expected >= 0.9)");
+  }
+  return report;
+}
+
+Stats Catalogue::Impl::stats() const {
+  Stats s;
+  s.dim = shape.dim;
+  s.embedder = embedder->spec();
+  s.m = shape.m;
+  s.ef_construction = shape.ef_construction;
+  s.ef_search = ef_search;
+  with_reader([&](store::Rows& rows) {
+    s.images = static_cast<std::size_t>(rows.count_images());
+    s.captions = static_cast<std::size_t>(rows.count_captions());
+    s.last_seq = rows.last_seq();
+    if (const auto m = rows.manifest()) {
+      s.snapshot_seq = m->seq;
+      s.graph_bytes = static_cast<std::uint64_t>(m->bytes);
+    }
+    return 0;
+  });
+  {
+    std::shared_lock graph_lock(graph_mutex);
+    s.deleted = graph->deleted();
+  }
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal"}) {
+    const auto bytes = fs::file_size(path.string() + suffix, ec);
+    if (!ec) s.file_bytes += bytes;
+  }
+  return s;
+}
+
+void Catalogue::checkpoint() {
+  std::lock_guard lock(impl_->write_mutex);
+  if (impl_->applied_seq != impl_->snapshot_seq || impl_->snapshot_seq == 0) impl_->checkpoint();
+}
+void Catalogue::rebuild_index() { impl_->rebuild_index(); }
+VerifyReport Catalogue::verify() const { return impl_->verify(); }
+Stats Catalogue::stats() const { return impl_->stats(); }
+
+}  // namespace picdex

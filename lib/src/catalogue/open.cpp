@@ -1,0 +1,192 @@
+// Creating, opening and closing a catalogue; loading its graph (snapshot + log replay).
+#include <algorithm>
+#include <thread>
+
+#include "catalogue/impl.hpp"
+#include "index/snapshot.hpp"
+#include "picdex/error.hpp"
+
+namespace picdex {
+namespace fs = std::filesystem;
+
+fs::path snapshot_path(const fs::path& catalogue, std::int64_t seq) {
+  auto p = catalogue;
+  p += ".graph-" + std::to_string(seq);
+  return p;
+}
+
+namespace {
+
+std::size_t meta_number(store::Rows& rows, const char* key, const std::string& where) {
+  const auto value = rows.meta(key);
+  if (!value) throw FormatError(where + ": catalogue has no '" + key + "' in meta");
+  try {
+    return std::stoul(*value);
+  } catch (const std::exception&) {
+    throw FormatError(where + ": meta '" + key + "' is not a number: " + *value);
+  }
+}
+
+void check_create_options(const CreateOptions& o) {
+  if (o.m < 2 || o.m > 128) throw InputError("--m must be between 2 and 128");
+  if (o.ef_construction < 1 || o.ef_construction > 10000)
+    throw InputError("--ef-construction must be between 1 and 10000");
+  if (o.ef_search < 1 || o.ef_search > 10000)
+    throw InputError("--ef-search must be between 1 and 10000");
+}
+
+}  // namespace
+
+Catalogue::Impl::Impl(fs::path p, OpenOptions o, store::OpenMode mode)
+    : path(std::move(p)),
+      options(std::move(o)),
+      read_only(mode == store::OpenMode::read_only),
+      db(store::open_database(path, mode)),
+      rows(std::make_unique<store::Rows>(*db)),
+      threads(std::max(1u, std::thread::hardware_concurrency())) {}
+
+void Catalogue::Impl::warn(const std::string& message) const {
+  if (options.observer.warning) options.observer.warning(message);
+}
+
+std::unique_ptr<Reader> Catalogue::Impl::take_reader() const {
+  {
+    std::lock_guard lock(readers_mutex);
+    if (!readers.empty()) {
+      auto r = std::move(readers.back());
+      readers.pop_back();
+      return r;
+    }
+  }
+  return std::make_unique<Reader>(store::open_database(path, store::OpenMode::read_only));
+}
+
+void Catalogue::Impl::give_back(std::unique_ptr<Reader> reader) const {
+  std::lock_guard lock(readers_mutex);
+  readers.push_back(std::move(reader));
+}
+
+// Loads the snapshot named by the manifest when it checks out, else starts empty (and
+// warns if a snapshot was expected); then replays every later change.
+void Catalogue::Impl::load_graph() {
+  graph = std::make_unique<index::Graph>(shape);
+  snapshot_seq = 0;
+  std::int64_t from = 0;
+  if (const auto manifest = rows->manifest()) {
+    const index::SnapshotFile expected{path.parent_path() / manifest->file,
+                                       static_cast<std::uint64_t>(manifest->bytes),
+                                       manifest->checksum,
+                                       static_cast<std::uint64_t>(manifest->elements)};
+    if (auto why = index::check_snapshot(expected, shape)) {
+      warn("graph snapshot " + expected.path.string() + " " + *why +
+           "; rebuilding it from the stored vectors");
+    } else {
+      try {
+        graph = std::make_unique<index::Graph>(shape, expected.path);
+        snapshot_seq = from = manifest->seq;
+      } catch (const std::exception& e) {
+        warn("graph snapshot " + expected.path.string() + " cannot be loaded (" + e.what() +
+             "); rebuilding it from the stored vectors");
+        graph = std::make_unique<index::Graph>(shape);
+      }
+    }
+  }
+  image_of.clear();
+  store::guarded(path.string(), [&] {
+    rows->for_each_caption_image([&](std::int64_t id, std::int64_t image) {
+      if (static_cast<std::size_t>(id) >= image_of.size()) image_of.resize(id + 1, 0);
+      image_of[id] = image;
+    });
+  });
+  applied_seq = from;
+  sync_graph(*rows);
+}
+
+Catalogue::Catalogue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Catalogue::Catalogue(Catalogue&&) noexcept = default;
+Catalogue& Catalogue::operator=(Catalogue&&) noexcept = default;
+
+Catalogue::~Catalogue() {
+  if (!impl_ || impl_->read_only) return;
+  try {
+    std::lock_guard lock(impl_->write_mutex);
+    impl_->maybe_checkpoint(true);
+  } catch (const std::exception& e) {
+    impl_->warn(std::string("graph snapshot not saved on close: ") + e.what());
+  }
+}
+
+Catalogue Catalogue::create(const fs::path& path, const CreateOptions& options, OpenOptions open) {
+  check_create_options(options);
+  auto embedder = make_embedder(options.embedder);
+  {
+    auto impl = std::make_unique<Impl>(path, open, store::OpenMode::create);
+    try {
+      store::guarded(path.string(), [&] {
+        SQLite::Transaction tx(*impl->db);
+        auto& rows = *impl->rows;
+        rows.set_meta(kMetaEmbedder, embedder->spec());
+        rows.set_meta(kMetaDim, std::to_string(embedder->dim()));
+        rows.set_meta(kMetaMetric, "cosine");
+        rows.set_meta(kMetaM, std::to_string(options.m));
+        rows.set_meta(kMetaEfConstruction, std::to_string(options.ef_construction));
+        rows.set_meta(kMetaEfSearch, std::to_string(options.ef_search));
+        tx.commit();
+      });
+    } catch (...) {
+      impl.reset();
+      std::error_code ignored;
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        fs::remove(fs::path(path.string() + suffix), ignored);
+      throw;
+    }
+  }
+  return Catalogue::open(path, std::move(open));
+}
+
+Catalogue Catalogue::open(const fs::path& path, OpenOptions options) {
+  const auto mode = options.read_only ? store::OpenMode::read_only : store::OpenMode::read_write;
+  auto impl = std::make_unique<Impl>(path, std::move(options), mode);
+  const auto where = path.string();
+  auto& rows = *impl->rows;
+  const auto spec = store::guarded(where, [&] { return rows.meta(kMetaEmbedder); });
+  if (!spec) throw FormatError(where + ": catalogue has no embedder in meta");
+  impl->embedder = make_embedder(*spec);
+  if (impl->embedder->spec() != *spec)
+    throw FormatError(where + ": embedder '" + *spec + "' is not supported by this build");
+  const auto& expected = impl->options.expect_embedder;
+  if (!expected.empty() && make_embedder(expected)->spec() != *spec)
+    throw EmbedderMismatchError(where + ": catalogue uses embedder '" + *spec + "', not '" +
+                                make_embedder(expected)->spec() + "'");
+  store::guarded(where, [&] {
+    impl->shape.dim = meta_number(rows, kMetaDim, where);
+    impl->shape.m = meta_number(rows, kMetaM, where);
+    impl->shape.ef_construction = meta_number(rows, kMetaEfConstruction, where);
+    impl->ef_search = meta_number(rows, kMetaEfSearch, where);
+  });
+  if (impl->shape.dim != impl->embedder->dim())
+    throw FormatError(where + ": meta dim " + std::to_string(impl->shape.dim) +
+                      " disagrees with embedder '" + *spec + "'");
+  impl->load_graph();
+  return Catalogue(std::move(impl));
+}
+
+const Embedder& Catalogue::embedder() const { return *impl_->embedder; }
+
+std::size_t Catalogue::size() const {
+  return static_cast<std::size_t>(impl_->with_reader([](auto& r) { return r.count_images(); }));
+}
+
+std::size_t Catalogue::caption_count() const {
+  return static_cast<std::size_t>(impl_->with_reader([](auto& r) { return r.count_captions(); }));
+}
+
+Image Catalogue::get(std::string_view uri) const {
+  auto row = impl_->with_reader([&](auto& r) { return r.find_image(uri); });
+  if (!row) throw NotFoundError(std::string(uri) + ": not in the catalogue");
+  Image image{row->uri, {}, row->metadata};
+  for (auto& c : row->captions) image.captions.push_back(std::move(c.text));
+  return image;
+}
+
+}  // namespace picdex

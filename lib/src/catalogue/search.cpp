@@ -1,0 +1,94 @@
+// Search: nearest captions from the graph, grouped into images, widened until k images.
+#include <algorithm>
+#include <cmath>
+
+#include "catalogue/impl.hpp"
+#include "picdex/error.hpp"
+
+namespace picdex {
+namespace {
+
+struct Best {
+  std::int64_t image;
+  index::Neighbor caption;
+};
+
+// Keeps the first (best) caption of each image, in order, up to k images.
+void group(const std::vector<index::Neighbor>& captions, const std::vector<std::int64_t>& image_of,
+           std::size_t k, std::vector<Best>& out) {
+  out.clear();
+  for (const auto& n : captions) {
+    const auto id = static_cast<std::size_t>(n.label);
+    const auto image = id < image_of.size() ? image_of[id] : 0;
+    if (image == 0) continue;
+    if (std::any_of(out.begin(), out.end(), [&](const Best& b) { return b.image == image; }))
+      continue;
+    out.push_back({image, n});
+    if (out.size() == k) return;
+  }
+}
+
+std::vector<float> unit_query(std::span<const float> query, std::size_t dim) {
+  if (query.size() != dim)
+    throw InputError("query vector has " + std::to_string(query.size()) +
+                     " dimensions; the catalogue has " + std::to_string(dim));
+  double norm = 0;
+  for (float v : query) {
+    if (!std::isfinite(v)) throw InputError("query vector holds NaN or infinity");
+    norm += static_cast<double>(v) * v;
+  }
+  if (norm == 0) throw InputError("query vector is zero");
+  std::vector<float> out(query.begin(), query.end());
+  const auto scale = static_cast<float>(1.0 / std::sqrt(norm));
+  for (float& v : out) v *= scale;
+  return out;
+}
+
+}  // namespace
+
+std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw,
+                                         const SearchOptions& options) const {
+  const auto query = unit_query(raw, shape.dim);
+  if (options.k == 0) return {};
+  const std::size_t ef = options.ef ? options.ef : ef_search;
+
+  std::shared_lock graph_lock(graph_mutex);
+  const std::size_t live = graph->live();
+  std::vector<Best> best;
+  // Ask for k captions first (enough when images have one caption each), then widen.
+  for (std::size_t n = options.k;; n *= 4) {
+    if (n >= live) {
+      group(graph->exact(query, live), image_of, options.k, best);
+      break;
+    }
+    const auto captions = graph->search(query, n, std::max(ef, n));
+    group(captions, image_of, options.k, best);
+    if (best.size() == options.k) break;
+  }
+
+  std::vector<Hit> hits;
+  with_reader([&](store::Rows& rows) {
+    for (const auto& b : best) {
+      if (b.caption.score < options.min_score) break;
+      auto row = rows.hit(b.caption.label);
+      if (!row) continue;  // removed by another process since the graph was synced
+      hits.push_back({std::move(row->uri), b.caption.score, std::move(row->caption),
+                      std::move(row->metadata)});
+    }
+    return 0;
+  });
+  return hits;
+}
+
+std::vector<Hit> Catalogue::search(std::string_view text, const SearchOptions& options) const {
+  std::vector<float> query(impl_->embedder->dim());
+  impl_->embedder->embed(text, query);
+  return impl_->search(query, options);
+}
+
+std::vector<Hit> Catalogue::search(std::span<const float> vector,
+                                   const SearchOptions& options) const {
+  return impl_->search(vector, options);
+}
+
+}  // namespace picdex

@@ -1,0 +1,191 @@
+// Writes: put (upsert by URI) and remove, each one SQLite transaction, then the change
+// log replayed into the graph.
+#include <nlohmann/json.hpp>
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "catalogue/impl.hpp"
+#include "embed/batch.hpp"
+#include "picdex/error.hpp"
+
+namespace picdex {
+namespace {
+
+// An image checked and put in canonical form: captions unique, metadata compact JSON
+// with sorted keys (so equal metadata compares equal as text).
+struct CleanImage {
+  const Image* source;
+  std::vector<std::string_view> captions;
+  std::string metadata;
+};
+
+CleanImage clean(const Image& image) {
+  if (image.uri.empty()) throw InputError("uri: is empty");
+  CleanImage out{&image, {}, {}};
+  std::unordered_set<std::string_view> seen;
+  for (std::size_t i = 0; i < image.captions.size(); ++i) {
+    const auto& c = image.captions[i];
+    if (c.find_first_not_of(" \t\r\n") == std::string::npos)
+      throw InputError(image.uri + ": caption " + std::to_string(i + 1) + ": is empty");
+    if (seen.insert(c).second) out.captions.push_back(c);
+  }
+  if (out.captions.empty()) throw InputError(image.uri + ": captions: an image needs at least one");
+  nlohmann::json meta;
+  try {
+    meta = nlohmann::json::parse(image.metadata.empty() ? "{}" : image.metadata);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(image.uri + ": metadata: invalid JSON (" + e.what() + ")");
+  }
+  if (!meta.is_object()) throw InputError(image.uri + ": metadata: must be a JSON object");
+  out.metadata = meta.dump();
+  return out;
+}
+
+bool same_captions(const store::ImageRow& row, const CleanImage& image) {
+  if (row.captions.size() != image.captions.size()) return false;
+  for (std::size_t i = 0; i < row.captions.size(); ++i)
+    if (row.captions[i].text != image.captions[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+PutResult Catalogue::Impl::put(std::span<const Image> images) {
+  if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
+  std::vector<CleanImage> batch;
+  batch.reserve(images.size());
+  for (const auto& image : images) batch.push_back(clean(image));
+
+  std::lock_guard write_lock(write_mutex);
+  return store::guarded(path.string(), [&] {
+    // Embed what is new before taking SQLite's write lock; the transaction below decides
+    // again (another process may have written meanwhile) and embeds any stragglers.
+    std::vector<std::string_view> texts;
+    std::vector<std::pair<const CleanImage*, std::size_t>> origin;  // for error messages
+    {
+      std::unordered_set<std::string_view> queued;
+      for (const auto& image : batch) {
+        const auto row = rows->find_image(image.source->uri);
+        std::unordered_set<std::string_view> known;
+        if (row)
+          for (const auto& c : row->captions) known.insert(c.text);
+        for (std::size_t i = 0; i < image.captions.size(); ++i) {
+          const auto text = image.captions[i];
+          if (!known.count(text) && queued.insert(text).second) {
+            texts.push_back(text);
+            origin.push_back({&image, i});
+          }
+        }
+      }
+    }
+    const auto dim = embedder->dim();
+    const auto vectors = embed::embed_all(*embedder, texts, threads, [&](std::size_t i) {
+      return origin[i].first->source->uri + ": caption " + std::to_string(origin[i].second + 1);
+    });
+    std::unordered_map<std::string_view, std::span<const float>> embedded;
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      embedded.emplace(texts[i], std::span<const float>(vectors.data() + i * dim, dim));
+    std::vector<float> straggler(dim);
+    auto vector_of = [&](std::string_view text) -> std::span<const float> {
+      if (auto it = embedded.find(text); it != embedded.end()) return it->second;
+      embedder->embed(text, straggler);
+      return straggler;
+    };
+
+    PutResult result;
+    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const auto& image : batch) {
+      const auto row = rows->find_image(image.source->uri);
+      if (row && row->metadata == image.metadata && same_captions(*row, image)) {
+        ++result.unchanged;
+        continue;
+      }
+      std::int64_t image_id;
+      if (row) {
+        image_id = row->id;
+        if (row->metadata != image.metadata) rows->update_metadata(image_id, image.metadata);
+        ++result.updated;
+      } else {
+        image_id = rows->insert_image(image.source->uri, image.metadata);
+        ++result.added;
+      }
+      // Keep caption rows whose text stays (no new vector), drop the rest, add the new.
+      std::unordered_map<std::string_view, std::int64_t> existing;
+      if (row)
+        for (const auto& c : row->captions) existing.emplace(c.text, c.id);
+      for (std::size_t pos = 0; pos < image.captions.size(); ++pos) {
+        const auto text = image.captions[pos];
+        if (auto it = existing.find(text); it != existing.end()) {
+          rows->move_caption(it->second, static_cast<int>(pos));
+          existing.erase(it);
+        } else {
+          rows->insert_caption(image_id, static_cast<int>(pos), text, vector_of(text));
+        }
+      }
+      for (const auto& [text, id] : existing) rows->delete_caption(id);
+    }
+    std::unique_lock graph_lock(graph_mutex);
+    tx.commit();
+    sync_graph(*rows);
+    graph_lock.unlock();
+    maybe_checkpoint(false);
+    return result;
+  });
+}
+
+bool Catalogue::Impl::remove(std::string_view uri) {
+  if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
+  std::lock_guard write_lock(write_mutex);
+  return store::guarded(path.string(), [&] {
+    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+    const auto row = rows->find_image(uri);
+    if (!row) return false;
+    rows->delete_image(*row);
+    std::unique_lock graph_lock(graph_mutex);
+    tx.commit();
+    sync_graph(*rows);
+    graph_lock.unlock();
+    maybe_checkpoint(false);
+    return true;
+  });
+}
+
+void Catalogue::Impl::sync_graph(store::Rows& source) {
+  const auto changes = source.changes_since(applied_seq);
+  std::vector<std::int64_t> labels;
+  std::vector<float> vectors;
+  for (const auto& change : changes) {
+    const auto id = static_cast<std::size_t>(change.caption_id);
+    if (change.vec) {
+      if (change.vec->size() != shape.dim)
+        throw FormatError(path.string() + ": caption " + std::to_string(id) +
+                          " has a vector of the wrong dimension");
+      if (id >= image_of.size()) image_of.resize(std::max(id + 1, image_of.size() * 2), 0);
+      image_of[id] = change.image_id;
+      labels.push_back(change.caption_id);
+      vectors.insert(vectors.end(), change.vec->begin(), change.vec->end());
+    } else {
+      if (id < image_of.size()) image_of[id] = 0;
+      graph->remove(change.caption_id);
+    }
+  }
+  graph->add(labels, vectors, threads);
+  if (!changes.empty()) applied_seq = changes.back().seq;
+}
+
+// Between writes the snapshot is rewritten only once the pending changes reach a quarter
+// of the graph too, so a long import writes O(log n) snapshots, not one per batch; on
+// close, checkpoint_after alone decides.
+void Catalogue::Impl::maybe_checkpoint(bool closing) {
+  auto threshold = static_cast<std::int64_t>(options.checkpoint_after);
+  if (!closing) threshold = std::max(threshold, static_cast<std::int64_t>(graph->elements() / 4));
+  const auto pending = applied_seq - snapshot_seq;
+  if (!read_only && pending > 0 && pending >= threshold) checkpoint();
+}
+
+PutResult Catalogue::put(const Image& image) { return impl_->put({&image, 1}); }
+PutResult Catalogue::put(std::span<const Image> images) { return impl_->put(images); }
+bool Catalogue::remove(std::string_view uri) { return impl_->remove(uri); }
+
+}  // namespace picdex

@@ -1,0 +1,76 @@
+// Importing a record stream in batches, merging lines that share a URI.
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "picdex/error.hpp"
+#include "picdex/import.hpp"
+
+namespace picdex {
+
+void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOptions& options,
+                    ImportSummary& summary) {
+  std::vector<Image> batch;
+  std::vector<std::size_t> lines;                       // first line of each batch image
+  std::unordered_map<std::string, std::size_t> in_batch;  // uri -> index in batch
+  std::unordered_set<std::string> committed;            // URIs written by earlier batches
+
+  auto flush = [&] {
+    if (batch.empty()) return;
+    try {
+      summary += catalogue.put(batch);
+    } catch (const InputError& e) {
+      summary.failed = batch.size();
+      // Messages from put() start with the URI: point at the record's line instead.
+      const std::string message = e.what();
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        if (message.starts_with(batch[i].uri + ": "))
+          throw InputError(reader.source() + ":" + std::to_string(lines[i]) + ": " +
+                           message.substr(batch[i].uri.size() + 2));
+      throw;
+    } catch (...) {
+      summary.failed = batch.size();
+      throw;
+    }
+    for (auto& image : batch) committed.insert(std::move(image.uri));
+    batch.clear();
+    lines.clear();
+    in_batch.clear();
+  };
+
+  auto next = [&] {
+    try {
+      return reader.next();
+    } catch (...) {
+      summary.failed = batch.size() + 1;
+      throw;
+    }
+  };
+  while (auto record = next()) {
+    ++summary.records;
+    auto& image = record->image;
+    if (auto it = in_batch.find(image.uri); it != in_batch.end()) {
+      auto& target = batch[it->second];
+      for (auto& c : image.captions) target.captions.push_back(std::move(c));
+      if (image.metadata != "{}") target.metadata = std::move(image.metadata);
+      continue;
+    }
+    if (batch.size() == options.batch) flush();
+    if (committed.count(image.uri)) {
+      // Seen in an earlier batch of this import: add to what that batch stored.
+      auto stored = catalogue.get(image.uri);
+      for (auto& c : image.captions) stored.captions.push_back(std::move(c));
+      if (image.metadata != "{}") stored.metadata = std::move(image.metadata);
+      image = std::move(stored);
+    }
+    in_batch.emplace(image.uri, batch.size());
+    lines.push_back(record->line);
+    batch.push_back(std::move(image));
+    if (options.progress && summary.records % 256 == 0)
+      options.progress(summary.records, committed.size() + batch.size());
+  }
+  flush();
+  if (options.progress) options.progress(summary.records, committed.size());
+}
+
+}  // namespace picdex

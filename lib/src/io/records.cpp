@@ -1,0 +1,277 @@
+// TSV, CSV and JSONL record parsers.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include <utf8proc.h>
+
+#include "picdex/error.hpp"
+#include "picdex/import.hpp"
+
+namespace picdex {
+namespace {
+
+using json = nlohmann::json;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// A CSV cell as JSON: numbers stay numbers, everything else is a string.
+json cell_value(const std::string& cell) {
+  double number;
+  const auto* end = cell.data() + cell.size();
+  const auto [ptr, ec] = std::from_chars(cell.data(), end, number);
+  if (!cell.empty() && ec == std::errc() && ptr == end) {
+    long long whole;
+    const auto [wptr, wec] = std::from_chars(cell.data(), end, whole);
+    if (wec == std::errc() && wptr == end) return whole;
+    return number;
+  }
+  return cell;
+}
+
+}  // namespace
+
+RecordFormat parse_record_format(std::string_view name) {
+  const auto n = lower(name);
+  if (n == "tsv") return RecordFormat::tsv;
+  if (n == "csv") return RecordFormat::csv;
+  if (n == "jsonl" || n == "json" || n == "ndjson") return RecordFormat::jsonl;
+  throw InputError("unknown format '" + std::string(name) + "' (use tsv, csv or jsonl)");
+}
+
+std::optional<RecordFormat> record_format_of(std::string_view file_name) {
+  const auto dot = file_name.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  try {
+    return parse_record_format(file_name.substr(dot + 1));
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+}
+
+class RecordReader::Parser {
+ public:
+  Parser(std::istream& in, std::string source, RecordFormat format)
+      : in_(in), source_(std::move(source)), format_(format) {}
+
+  std::optional<Record> next() {
+    switch (format_) {
+      case RecordFormat::tsv: return next_tsv();
+      case RecordFormat::csv: return next_csv();
+      case RecordFormat::jsonl: return next_jsonl();
+    }
+    return std::nullopt;
+  }
+
+ private:
+  [[noreturn]] void fail(std::size_t line, std::string_view field, std::string_view problem) {
+    throw InputError(source_ + ":" + std::to_string(line) + ": " + std::string(field) + ": " +
+                     std::string(problem));
+  }
+
+  // The next line without its end (LF or CRLF); false at the end of the stream.
+  bool read_line(std::string& line) {
+    if (!std::getline(in_, line)) {
+      if (in_.bad()) throw IoError(source_ + ": read error");
+      return false;
+    }
+    ++line_;
+    if (line_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // BOM
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find('\0') != std::string::npos) fail(line_, "line", "contains a NUL byte");
+    if (!valid_utf8(line)) fail(line_, "line", "is not valid UTF-8");
+    return true;
+  }
+
+  static bool valid_utf8(const std::string& s) {
+    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+    const auto size = static_cast<utf8proc_ssize_t>(s.size());
+    for (utf8proc_ssize_t i = 0; i < size;) {
+      if (p[i] < 0x80) {
+        ++i;
+        continue;
+      }
+      utf8proc_int32_t cp;
+      const auto n = utf8proc_iterate(p + i, size - i, &cp);
+      if (n <= 0) return false;
+      i += n;
+    }
+    return true;
+  }
+
+  static bool blank(const std::string& s) {
+    return s.find_first_not_of(" \t") == std::string::npos;
+  }
+
+  std::optional<Record> next_tsv() {
+    std::string line;
+    while (read_line(line)) {
+      if (blank(line)) continue;
+      std::vector<std::string> fields;
+      std::size_t start = 0;
+      for (;;) {
+        const auto tab = line.find('\t', start);
+        fields.push_back(line.substr(start, tab - start));
+        if (tab == std::string::npos) break;
+        start = tab + 1;
+      }
+      if (fields.size() > 3) fail(line_, "line", "has more than 3 tab-separated fields");
+      Record r;
+      r.line = line_;
+      r.image.uri = fields[0];
+      if (blank(r.image.uri)) fail(line_, "uri", "is empty");
+      if (fields.size() < 2) fail(line_, "caption", "is missing (expected uri<TAB>caption)");
+      if (blank(fields[1])) fail(line_, "caption", "is empty");
+      r.image.captions.push_back(fields[1]);
+      if (fields.size() == 3 && !blank(fields[2])) r.image.metadata = metadata(fields[2], line_);
+      return r;
+    }
+    return std::nullopt;
+  }
+
+  std::string metadata(const std::string& text, std::size_t line) {
+    json value;
+    try {
+      value = json::parse(text);
+    } catch (const json::parse_error&) {
+      fail(line, "metadata", "is not valid JSON");
+    }
+    if (!value.is_object()) fail(line, "metadata", "must be a JSON object");
+    return value.dump();
+  }
+
+  // One CSV row (RFC 4180: quoted fields may hold commas, "" and line breaks).
+  bool read_csv_row(std::vector<std::string>& cells, std::size_t& first_line) {
+    std::string line;
+    do {
+      if (!read_line(line)) return false;
+    } while (line.empty());
+    first_line = line_;
+    cells.assign(1, "");
+    bool quoted = false;
+    for (std::size_t i = 0;; ++i) {
+      if (i == line.size()) {
+        if (!quoted) break;
+        cells.back() += '\n';
+        if (!read_line(line)) fail(first_line, "line", "has an unclosed quote");
+        i = static_cast<std::size_t>(-1);
+        continue;
+      }
+      const char c = line[i];
+      if (quoted) {
+        if (c != '"') {
+          cells.back() += c;
+        } else if (i + 1 < line.size() && line[i + 1] == '"') {
+          cells.back() += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else if (c == ',') {
+        cells.emplace_back();
+      } else if (c == '"' && cells.back().empty()) {
+        quoted = true;
+      } else {
+        cells.back() += c;
+      }
+    }
+    return true;
+  }
+
+  std::optional<Record> next_csv() {
+    std::vector<std::string> cells;
+    std::size_t line = 0;
+    if (header_.empty()) {
+      if (!read_csv_row(cells, line)) return std::nullopt;
+      header_ = cells;
+      for (std::size_t i = 0; i < header_.size(); ++i) {
+        const auto name = lower(header_[i]);
+        if (name == "uri") uri_column_ = i;
+        if (name == "caption") caption_column_ = i;
+      }
+      if (uri_column_ == npos) fail(line, "header", "has no 'uri' column");
+      if (caption_column_ == npos) fail(line, "header", "has no 'caption' column");
+    }
+    if (!read_csv_row(cells, line)) return std::nullopt;
+    if (cells.size() != header_.size())
+      fail(line, "line", "has " + std::to_string(cells.size()) + " fields; the header has " +
+                             std::to_string(header_.size()));
+    Record r;
+    r.line = line;
+    r.image.uri = cells[uri_column_];
+    if (blank(r.image.uri)) fail(line, "uri", "is empty");
+    if (blank(cells[caption_column_])) fail(line, "caption", "is empty");
+    r.image.captions.push_back(cells[caption_column_]);
+    json meta = json::object();
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      if (i != uri_column_ && i != caption_column_ && !cells[i].empty())
+        meta[header_[i]] = cell_value(cells[i]);
+    r.image.metadata = meta.dump();
+    return r;
+  }
+
+  std::optional<Record> next_jsonl() {
+    std::string line;
+    while (read_line(line)) {
+      if (blank(line)) continue;
+      json value;
+      try {
+        value = json::parse(line);
+      } catch (const json::parse_error&) {
+        fail(line_, "line", "is not valid JSON");
+      }
+      if (!value.is_object()) fail(line_, "line", "must be a JSON object");
+      Record r;
+      r.line = line_;
+      for (const auto& [key, field] : value.items()) {
+        if (key == "uri") {
+          if (!field.is_string()) fail(line_, "uri", "must be a string");
+          r.image.uri = field.get<std::string>();
+        } else if (key == "caption") {
+          if (!field.is_string()) fail(line_, "caption", "must be a string");
+          r.image.captions.push_back(field.get<std::string>());
+        } else if (key == "captions") {
+          if (!field.is_array()) fail(line_, "captions", "must be an array of strings");
+          for (const auto& c : field) {
+            if (!c.is_string()) fail(line_, "captions", "must be an array of strings");
+            r.image.captions.push_back(c.get<std::string>());
+          }
+        } else if (key == "metadata") {
+          if (!field.is_object()) fail(line_, "metadata", "must be a JSON object");
+          r.image.metadata = field.dump();
+        } else {
+          fail(line_, key, "unknown field (expected uri, caption or captions, metadata)");
+        }
+      }
+      if (value.contains("caption") && value.contains("captions"))
+        fail(line_, "captions", "give either caption or captions, not both");
+      if (blank(r.image.uri)) fail(line_, "uri", "is missing or empty");
+      if (r.image.captions.empty()) fail(line_, "caption", "is missing");
+      for (const auto& c : r.image.captions)
+        if (blank(c)) fail(line_, "caption", "is empty");
+      return r;
+    }
+    return std::nullopt;
+  }
+
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  std::istream& in_;
+  std::string source_;
+  RecordFormat format_;
+  std::size_t line_ = 0;
+  std::vector<std::string> header_;
+  std::size_t uri_column_ = npos, caption_column_ = npos;
+};
+
+RecordReader::RecordReader(std::istream& in, std::string source, RecordFormat format)
+    : source_(source), parser_(std::make_unique<Parser>(in, std::move(source), format)) {}
+RecordReader::~RecordReader() = default;
+std::optional<Record> RecordReader::next() { return parser_->next(); }
+
+}  // namespace picdex

@@ -1,0 +1,99 @@
+#include "store/database.hpp"
+
+#include <sqlite3.h>
+
+#include "picdex/error.hpp"
+#include "store/migrations.hpp"
+
+namespace picdex::store {
+namespace {
+
+constexpr int kApplicationId = 0x50444958;  // "PDIX": marks a file as a picdex catalogue
+constexpr int kBusyTimeoutMs = 10000;
+
+int latest_version() { return migrations().empty() ? 0 : migrations().back().version; }
+
+void migrate(SQLite::Database& db, const std::string& where) {
+  const int current = db.execAndGet("PRAGMA user_version").getInt();
+  if (current > latest_version())
+    throw FormatError(where + ": written by a newer picdex (format " + std::to_string(current) +
+                      "; this build reads up to " + std::to_string(latest_version()) + ")");
+  for (const auto& m : migrations()) {
+    if (m.version <= current) continue;
+    SQLite::Transaction tx(db);
+    db.exec(std::string(m.sql));
+    db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    tx.commit();
+  }
+}
+
+}  // namespace
+
+void rethrow_sqlite(const std::string& context, const SQLite::Exception& e) {
+  const int code = e.getErrorCode() & 0xff;
+  const std::string message = context + ": " + e.what();
+  switch (code) {
+    case SQLITE_NOTADB:
+      throw FormatError(context + ": not a picdex catalogue (not an SQLite database)");
+    case SQLITE_CORRUPT:
+      throw FormatError(context + ": database is corrupt (" + e.what() + ")");
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_PERM:
+      throw IoError(message);
+    default:
+      throw Error(message);
+  }
+}
+
+std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& path,
+                                                OpenMode mode) {
+  const std::string where = path.string();
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (mode == OpenMode::create && exists) throw IoError(where + ": already exists");
+  if (mode != OpenMode::create && !exists) throw NotFoundError(where + ": no such catalogue");
+  if (exists && std::filesystem::is_directory(path, ec))
+    throw InputError(where + ": is a directory, not a catalogue file");
+
+  return guarded(where, [&] {
+    const int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY
+                      : mode == OpenMode::create
+                          ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
+                          : SQLite::OPEN_READWRITE;
+    auto db = std::make_unique<SQLite::Database>(where, flags | SQLITE_OPEN_FULLMUTEX,
+                                                 kBusyTimeoutMs);
+    if (mode == OpenMode::create) {
+      // 16 KiB pages hold seven 512-d vectors each; 4 KiB pages would hold one.
+      db->exec("PRAGMA page_size = 16384");
+      db->exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+      db->exec("PRAGMA journal_mode = WAL");
+    } else {
+      // Reading the header fails with SQLITE_NOTADB for a file that is not SQLite.
+      const int id = db->execAndGet("PRAGMA application_id").getInt();
+      if (id != kApplicationId)
+        throw FormatError(where + ": not a picdex catalogue (an SQLite file of another kind)");
+    }
+    db->exec("PRAGMA foreign_keys = ON");
+    db->exec("PRAGMA synchronous = FULL");
+    if (mode == OpenMode::read_only) {
+      const int version = db->execAndGet("PRAGMA user_version").getInt();
+      if (version > latest_version())
+        throw FormatError(where + ": written by a newer picdex (format " +
+                          std::to_string(version) + "; this build reads up to " +
+                          std::to_string(latest_version()) + ")");
+      if (version < latest_version())
+        throw FormatError(where + ": needs an upgrade to format " +
+                          std::to_string(latest_version()) + "; open it read-write once");
+    } else {
+      migrate(*db, where);
+    }
+    return db;
+  });
+}
+
+}  // namespace picdex::store

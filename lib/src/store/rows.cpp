@@ -1,0 +1,237 @@
+#include "store/rows.hpp"
+
+#include <bit>
+#include <chrono>
+#include <cstring>
+
+namespace picdex::store {
+namespace {
+
+// Resets a cached statement on scope exit so it never holds a read lock.
+struct Reset {
+  SQLite::Statement& s;
+  ~Reset() {
+    s.reset();
+    s.clearBindings();
+  }
+};
+
+std::int64_t now_seconds() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+static_assert(std::endian::native == std::endian::little, "vector blobs are little-endian");
+
+std::vector<float> vector_from_blob(const void* data, int bytes) {
+  std::vector<float> v(static_cast<std::size_t>(bytes) / sizeof(float));
+  if (!v.empty()) std::memcpy(v.data(), data, v.size() * sizeof(float));
+  return v;
+}
+
+SQLite::Statement& Rows::prepared(const char* sql) {
+  for (auto& [key, stmt] : cache_)
+    if (key == sql) return *stmt;
+  cache_.emplace_back(sql, std::make_unique<SQLite::Statement>(db_, sql));
+  return *cache_.back().second;
+}
+
+std::optional<std::string> Rows::meta(const std::string& key) {
+  auto& s = prepared("SELECT value FROM meta WHERE key = ?");
+  Reset r{s};
+  s.bind(1, key);
+  if (!s.executeStep()) return std::nullopt;
+  return s.getColumn(0).getString();
+}
+
+void Rows::set_meta(const std::string& key, const std::string& value) {
+  auto& s = prepared("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
+  Reset r{s};
+  s.bind(1, key);
+  s.bind(2, value);
+  s.exec();
+}
+
+std::optional<ImageRow> Rows::find_image(std::string_view uri) {
+  ImageRow image;
+  {
+    auto& s = prepared("SELECT id, metadata FROM images WHERE uri = ?");
+    Reset r{s};
+    s.bind(1, std::string(uri));
+    if (!s.executeStep()) return std::nullopt;
+    image.id = s.getColumn(0).getInt64();
+    image.metadata = s.getColumn(1).getString();
+  }
+  image.uri = uri;
+  auto& s = prepared("SELECT id, text FROM captions WHERE image_id = ? ORDER BY pos");
+  Reset r{s};
+  s.bind(1, image.id);
+  while (s.executeStep())
+    image.captions.push_back({s.getColumn(0).getInt64(), s.getColumn(1).getString()});
+  return image;
+}
+
+std::int64_t Rows::insert_image(std::string_view uri, const std::string& metadata) {
+  auto& s = prepared("INSERT INTO images(uri, metadata, added_at) VALUES (?, ?, ?)");
+  Reset r{s};
+  s.bind(1, std::string(uri));
+  s.bind(2, metadata);
+  s.bind(3, now_seconds());
+  s.exec();
+  return db_.getLastInsertRowid();
+}
+
+void Rows::update_metadata(std::int64_t image_id, const std::string& metadata) {
+  auto& s = prepared("UPDATE images SET metadata = ? WHERE id = ?");
+  Reset r{s};
+  s.bind(1, metadata);
+  s.bind(2, image_id);
+  s.exec();
+}
+
+void Rows::delete_image(const ImageRow& image) {
+  for (const auto& c : image.captions) log_change(c.id, "del");
+  auto& s = prepared("DELETE FROM images WHERE id = ?");  // captions cascade
+  Reset r{s};
+  s.bind(1, image.id);
+  s.exec();
+}
+
+std::int64_t Rows::insert_caption(std::int64_t image_id, int pos, std::string_view text,
+                                  std::span<const float> vec) {
+  auto& s = prepared("INSERT INTO captions(image_id, pos, text, vec) VALUES (?, ?, ?, ?)");
+  std::int64_t id;
+  {
+    Reset r{s};
+    s.bind(1, image_id);
+    s.bind(2, pos);
+    s.bind(3, std::string(text));
+    s.bindNoCopy(4, static_cast<const void*>(vec.data()),
+                 static_cast<int>(vec.size() * sizeof(float)));
+    s.exec();
+    id = db_.getLastInsertRowid();
+  }
+  log_change(id, "put");
+  return id;
+}
+
+void Rows::move_caption(std::int64_t caption_id, int pos) {
+  auto& s = prepared("UPDATE captions SET pos = ? WHERE id = ?");
+  Reset r{s};
+  s.bind(1, pos);
+  s.bind(2, caption_id);
+  s.exec();
+}
+
+void Rows::delete_caption(std::int64_t caption_id) {
+  {
+    auto& s = prepared("DELETE FROM captions WHERE id = ?");
+    Reset r{s};
+    s.bind(1, caption_id);
+    s.exec();
+  }
+  log_change(caption_id, "del");
+}
+
+void Rows::log_change(std::int64_t caption_id, const char* op) {
+  auto& s = prepared("INSERT INTO changes(caption_id, op) VALUES (?, ?)");
+  Reset r{s};
+  s.bind(1, caption_id);
+  s.bind(2, op);
+  s.exec();
+}
+
+std::optional<HitRow> Rows::hit(std::int64_t caption_id) {
+  auto& s = prepared(
+      "SELECT i.uri, c.text, i.metadata FROM captions c JOIN images i ON i.id = c.image_id "
+      "WHERE c.id = ?");
+  Reset r{s};
+  s.bind(1, caption_id);
+  if (!s.executeStep()) return std::nullopt;
+  return HitRow{s.getColumn(0).getString(), s.getColumn(1).getString(),
+                s.getColumn(2).getString()};
+}
+
+std::int64_t Rows::last_seq() {
+  auto& s = prepared("SELECT coalesce(max(seq), 0) FROM changes");
+  Reset r{s};
+  s.executeStep();
+  return s.getColumn(0).getInt64();
+}
+
+std::int64_t Rows::count_images() {
+  auto& s = prepared("SELECT count(*) FROM images");
+  Reset r{s};
+  s.executeStep();
+  return s.getColumn(0).getInt64();
+}
+
+std::int64_t Rows::count_captions() {
+  auto& s = prepared("SELECT count(*) FROM captions");
+  Reset r{s};
+  s.executeStep();
+  return s.getColumn(0).getInt64();
+}
+
+std::vector<ChangedCaption> Rows::changes_since(std::int64_t seq) {
+  auto& s = prepared(
+      "SELECT ch.seq, ch.caption_id, c.image_id, c.vec FROM "
+      "(SELECT caption_id, max(seq) AS seq FROM changes WHERE seq > ? GROUP BY caption_id) ch "
+      "LEFT JOIN captions c ON c.id = ch.caption_id ORDER BY ch.seq");
+  Reset r{s};
+  s.bind(1, seq);
+  std::vector<ChangedCaption> out;
+  while (s.executeStep()) {
+    ChangedCaption change{s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), 0, std::nullopt};
+    const auto blob = s.getColumn(3);
+    if (!blob.isNull()) {
+      change.image_id = s.getColumn(2).getInt64();
+      change.vec = vector_from_blob(blob.getBlob(), blob.getBytes());
+    }
+    out.push_back(std::move(change));
+  }
+  return out;
+}
+
+void Rows::for_each_caption(
+    const std::function<void(std::int64_t, std::int64_t, std::span<const float>)>& f) {
+  SQLite::Statement s(db_, "SELECT id, image_id, vec FROM captions ORDER BY id");
+  std::vector<float> scratch;
+  while (s.executeStep()) {
+    const auto blob = s.getColumn(2);
+    scratch.resize(static_cast<std::size_t>(blob.getBytes()) / sizeof(float));
+    std::memcpy(scratch.data(), blob.getBlob(), scratch.size() * sizeof(float));
+    f(s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), scratch);
+  }
+}
+
+void Rows::for_each_caption_image(const std::function<void(std::int64_t, std::int64_t)>& f) {
+  SQLite::Statement s(db_, "SELECT id, image_id FROM captions INDEXED BY captions_by_image");
+  while (s.executeStep()) f(s.getColumn(0).getInt64(), s.getColumn(1).getInt64());
+}
+
+std::optional<Manifest> Rows::manifest() {
+  auto& s = prepared("SELECT file, seq, bytes, checksum, elements FROM snapshot WHERE id = 1");
+  Reset r{s};
+  if (!s.executeStep()) return std::nullopt;
+  return Manifest{s.getColumn(0).getString(), s.getColumn(1).getInt64(),
+                  s.getColumn(2).getInt64(), s.getColumn(3).getString(),
+                  s.getColumn(4).getInt64()};
+}
+
+void Rows::set_manifest(const Manifest& m) {
+  auto& s = prepared(
+      "INSERT OR REPLACE INTO snapshot(id, file, seq, bytes, checksum, elements) "
+      "VALUES (1, ?, ?, ?, ?, ?)");
+  Reset r{s};
+  s.bind(1, m.file);
+  s.bind(2, m.seq);
+  s.bind(3, m.bytes);
+  s.bind(4, m.checksum);
+  s.bind(5, m.elements);
+  s.exec();
+}
+
+}  // namespace picdex::store

@@ -1,0 +1,97 @@
+// Reading and writing a catalogue's rows. One Rows object per SQLite connection; not
+// thread-safe (callers serialise). Every mutation runs inside the caller's transaction,
+// and every caption put or delete is logged in `changes` in that same transaction.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace picdex::store {
+
+struct CaptionRow {
+  std::int64_t id = 0;
+  std::string text;
+};
+
+struct ImageRow {
+  std::int64_t id = 0;
+  std::string uri;
+  std::string metadata;
+  std::vector<CaptionRow> captions;  // in order
+};
+
+struct HitRow {
+  std::string uri;
+  std::string caption;
+  std::string metadata;
+};
+
+struct Manifest {
+  std::string file;
+  std::int64_t seq = 0;
+  std::int64_t bytes = 0;
+  std::string checksum;
+  std::int64_t elements = 0;
+};
+
+// A change since some seq: the caption's vector if it still exists, else nullopt.
+struct ChangedCaption {
+  std::int64_t seq = 0;  // the caption's newest change
+  std::int64_t caption_id = 0;
+  std::int64_t image_id = 0;
+  std::optional<std::vector<float>> vec;
+};
+
+class Rows {
+ public:
+  explicit Rows(SQLite::Database& db) : db_(db) {}
+
+  std::optional<std::string> meta(const std::string& key);
+  void set_meta(const std::string& key, const std::string& value);
+
+  std::optional<ImageRow> find_image(std::string_view uri);
+  std::int64_t insert_image(std::string_view uri, const std::string& metadata);
+  void update_metadata(std::int64_t image_id, const std::string& metadata);
+  void delete_image(const ImageRow& image);  // logs a delete for each caption
+
+  std::int64_t insert_caption(std::int64_t image_id, int pos, std::string_view text,
+                              std::span<const float> vec);
+  void move_caption(std::int64_t caption_id, int pos);
+  void delete_caption(std::int64_t caption_id);
+
+  std::optional<HitRow> hit(std::int64_t caption_id);
+
+  std::int64_t last_seq();
+  std::int64_t count_images();
+  std::int64_t count_captions();
+  // Captions touched by changes after `seq`, each once, with their current state, in
+  // order of their newest change.
+  std::vector<ChangedCaption> changes_since(std::int64_t seq);
+  // Every caption's id, image and vector, in id order.
+  void for_each_caption(const std::function<void(std::int64_t id, std::int64_t image_id,
+                                                 std::span<const float> vec)>& f);
+
+  // Every caption's id and image (reads only the index, not the vectors).
+  void for_each_caption_image(const std::function<void(std::int64_t id, std::int64_t image_id)>& f);
+
+  std::optional<Manifest> manifest();
+  void set_manifest(const Manifest& m);
+
+ private:
+  void log_change(std::int64_t caption_id, const char* op);
+  SQLite::Statement& prepared(const char* sql);
+
+  SQLite::Database& db_;
+  std::vector<std::pair<const char*, std::unique_ptr<SQLite::Statement>>> cache_;
+};
+
+// Vectors are stored as float32 little-endian blobs (this build targets little-endian).
+std::vector<float> vector_from_blob(const void* data, int bytes);
+
+}  // namespace picdex::store
