@@ -26,6 +26,26 @@
 
 namespace picdex {
 
+// A shared mutex that lets a waiting writer in ahead of newly arriving readers: glibc's
+// rwlock prefers readers, so a steady stream of searches would starve every write.
+class WriterFirstMutex {
+ public:
+  void lock() {
+    std::lock_guard gate(gate_);
+    rw_.lock();
+  }
+  void unlock() { rw_.unlock(); }
+  void lock_shared() {
+    std::lock_guard gate(gate_);
+    rw_.lock_shared();
+  }
+  void unlock_shared() { rw_.unlock_shared(); }
+
+ private:
+  std::mutex gate_;
+  std::shared_mutex rw_;
+};
+
 // A read connection with its own statement cache.
 struct Reader {
   std::unique_ptr<SQLite::Database> db;
@@ -71,7 +91,7 @@ class Catalogue::Impl {
   unsigned threads = 1;
 
   mutable std::mutex write_mutex;
-  mutable std::shared_mutex graph_mutex;
+  mutable WriterFirstMutex graph_mutex;
   std::unique_ptr<index::Graph> graph;
   std::vector<std::int64_t> image_of;  // caption id -> image id, 0 when none
   std::int64_t applied_seq = 0;

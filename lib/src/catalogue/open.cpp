@@ -72,12 +72,14 @@ void Catalogue::Impl::load_graph() {
   graph = std::make_unique<index::Graph>(shape);
   snapshot_seq = 0;
   std::int64_t from = 0;
+  bool damaged = false;
   if (const auto manifest = rows->manifest()) {
     const index::SnapshotFile expected{path.parent_path() / manifest->file,
                                        static_cast<std::uint64_t>(manifest->bytes),
                                        manifest->checksum,
                                        static_cast<std::uint64_t>(manifest->elements)};
     if (auto why = index::check_snapshot(expected, shape)) {
+      damaged = true;
       warn("graph snapshot " + expected.path.string() + " " + *why +
            "; rebuilding it from the stored vectors");
     } else {
@@ -87,6 +89,7 @@ void Catalogue::Impl::load_graph() {
       } catch (const std::exception& e) {
         warn("graph snapshot " + expected.path.string() + " cannot be loaded (" + e.what() +
              "); rebuilding it from the stored vectors");
+        damaged = true;
         graph = std::make_unique<index::Graph>(shape);
       }
     }
@@ -100,6 +103,7 @@ void Catalogue::Impl::load_graph() {
   });
   applied_seq = from;
   sync_graph(*rows);
+  if (damaged && !read_only) checkpoint();  // so the next open need not rebuild again
 }
 
 Catalogue::Catalogue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -23,6 +23,10 @@ Graph::Graph(const GraphShape& shape, const std::filesystem::path& snapshot)
     : shape_(shape), space_(std::make_unique<hnswlib::InnerProductSpace>(shape.dim)) {
   hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(space_.get(), snapshot.string());
   hnsw_->setEf(1);
+  // hnswlib 0.6.2's loading constructor adds to an uninitialised num_deleted_: recount.
+  hnsw_->num_deleted_ = 0;
+  for (hnswlib::tableint id = 0; id < hnsw_->cur_element_count; ++id)
+    hnsw_->num_deleted_ += hnsw_->isMarkedDeleted(id);
 }
 
 Graph::Graph(Graph&&) noexcept = default;

@@ -42,6 +42,8 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
     try {
       return reader.next();
     } catch (...) {
+      // A full batch is complete and sound: the bad record starts the next one.
+      if (batch.size() >= options.batch) flush();
       summary.failed = batch.size() + 1;
       throw;
     }

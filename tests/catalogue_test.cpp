@@ -1,0 +1,132 @@
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace picdex;
+using picdex::test::TempDir;
+
+namespace {
+std::vector<std::string> uris(const std::vector<Hit>& hits) {
+  std::vector<std::string> out;
+  for (const auto& h : hits) out.push_back(h.uri);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("put, get, upsert and remove images by URI", "[catalogue]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  SECTION("a new image is added and reads back as written") {
+    const auto r = cat.put({"a.jpg", {"A red bicycle", "A bike by a wall"}, R"({"year": 2020})"});
+    CHECK(r.added == 1);
+    const auto got = cat.get("a.jpg");
+    CHECK(got.captions == std::vector<std::string>{"A red bicycle", "A bike by a wall"});
+    CHECK(got.metadata == R"({"year":2020})");
+    CHECK(cat.size() == 1);
+    CHECK(cat.caption_count() == 2);
+  }
+  SECTION("putting identical content again is a no-op with no write") {
+    cat.put({"a.jpg", {"A red bicycle"}, "{}"});
+    const auto seq = cat.stats().last_seq;
+    const auto r = cat.put({"a.jpg", {"A red bicycle"}, "{}"});
+    CHECK(r.unchanged == 1);
+    CHECK(r.added + r.updated == 0);
+    CHECK(cat.stats().last_seq == seq);
+  }
+  SECTION("an upsert replaces captions and metadata") {
+    cat.put({"a.jpg", {"A red bicycle", "A bike"}, R"({"k": 1})"});
+    const auto r = cat.put({"a.jpg", {"A green kayak"}, R"({"k": 2})"});
+    CHECK(r.updated == 1);
+    CHECK(cat.get("a.jpg").captions == std::vector<std::string>{"A green kayak"});
+    CHECK(cat.caption_count() == 1);
+    const auto hits = cat.search("bicycle", {.k = 5});
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].caption == "A green kayak");  // the old captions are gone from the graph
+    CHECK(hits[0].metadata == R"({"k":2})");
+  }
+  SECTION("remove deletes the image and its captions from results") {
+    cat.put({"a.jpg", {"A red bicycle"}, "{}"});
+    cat.put({"b.jpg", {"A blue boat"}, "{}"});
+    CHECK(cat.remove("a.jpg"));
+    CHECK_FALSE(cat.remove("a.jpg"));
+    CHECK_THROWS_AS(cat.get("a.jpg"), NotFoundError);
+    CHECK(uris(cat.search("red bicycle")) == std::vector<std::string>{"b.jpg"});
+    CHECK(cat.stats().deleted == 1);
+  }
+  SECTION("bad images are refused whole, naming the field") {
+    CHECK_THROWS_WITH(cat.put({"", {"x"}, "{}"}), Catch::Contains("uri: is empty"));
+    CHECK_THROWS_WITH(cat.put({"a.jpg", {}, "{}"}), Catch::Contains("a.jpg: captions"));
+    CHECK_THROWS_WITH(cat.put({"a.jpg", {"ok", " "}, "{}"}),
+                      Catch::Contains("a.jpg: caption 2: is empty"));
+    CHECK_THROWS_WITH(cat.put({"a.jpg", {"ok"}, "[1]"}),
+                      Catch::Contains("a.jpg: metadata: must be a JSON object"));
+    CHECK_THROWS_WITH(cat.put({"a.jpg", {"ok"}, "{bad"}), Catch::Contains("invalid JSON"));
+    const std::vector<Image> batch{{"good.jpg", {"fine words"}, "{}"},
+                                   {"bad.jpg", {"?!"}, "{}"}};
+    CHECK_THROWS_WITH(cat.put(batch), Catch::Contains("bad.jpg: caption 1: text has no words"));
+    CHECK(cat.size() == 0);  // the good image of the failed batch was not written
+  }
+}
+
+TEST_CASE("several captions of one image group into one hit carrying the best caption",
+          "[catalogue][search]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  cat.put({"dog.jpg",
+           {"A dog catches a frisbee", "A brown dog in a park", "A dog jumping in the air"},
+           "{}"});
+  cat.put({"cat.jpg", {"A cat sleeping on a sofa"}, "{}"});
+  cat.put({"car.jpg", {"A red car parked on a street"}, "{}"});
+  const auto hits = cat.search("dog jumping", {.k = 10});
+  REQUIRE(hits.size() == 3);  // exactly min(k, images), one per image
+  CHECK(hits[0].uri == "dog.jpg");
+  CHECK(hits[0].caption == "A dog jumping in the air");
+  CHECK(hits[0].score >= hits[1].score);
+  CHECK(hits[1].score >= hits[2].score);
+}
+
+TEST_CASE("search returns exactly min(k, images) even when one image has many captions",
+          "[catalogue][search]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  std::vector<std::string> many;
+  for (int i = 0; i < 200; ++i) many.push_back("sunset over the sea number " + std::to_string(i));
+  cat.put({"sunsets.jpg", many, "{}"});
+  const auto others = test::synthetic_captions(50, 7);
+  for (std::size_t i = 0; i < others.size(); ++i)
+    cat.put({"img" + std::to_string(i), {others[i]}, "{}"});
+  for (std::size_t k : {1, 5, 10, 51, 100}) {
+    const auto hits = cat.search("sunset over the sea", {.k = k});
+    CHECK(hits.size() == std::min<std::size_t>(k, 51));
+    CHECK(hits[0].uri == "sunsets.jpg");
+  }
+  CHECK(cat.search("sunset over the sea", {.k = 10, .min_score = 0.5f}).size() == 1);
+}
+
+TEST_CASE("a query vector searches like text", "[catalogue][search]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  cat.put({"a.jpg", {"A lighthouse on a cliff"}, "{}"});
+  cat.put({"b.jpg", {"A bowl of noodles"}, "{}"});
+  std::vector<float> q(cat.embedder().dim());
+  cat.embedder().embed("lighthouse", q);
+  for (auto& v : q) v *= 3.0f;  // any length: the query is normalised
+  CHECK(cat.search(q, {.k = 1})[0].uri == "a.jpg");
+  CHECK_THROWS_WITH(cat.search(std::vector<float>(3, 1.0f)), Catch::Contains("3 dimensions"));
+  CHECK_THROWS_WITH(cat.search(std::vector<float>(q.size(), 0.0f)), Catch::Contains("zero"));
+}
+
+// lexical-v1 matches words and word pieces only: it cannot know that a cat is a pet or a
+// mat a rug, and "sitting"/"driving" share "ing". Marked [!shouldfail] until an embedder
+// with word meaning (WordNet features, or the learned embedder of issue 4) is the default;
+// Catch2 reports this test failed the day it starts passing, so the marker cannot rot.
+TEST_CASE("the seed example: a pet on a rug is closer to a cat on a mat than a car",
+          "[catalogue][seed][!shouldfail]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  cat.put({"pet.jpg", {"A pet on a rug"}, "{}"});
+  cat.put({"car.jpg", {"A person driving a car"}, "{}"});
+  const auto hits = cat.search("A cat sitting on a mat");
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0].uri == "pet.jpg");
+}

@@ -1,0 +1,123 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+using picdex::test::run_picdex;
+using picdex::test::TempDir;
+
+namespace {
+const std::string kSample = std::string(PICDEX_SAMPLE_DIR) + "/captions.tsv";
+
+// The first line of `text`, for comparing one-line messages.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+}  // namespace
+
+TEST_CASE("picdex init, import, search end to end", "[cli]") {
+  TempDir dir;
+  const auto cat = (dir / "demo.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  const auto imported = run_picdex({"import", cat, kSample});
+  REQUIRE(imported.status == 0);
+  CHECK_THAT(imported.err, Catch::Contains(" added, 0 updated, 0 unchanged, 0 failed"));
+
+  SECTION("a table for people") {
+    const auto run = run_picdex({"search", cat, "a dog running on a beach", "-k", "3"});
+    REQUIRE(run.status == 0);
+    CHECK_THAT(run.out, Catch::StartsWith("rank   score  uri"));
+    CHECK(std::count(run.out.begin(), run.out.end(), '\n') == 4);
+  }
+  SECTION("--json: one object per result with rank, uri, score, caption, metadata") {
+    const auto run = run_picdex({"search", cat, "a dog running on a beach", "-k", "3", "--json"});
+    REQUIRE(run.status == 0);
+    std::istringstream lines(run.out);
+    std::string line;
+    int rank = 0;
+    double previous = 2;
+    while (std::getline(lines, line)) {
+      const auto hit = nlohmann::json::parse(line);
+      CHECK(hit["rank"] == ++rank);
+      CHECK(hit["metadata"].is_object());
+      CHECK(hit["caption"].is_string());
+      CHECK(hit["score"].get<double>() <= previous);
+      previous = hit["score"].get<double>();
+    }
+    CHECK(rank == 3);
+  }
+  SECTION("--queries: one JSON line per query") {
+    const auto run = run_picdex({"search", cat, "--queries", "-", "--json", "-k", "2"},
+                            "a dog on the beach\n\na red car\n");
+    REQUIRE(run.status == 0);
+    std::istringstream lines(run.out);
+    std::string line;
+    std::vector<std::string> queries;
+    while (std::getline(lines, line)) {
+      const auto result = nlohmann::json::parse(line);
+      queries.push_back(result["query"]);
+      CHECK(result["results"].size() == 2);
+    }
+    CHECK(queries == std::vector<std::string>{"a dog on the beach", "a red car"});
+  }
+  SECTION("re-import is a no-op, stats reports counts") {
+    CHECK_THAT(run_picdex({"import", cat, kSample}).err, Catch::Contains("0 added, 0 updated"));
+    const auto stats = nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out);
+    CHECK(stats["images"].get<int>() > 10);
+    CHECK(stats["embedder"] == "lexical-v1:dim=512");
+    for (const char* key : {"captions", "deleted", "dim", "file_bytes"})
+      CHECK(stats.contains(key));
+    CHECK(run_picdex({"verify", cat}).status == 0);
+  }
+  SECTION("add, get, remove") {
+    REQUIRE(run_picdex({"add", cat, "new.jpg", "A hot air balloon", "--meta", R"({"a":1})"}).status ==
+            0);
+    CHECK_THAT(run_picdex({"get", cat, "new.jpg"}).out, Catch::Contains("A hot air balloon"));
+    CHECK(run_picdex({"remove", cat, "new.jpg"}).status == 0);
+    const auto gone = run_picdex({"get", cat, "new.jpg"});
+    CHECK(gone.status == 66);
+    CHECK(first_line(gone.err) == "picdex: new.jpg: not in the catalogue");
+  }
+}
+
+TEST_CASE("picdex exit codes and one-line errors", "[cli]") {
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  SECTION("usage: 64") {
+    CHECK(run_picdex({}).status == 64);
+    CHECK(run_picdex({"frobnicate"}).status == 64);
+    CHECK(run_picdex({"search", cat}).status == 64);
+    CHECK(run_picdex({"search", cat, "x", "--bogus"}).status == 64);
+    CHECK(run_picdex({"import", cat, "-"}).status == 64);  // no format for stdin
+  }
+  SECTION("help: 0") {
+    const auto run = run_picdex({"search", "--help"});
+    CHECK(run.status == 0);
+    CHECK_THAT(run.out, Catch::Contains("--min-score"));
+    CHECK(run_picdex({"--help"}).status == 0);
+  }
+  SECTION("bad input data: 65, naming file and line") {
+    const auto bad = (dir / "bad.tsv").string();
+    picdex::test::write_file(bad, "a.jpg\tfine\nb.jpg\n");
+    const auto run = run_picdex({"import", cat, bad});
+    CHECK(run.status == 65);
+    CHECK_THAT(run.err, Catch::Contains(bad + ":2: caption: is missing"));
+    CHECK(run_picdex({"stats", cat, "--json"}).out.find("\"images\":0") != std::string::npos);
+    const auto not_cat = (dir / "text.pdx").string();
+    picdex::test::write_file(not_cat, std::string(5000, 'z'));
+    CHECK(run_picdex({"search", not_cat, "x"}).status == 65);
+  }
+  SECTION("missing input or catalogue: 66") {
+    CHECK(run_picdex({"search", (dir / "none.pdx").string(), "x"}).status == 66);
+    CHECK(run_picdex({"import", cat, (dir / "none.tsv").string()}).status == 66);
+    CHECK(run_picdex({"import", cat, dir.path().string(), "--format", "tsv"}).status == 66);
+  }
+  SECTION("I/O: 74") {
+    CHECK(run_picdex({"init", cat}).status == 74);  // exists already
+  }
+  SECTION("stdin and pipes are read as streams") {
+    const auto run = run_picdex({"import", cat, "-", "--format", "jsonl"},
+                            R"({"uri": "p.jpg", "caption": "A pelican on a post"})" "\n");
+    CHECK(run.status == 0);
+    CHECK_THAT(run_picdex({"search", cat, "pelican"}).out, Catch::Contains("p.jpg"));
+  }
+}

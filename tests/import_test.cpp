@@ -1,0 +1,131 @@
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "support.hpp"
+
+using namespace picdex;
+using picdex::test::TempDir;
+
+namespace {
+
+ImportSummary import_text(Catalogue& cat, const std::string& text, RecordFormat format,
+                          std::size_t batch = 1000) {
+  std::istringstream in(text);
+  RecordReader reader(in, "in.txt", format);
+  ImportSummary summary;
+  import_records(cat, reader, {.batch = batch, .progress = {}}, summary);
+  return summary;
+}
+
+}  // namespace
+
+TEST_CASE("TSV, CSV and JSONL import the same images", "[import]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  SECTION("tsv: a URI on several lines gets several captions") {
+    const auto s = import_text(cat,
+                               "a.jpg\tA dog on grass\t{\"n\": 1}\r\n"
+                               "a.jpg\tA puppy playing\n"
+                               "\n"
+                               "b.jpg\tA boat at sea\n",
+                               RecordFormat::tsv);
+    CHECK(s.added == 2);
+    CHECK(s.records == 3);
+    CHECK(cat.get("a.jpg").captions == std::vector<std::string>{"A dog on grass", "A puppy playing"});
+    CHECK(cat.get("a.jpg").metadata == R"({"n":1})");
+  }
+  SECTION("csv: quoted fields, and other columns become metadata") {
+    import_text(cat,
+                "\xEF\xBB\xBFuri,caption,year,place\n"
+                "a.jpg,\"A dog, on grass\",2019,park\n"
+                "b.jpg,\"He said \"\"hi\"\"\nto me\",,\n",
+                RecordFormat::csv);
+    CHECK(cat.get("a.jpg").captions[0] == "A dog, on grass");
+    CHECK(cat.get("a.jpg").metadata == R"({"place":"park","year":2019})");
+    CHECK(cat.get("b.jpg").captions[0] == "He said \"hi\"\nto me");
+  }
+  SECTION("jsonl: caption or captions, with metadata") {
+    import_text(cat,
+                R"({"uri": "a.jpg", "captions": ["A dog on grass", "A puppy"], "metadata": {"n": 1}})"
+                "\n"
+                R"({"uri": "b.jpg", "caption": "A boat"})"
+                "\n",
+                RecordFormat::jsonl);
+    CHECK(cat.get("a.jpg").captions.size() == 2);
+    CHECK(cat.get("b.jpg").captions[0] == "A boat");
+  }
+}
+
+TEST_CASE("re-importing the same file changes nothing", "[import]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  std::string tsv;
+  const auto captions = test::synthetic_captions(120, 5);
+  for (std::size_t i = 0; i < captions.size(); ++i)
+    tsv += "img" + std::to_string(i / 3) + "\t" + captions[i] + "\n";
+  CHECK(import_text(cat, tsv, RecordFormat::tsv, 7).added == 40);
+  const auto seq = cat.stats().last_seq;
+  const auto again = import_text(cat, tsv, RecordFormat::tsv, 7);
+  CHECK(again.unchanged == 40);
+  CHECK(again.added + again.updated == 0);
+  CHECK(cat.stats().last_seq == seq);
+}
+
+TEST_CASE("each malformed line names its line and field, and its batch is not committed",
+          "[import]") {
+  struct Case {
+    RecordFormat format;
+    std::string bad_line;
+    std::string message;
+  };
+  const auto c = GENERATE(
+      Case{RecordFormat::tsv, "c.jpg", "in.txt:3: caption: is missing"},
+      Case{RecordFormat::tsv, "\tA caption", "in.txt:3: uri: is empty"},
+      Case{RecordFormat::tsv, "c.jpg\t  ", "in.txt:3: caption: is empty"},
+      Case{RecordFormat::tsv, "c.jpg\tcap\t{oops", "in.txt:3: metadata: is not valid JSON"},
+      Case{RecordFormat::tsv, "c.jpg\tcap\t[1]", "in.txt:3: metadata: must be a JSON object"},
+      Case{RecordFormat::tsv, "c.jpg\tcap\t{}\textra", "in.txt:3: line: has more than 3"},
+      Case{RecordFormat::tsv, "c.jpg\tbad \xff utf8", "in.txt:3: line: is not valid UTF-8"},
+      Case{RecordFormat::tsv, std::string("c.jpg\tnul\0here", 14), "in.txt:3: line: contains a NUL"},
+      Case{RecordFormat::tsv, "c.jpg\t?!?", "in.txt:3: caption 1: text has no words"},
+      Case{RecordFormat::jsonl, "[1, 2]", "in.txt:3: line: must be a JSON object"},
+      Case{RecordFormat::jsonl, "{\"uri\": 5, \"caption\": \"x\"}", "in.txt:3: uri: must be a string"},
+      Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\"}", "in.txt:3: caption: is missing"},
+      Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\", \"captoin\": \"x\"}",
+           "in.txt:3: captoin: unknown field"},
+      Case{RecordFormat::jsonl, "{not json", "in.txt:3: line: is not valid JSON"});
+  CAPTURE(c.bad_line);
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  std::string good1, good2;
+  if (c.format == RecordFormat::tsv) {
+    good1 = "a.jpg\tA first good caption\n";
+    good2 = "b.jpg\tA second good caption\n";
+  } else {
+    good1 = R"({"uri": "a.jpg", "caption": "A first good caption"})" "\n";
+    good2 = R"({"uri": "b.jpg", "caption": "A second good caption"})" "\n";
+  }
+  // Batch size 1: a.jpg commits; b.jpg and the bad line share the next batch? No: each
+  // image is its own batch, so b.jpg commits and only the bad line's batch fails.
+  const std::string text = good1 + good2 + c.bad_line + "\n";
+  SECTION("batch of one: earlier images stay") {
+    CHECK_THROWS_WITH(import_text(cat, text, c.format, 1), Catch::Contains(c.message));
+    CHECK(cat.size() == 2);
+  }
+  SECTION("one batch: nothing is committed") {
+    CHECK_THROWS_WITH(import_text(cat, text, c.format, 1000), Catch::Contains(c.message));
+    CHECK(cat.size() == 0);
+  }
+}
+
+TEST_CASE("CSV errors name the line", "[import]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  CHECK_THROWS_WITH(import_text(cat, "name,caption\nx,y\n", RecordFormat::csv),
+                    Catch::Contains("in.txt:1: header: has no 'uri' column"));
+  CHECK_THROWS_WITH(import_text(cat, "uri,caption\na.jpg,one,two\n", RecordFormat::csv),
+                    Catch::Contains("in.txt:2: line: has 3 fields; the header has 2"));
+  CHECK_THROWS_WITH(import_text(cat, "uri,caption\na.jpg,\"open quote\n", RecordFormat::csv),
+                    Catch::Contains("in.txt:2: line: has an unclosed quote"));
+  CHECK(cat.size() == 0);
+}

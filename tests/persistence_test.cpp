@@ -1,0 +1,188 @@
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "support.hpp"
+
+using namespace picdex;
+using picdex::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::pair<std::string, float>> results(const Catalogue& cat, const std::string& q) {
+  std::vector<std::pair<std::string, float>> out;
+  for (const auto& h : cat.search(q, {.k = 5})) out.emplace_back(h.uri, h.score);
+  return out;
+}
+
+void fill(Catalogue& cat, std::size_t n, unsigned seed) {
+  const auto captions = test::synthetic_captions(n, seed);
+  std::vector<Image> batch;
+  for (std::size_t i = 0; i < n; ++i)
+    batch.push_back({"img" + std::to_string(seed) + "-" + std::to_string(i), {captions[i]}, "{}"});
+  cat.put(batch);
+}
+
+std::vector<fs::path> snapshots(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".graph-") != std::string::npos) out.push_back(e.path());
+  return out;
+}
+
+struct Warnings {
+  std::vector<std::string> lines;
+  OpenOptions options() {
+    OpenOptions o;
+    o.observer.warning = [this](std::string_view m) { lines.emplace_back(m); };
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a catalogue reopens with identical results", "[persistence]") {
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  const auto queries = test::synthetic_captions(5, 99);
+  std::vector<std::vector<std::pair<std::string, float>>> before;
+  {
+    auto cat = Catalogue::create(path, {}, test::eager_snapshots());
+    fill(cat, 500, 1);
+    for (const auto& q : queries) before.push_back(results(cat, q));
+  }
+  REQUIRE(snapshots(dir.path()).size() == 1);
+  SECTION("in this process") {
+    auto cat = Catalogue::open(path);
+    for (std::size_t i = 0; i < queries.size(); ++i) CHECK(results(cat, queries[i]) == before[i]);
+  }
+  SECTION("in a fresh process") {
+    const auto run = test::run_picdex({"search", path.string(), queries[0], "-k", "5", "--json"});
+    REQUIRE(run.status == 0);
+    for (const auto& [uri, score] : before[0])
+      CHECK(run.out.find("\"uri\":\"" + uri + "\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("changes after the last snapshot are replayed on open", "[persistence]") {
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  OpenOptions lazy;
+  lazy.checkpoint_after = 1000000;  // never snapshot on its own
+  {
+    auto cat = Catalogue::create(path, {}, lazy);
+    fill(cat, 300, 2);
+    cat.checkpoint();
+    cat.put({"late.jpg", {"a zebra crossing a wide river at dawn"}, "{}"});
+    cat.remove("img2-0");
+  }
+  auto cat = Catalogue::open(path, lazy);
+  const auto stats = cat.stats();
+  CHECK(stats.snapshot_seq < stats.last_seq);
+  CHECK(cat.search("zebra crossing a river", {.k = 1})[0].uri == "late.jpg");
+  for (const auto& h : cat.search(test::synthetic_captions(1, 2)[0], {.k = 300}))
+    CHECK(h.uri != "img2-0");
+  CHECK(cat.verify().ok());
+}
+
+TEST_CASE("a missing or damaged snapshot is rebuilt with one warning", "[persistence]") {
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  const auto query = test::synthetic_captions(1, 3)[0];
+  std::vector<std::pair<std::string, float>> before;
+  {
+    auto cat = Catalogue::create(path, {}, test::eager_snapshots());
+    fill(cat, 400, 3);
+    before = results(cat, query);
+  }
+  const auto snapshot = snapshots(dir.path()).at(0);
+  SECTION("deleted") { fs::remove(snapshot); }
+  SECTION("truncated") { fs::resize_file(snapshot, fs::file_size(snapshot) / 2); }
+  SECTION("one byte flipped") {
+    std::fstream f(snapshot, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(200);
+    f.put('\x5a');
+  }
+  SECTION("replaced by another file of the same size") {
+    const auto size = fs::file_size(snapshot);
+    test::write_file(snapshot, std::string(size, '\x01'));
+  }
+  Warnings warnings;
+  auto cat = Catalogue::open(path, warnings.options());
+  REQUIRE(warnings.lines.size() == 1);
+  CHECK_THAT(warnings.lines[0], Catch::Contains("rebuilding"));
+  CHECK(results(cat, query).size() == before.size());
+  CHECK(results(cat, query)[0] == before[0]);
+  CHECK(cat.verify().ok());
+}
+
+TEST_CASE("rebuild_index drops deleted elements and keeps results", "[persistence]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  fill(cat, 200, 4);
+  for (int i = 0; i < 50; ++i) cat.remove("img4-" + std::to_string(i));
+  CHECK(cat.stats().deleted == 50);
+  const auto query = test::synthetic_captions(100, 4)[77];
+  const auto before = results(cat, query);
+  cat.rebuild_index();
+  CHECK(cat.stats().deleted == 0);
+  CHECK(results(cat, query)[0] == before[0]);
+  CHECK(cat.verify().ok());
+}
+
+TEST_CASE("opening files that are not usable catalogues gives clear errors", "[persistence]") {
+  TempDir dir;
+  SECTION("missing") {
+    CHECK_THROWS_AS(Catalogue::open(dir / "nope.pdx"), NotFoundError);
+  }
+  SECTION("not SQLite") {
+    test::write_file(dir / "x.pdx", std::string(8192, 'x'));
+    CHECK_THROWS_WITH(Catalogue::open(dir / "x.pdx"), Catch::Contains("not a picdex catalogue"));
+  }
+  SECTION("another SQLite file") {
+    SQLite::Database db((dir / "other.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE t(x)");
+    CHECK_THROWS_WITH(Catalogue::open(dir / "other.db"),
+                      Catch::Contains("not a picdex catalogue"));
+  }
+  SECTION("written by a newer format") {
+    { Catalogue::create(dir / "new.pdx"); }
+    {
+      SQLite::Database db((dir / "new.pdx").string(), SQLite::OPEN_READWRITE);
+      db.exec("PRAGMA user_version = 99");
+    }
+    CHECK_THROWS_WITH(Catalogue::open(dir / "new.pdx"), Catch::Contains("newer picdex"));
+  }
+  SECTION("creating over an existing file") {
+    test::write_file(dir / "exists.pdx", "keep me");
+    CHECK_THROWS_AS(Catalogue::create(dir / "exists.pdx"), IoError);
+    std::ifstream in(dir / "exists.pdx");
+    std::string content((std::istreambuf_iterator<char>(in)), {});
+    CHECK(content == "keep me");
+  }
+}
+
+TEST_CASE("a catalogue refuses another embedder than its own", "[persistence]") {
+  TempDir dir;
+  { Catalogue::create(dir / "c.pdx", {.embedder = "lexical:dim=256"}); }
+  OpenOptions o;
+  o.expect_embedder = "lexical:dim=512";
+  CHECK_THROWS_AS(Catalogue::open(dir / "c.pdx", o), EmbedderMismatchError);
+  o.expect_embedder = "lexical-v1:dim=256";
+  CHECK_NOTHROW(Catalogue::open(dir / "c.pdx", o));
+}
+
+TEST_CASE("a read-only catalogue searches but refuses writes", "[persistence]") {
+  TempDir dir;
+  {
+    auto cat = Catalogue::create(dir / "c.pdx");
+    cat.put({"a.jpg", {"a tall giraffe"}, "{}"});
+  }
+  OpenOptions o;
+  o.read_only = true;
+  auto cat = Catalogue::open(dir / "c.pdx", o);
+  CHECK(cat.search("giraffe")[0].uri == "a.jpg");
+  CHECK_THROWS_AS(cat.put({"b.jpg", {"x y"}, "{}"}), IoError);
+}

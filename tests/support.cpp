@@ -1,0 +1,92 @@
+#include "support.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace picdex::test {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "picdex-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
+
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+Run run_picdex(const std::vector<std::string>& args, const std::string& input) {
+  TempDir io;
+  const auto in_path = io / "stdin", out_path = io / "stdout", err_path = io / "stderr";
+  write_file(in_path, input);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int in = open(in_path.c_str(), O_RDONLY);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(in, 0), dup2(out, 1), dup2(err, 2);
+    std::vector<char*> argv{const_cast<char*>(PICDEX_BINARY)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(PICDEX_BINARY, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out_path), slurp(err_path)};
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::vector<std::string> synthetic_captions(std::size_t count, unsigned seed) {
+  static const char* kOnsets[] = {"b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t",
+                                  "v", "z", "br", "st", "tr", "pl"};
+  static const char* kVowels[] = {"a", "e", "i", "o", "u", "ai", "ou"};
+  std::mt19937 rng(seed);
+  // A vocabulary of 2,000 two- and three-syllable words, Zipf-like use.
+  std::vector<std::string> vocabulary;
+  for (int i = 0; i < 2000; ++i) {
+    std::string w;
+    for (int s = 0, n = 2 + static_cast<int>(rng() % 2); s < n; ++s)
+      w += std::string(kOnsets[rng() % 18]) + kVowels[rng() % 7];
+    vocabulary.push_back(w);
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string caption;
+    for (int w = 0, n = 4 + static_cast<int>(rng() % 6); w < n; ++w) {
+      const double u = std::uniform_real_distribution<>(0, 1)(rng);
+      const auto index = static_cast<std::size_t>(std::pow(u, 2.0) * vocabulary.size());
+      caption += (w ? " " : "") + vocabulary[std::min(index, vocabulary.size() - 1)];
+    }
+    out.push_back(caption);
+  }
+  return out;
+}
+
+OpenOptions eager_snapshots() {
+  OpenOptions o;
+  o.checkpoint_after = 1;
+  return o;
+}
+
+}  // namespace picdex::test

@@ -1,0 +1,41 @@
+// Helpers shared by the tests: scratch folders, running the real binary, test data.
+#pragma once
+
+#include <picdex/picdex.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace picdex::test {
+
+// A fresh folder under the system temp dir, removed when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct Run {
+  int status = -1;  // exit status
+  std::string out;
+  std::string err;
+};
+
+// Runs the picdex binary with `args` (no shell), stdin from `input` when not empty.
+Run run_picdex(const std::vector<std::string>& args, const std::string& input = "");
+
+void write_file(const std::filesystem::path& path, const std::string& text);
+
+// Deterministic made-up captions: words built from syllables, `count` of them.
+std::vector<std::string> synthetic_captions(std::size_t count, unsigned seed);
+
+// Options that keep persistence paths busy: snapshot after every change.
+OpenOptions eager_snapshots();
+
+}  // namespace picdex::test
