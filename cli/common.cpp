@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -65,17 +66,17 @@ void Progress::update(std::size_t done, std::size_t total) {
 }
 
 namespace {
-nlohmann::json hit_json(const Hit& hit, std::size_t rank) {
+nlohmann::ordered_json hit_json(const Hit& hit, std::size_t rank) {
   return {{"rank", rank},
           {"uri", hit.uri},
-          {"score", hit.score},
+          {"score", std::round(static_cast<double>(hit.score) * 1e6) / 1e6},
           {"caption", hit.caption},
           {"metadata", nlohmann::json::parse(hit.metadata)}};
 }
 }  // namespace
 
 std::string hits_json_array(const std::vector<Hit>& hits) {
-  auto array = nlohmann::json::array();
+  auto array = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < hits.size(); ++i) array.push_back(hit_json(hits[i], i + 1));
   return array.dump();
 }

@@ -175,11 +175,14 @@ void Catalogue::Impl::sync_graph(store::Rows& source) {
 }
 
 // Between writes the snapshot is rewritten only once the pending changes reach a quarter
-// of the graph too, so a long import writes O(log n) snapshots, not one per batch; on
-// close, checkpoint_after alone decides.
+// of the graph too, so a long import writes O(log n) snapshots, not one per batch. On
+// close a smaller backlog is saved as well (1% of the graph, at least 64 changes), since
+// every later open would otherwise pay to replay it.
 void Catalogue::Impl::maybe_checkpoint(bool closing) {
+  const auto elements = static_cast<std::int64_t>(graph->elements());
   auto threshold = static_cast<std::int64_t>(options.checkpoint_after);
-  if (!closing) threshold = std::max(threshold, static_cast<std::int64_t>(graph->elements() / 4));
+  threshold = closing ? std::min(threshold, std::max<std::int64_t>(64, elements / 100))
+                      : std::max(threshold, elements / 4);
   const auto pending = applied_seq - snapshot_seq;
   if (!read_only && pending > 0 && pending >= threshold) checkpoint();
 }
