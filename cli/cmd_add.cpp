@@ -8,11 +8,10 @@ int cmd_add(const Args& args) {
   std::string path;
   Image image;
   po::options_description options("options");
-  options.add_options()
-      ("catalogue", po::value(&path)->required(), "catalogue file")
-      ("uri", po::value(&image.uri)->required(), "the image's URI (path or URL)")
-      ("caption", po::value(&image.captions)->required()->multitoken(), "one or more captions")
-      ("meta", po::value(&image.metadata)->default_value("{}"), "metadata as a JSON object");
+  options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(
+      "uri", po::value(&image.uri)->required(), "the image's URI (path or URL)")(
+      "caption", po::value(&image.captions)->required()->multitoken(), "one or more captions")(
+      "meta", po::value(&image.metadata)->default_value("{}"), "metadata as a JSON object");
   po::positional_options_description positional;
   positional.add("catalogue", 1).add("uri", 1).add("caption", -1);
   po::variables_map vm;
@@ -20,8 +19,10 @@ int cmd_add(const Args& args) {
     return Exit::ok;
   auto catalogue = open_catalogue(path);
   const auto result = catalogue.put(image);
-  std::cerr << (result.added ? "added " : result.updated ? "updated " : "unchanged ") << image.uri
-            << "\n";
+  std::cerr << (result.added     ? "added "
+                : result.updated ? "updated "
+                                 : "unchanged ")
+            << image.uri << "\n";
   return Exit::ok;
 }
 

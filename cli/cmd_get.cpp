@@ -9,10 +9,9 @@ int cmd_get(const Args& args) {
   std::string path, uri;
   bool json = false;
   po::options_description options("options");
-  options.add_options()
-      ("catalogue", po::value(&path)->required(), "catalogue file")
-      ("uri", po::value(&uri)->required(), "the image's URI")
-      ("json", po::bool_switch(&json), "print a JSON object");
+  options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(
+      "uri", po::value(&uri)->required(), "the image's URI")("json", po::bool_switch(&json),
+                                                             "print a JSON object");
   po::positional_options_description positional;
   positional.add("catalogue", 1).add("uri", 1);
   po::variables_map vm;
@@ -22,7 +21,8 @@ int cmd_get(const Args& args) {
   if (json) {
     std::cout << nlohmann::json{{"uri", image.uri},
                                 {"captions", image.captions},
-                                {"metadata", metadata}}.dump()
+                                {"metadata", metadata}}
+                     .dump()
               << "\n";
     return Exit::ok;
   }

@@ -12,11 +12,10 @@ int cmd_import(const Args& args) {
   std::string path, file, format;
   std::size_t batch = 1000;
   po::options_description options("options");
-  options.add_options()
-      ("catalogue", po::value(&path)->required(), "catalogue file")
-      ("file", po::value(&file)->required(), "TSV, CSV or JSONL file, or - for standard input")
-      ("format", po::value(&format), "tsv, csv or jsonl (default: from the file's extension)")
-      ("batch", po::value(&batch)->default_value(batch), "images per transaction");
+  options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(
+      "file", po::value(&file)->required(), "TSV, CSV or JSONL file, or - for standard input")(
+      "format", po::value(&format), "tsv, csv or jsonl (default: from the file's extension)")(
+      "batch", po::value(&batch)->default_value(batch), "images per transaction");
   po::positional_options_description positional;
   positional.add("catalogue", 1).add("file", 1);
   po::variables_map vm;
@@ -26,8 +25,10 @@ int cmd_import(const Args& args) {
   if (batch == 0) throw UsageError("--batch must be at least 1");
 
   std::optional<RecordFormat> kind;
-  if (!format.empty()) kind = parse_record_format(format);
-  else if (file != "-") kind = record_format_of(file);
+  if (!format.empty())
+    kind = parse_record_format(format);
+  else if (file != "-")
+    kind = record_format_of(file);
   if (!kind)
     throw UsageError("cannot tell the format of " + (file == "-" ? "standard input" : file) +
                      ": give --format tsv, csv or jsonl");
@@ -49,24 +50,25 @@ int cmd_import(const Args& args) {
   Progress progress("importing");
   ImportOptions import;
   import.batch = batch;
-  import.progress = [&](std::size_t lines, std::size_t) { progress.update(lines, 0); };
-  const auto start = std::chrono::steady_clock::now();
-  auto report = [&] {
-    const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
-    std::fprintf(stderr,
-                 "imported %s: %zu added, %zu updated, %zu unchanged, %zu failed, %zu records "
-                 "in %.1f s\n",
-                 source.c_str(), summary.added, summary.updated, summary.unchanged, summary.failed,
-                 summary.records, seconds.count());
-  };
-  try {
-    import_records(catalogue, reader, import, summary);
-  } catch (...) {
-    report();
-    throw;
-  }
+  import.progress = [&](std::size_t lines, std::size_t) { progress.update(lines, 0);
+};
+const auto start = std::chrono::steady_clock::now();
+auto report = [&] {
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  std::fprintf(stderr,
+               "imported %s: %zu added, %zu updated, %zu unchanged, %zu failed, %zu records "
+               "in %.1f s\n",
+               source.c_str(), summary.added, summary.updated, summary.unchanged, summary.failed,
+               summary.records, seconds.count());
+};
+try {
+  import_records(catalogue, reader, import, summary);
+} catch (...) {
   report();
-  return Exit::ok;
+  throw;
 }
+report();
+return Exit::ok;
+}  // namespace picdex::cli
 
 }  // namespace picdex::cli

@@ -8,15 +8,14 @@ int cmd_init(const Args& args) {
   CreateOptions create;
   std::string path;
   po::options_description options("options");
-  options.add_options()
-      ("catalogue", po::value(&path)->required(), "catalogue file to create")
-      ("embedder", po::value(&create.embedder)->default_value(create.embedder),
-       "embedder spec, e.g. lexical or lexical:dim=1024")
-      ("m", po::value(&create.m)->default_value(create.m), "HNSW links per node")
-      ("ef-construction", po::value(&create.ef_construction)->default_value(create.ef_construction),
-       "HNSW build breadth")
-      ("ef-search", po::value(&create.ef_search)->default_value(create.ef_search),
-       "default HNSW search breadth");
+  options.add_options()("catalogue", po::value(&path)->required(), "catalogue file to create")(
+      "embedder", po::value(&create.embedder)->default_value(create.embedder),
+      "embedder spec, e.g. lexical or lexical:dim=1024")(
+      "m", po::value(&create.m)->default_value(create.m), "HNSW links per node")(
+      "ef-construction", po::value(&create.ef_construction)->default_value(create.ef_construction),
+      "HNSW build breadth")("ef-search",
+                            po::value(&create.ef_search)->default_value(create.ef_search),
+                            "default HNSW search breadth");
   po::positional_options_description positional;
   positional.add("catalogue", 1);
   po::variables_map vm;

@@ -11,19 +11,19 @@ int cmd_search(const Args& args) {
   SearchOptions search;
   bool json = false;
   po::options_description options("options");
-  options.add_options()
-      ("catalogue", po::value(&path)->required(), "catalogue file")
-      ("text", po::value(&text), "what to look for")
-      ("k,k", po::value(&search.k)->default_value(search.k), "how many images to return")
-      ("ef", po::value(&search.ef), "HNSW search breadth (default: the catalogue's)")
-      ("min-score", po::value(&search.min_score), "drop hits below this cosine similarity")
-      ("queries", po::value(&queries), "run every line of FILE (or - for stdin) as a query")
-      ("json", po::bool_switch(&json), "one JSON object per result (per query with --queries)");
+  options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(
+      "text", po::value(&text), "what to look for")(
+      "k,k", po::value(&search.k)->default_value(search.k), "how many images to return")(
+      "ef", po::value(&search.ef), "HNSW search breadth (default: the catalogue's)")(
+      "min-score", po::value(&search.min_score), "drop hits below this cosine similarity")(
+      "queries", po::value(&queries), "run every line of FILE (or - for stdin) as a query")(
+      "json", po::bool_switch(&json), "one JSON object per result (per query with --queries)");
   po::positional_options_description positional;
   positional.add("catalogue", 1).add("text", 1);
   po::variables_map vm;
-  if (!parse(args, "picdex search CATALOGUE TEXT [-k N] [--ef N] [--min-score S] [--json]\n"
-                   "       picdex search CATALOGUE --queries FILE|- [--json]",
+  if (!parse(args,
+             "picdex search CATALOGUE TEXT [-k N] [--ef N] [--min-score S] [--json]\n"
+             "       picdex search CATALOGUE --queries FILE|- [--json]",
              options, positional, vm))
     return Exit::ok;
   if (text.empty() == queries.empty())
@@ -53,8 +53,8 @@ int cmd_search(const Args& args) {
       throw InputError(source + ":" + std::to_string(number) + ": query: " + e.what());
     }
     if (json) {
-      std::cout << R"({"query":)" << nlohmann::json(line).dump()
-                << R"(,"results":)" << hits_json_array(hits) << "}\n";
+      std::cout << R"({"query":)" << nlohmann::json(line).dump() << R"(,"results":)"
+                << hits_json_array(hits) << "}\n";
     } else {
       std::cout << "query: " << line << "\n";
       print_hits(hits, false);

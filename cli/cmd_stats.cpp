@@ -10,29 +10,32 @@ int cmd_stats(const Args& args) {
   std::string path;
   bool json = false;
   po::options_description options("options");
-  options.add_options()
-      ("catalogue", po::value(&path)->required(), "catalogue file")
-      ("json", po::bool_switch(&json), "print a JSON object");
+  options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(
+      "json", po::bool_switch(&json), "print a JSON object");
   po::positional_options_description positional;
   positional.add("catalogue", 1);
   po::variables_map vm;
   if (!parse(args, "picdex stats CATALOGUE [--json]", options, positional, vm)) return Exit::ok;
   const auto s = open_catalogue(path, true).stats();
-  const nlohmann::ordered_json out = {
-      {"images", s.images},         {"captions", s.captions},
-      {"deleted", s.deleted},       {"dim", s.dim},
-      {"embedder", s.embedder},     {"file_bytes", s.file_bytes},
-      {"graph_bytes", s.graph_bytes}, {"last_seq", s.last_seq},
-      {"snapshot_seq", s.snapshot_seq}, {"m", s.m},
-      {"ef_construction", s.ef_construction}, {"ef_search", s.ef_search}};
+  const nlohmann::ordered_json out = {{"images", s.images},
+                                      {"captions", s.captions},
+                                      {"deleted", s.deleted},
+                                      {"dim", s.dim},
+                                      {"embedder", s.embedder},
+                                      {"file_bytes", s.file_bytes},
+                                      {"graph_bytes", s.graph_bytes},
+                                      {"last_seq", s.last_seq},
+                                      {"snapshot_seq", s.snapshot_seq},
+                                      {"m", s.m},
+                                      {"ef_construction", s.ef_construction},
+                                      {"ef_search", s.ef_search}};
   if (json) {
     std::cout << out.dump() << "\n";
     return Exit::ok;
   }
-  for (const auto& [key, value] : out.items()) std::printf("%-16s %s\n", key.c_str(),
-                                                           value.is_string()
-                                                               ? value.get<std::string>().c_str()
-                                                               : value.dump().c_str());
+  for (const auto& [key, value] : out.items())
+    std::printf("%-16s %s\n", key.c_str(),
+                value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
   return Exit::ok;
 }
 

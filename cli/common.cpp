@@ -83,12 +83,14 @@ std::string hits_json_array(const std::vector<Hit>& hits) {
 
 void print_hits(const std::vector<Hit>& hits, bool json) {
   if (json) {
-    for (std::size_t i = 0; i < hits.size(); ++i) std::cout << hit_json(hits[i], i + 1).dump() << "\n";
+    for (std::size_t i = 0; i < hits.size(); ++i)
+      std::cout << hit_json(hits[i], i + 1).dump() << "\n";
     return;
   }
   std::size_t uri_width = 3;
   for (const auto& h : hits) uri_width = std::max(uri_width, h.uri.size());
-  std::printf("%4s  %6s  %-*s  %s\n", "rank", "score", static_cast<int>(uri_width), "uri", "caption");
+  std::printf("%4s  %6s  %-*s  %s\n", "rank", "score", static_cast<int>(uri_width), "uri",
+              "caption");
   for (std::size_t i = 0; i < hits.size(); ++i)
     std::printf("%4zu  %6.3f  %-*s  %s\n", i + 1, hits[i].score, static_cast<int>(uri_width),
                 hits[i].uri.c_str(), hits[i].caption.c_str());

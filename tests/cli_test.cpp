@@ -10,7 +10,9 @@ namespace {
 const std::string kSample = std::string(PICDEX_SAMPLE_DIR) + "/captions.tsv";
 
 // The first line of `text`, for comparing one-line messages.
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 }  // namespace
 
 TEST_CASE("picdex init, import, search end to end", "[cli]") {
@@ -46,7 +48,7 @@ TEST_CASE("picdex init, import, search end to end", "[cli]") {
   }
   SECTION("--queries: one JSON line per query") {
     const auto run = run_picdex({"search", cat, "--queries", "-", "--json", "-k", "2"},
-                            "a dog on the beach\n\na red car\n");
+                                "a dog on the beach\n\na red car\n");
     REQUIRE(run.status == 0);
     std::istringstream lines(run.out);
     std::string line;
@@ -63,13 +65,13 @@ TEST_CASE("picdex init, import, search end to end", "[cli]") {
     const auto stats = nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out);
     CHECK(stats["images"].get<int>() > 10);
     CHECK(stats["embedder"] == "lexical-v1:dim=512");
-    for (const char* key : {"captions", "deleted", "dim", "file_bytes"})
-      CHECK(stats.contains(key));
+    for (const char* key : {"captions", "deleted", "dim", "file_bytes"}) CHECK(stats.contains(key));
     CHECK(run_picdex({"verify", cat}).status == 0);
   }
   SECTION("add, get, remove") {
-    REQUIRE(run_picdex({"add", cat, "new.jpg", "A hot air balloon", "--meta", R"({"a":1})"}).status ==
-            0);
+    REQUIRE(
+        run_picdex({"add", cat, "new.jpg", "A hot air balloon", "--meta", R"({"a":1})"}).status ==
+        0);
     CHECK_THAT(run_picdex({"get", cat, "new.jpg"}).out, Catch::Contains("A hot air balloon"));
     CHECK(run_picdex({"remove", cat, "new.jpg"}).status == 0);
     const auto gone = run_picdex({"get", cat, "new.jpg"});
@@ -116,7 +118,8 @@ TEST_CASE("picdex exit codes and one-line errors", "[cli]") {
   }
   SECTION("stdin and pipes are read as streams") {
     const auto run = run_picdex({"import", cat, "-", "--format", "jsonl"},
-                            R"({"uri": "p.jpg", "caption": "A pelican on a post"})" "\n");
+                                R"({"uri": "p.jpg", "caption": "A pelican on a post"})"
+                                "\n");
     CHECK(run.status == 0);
     CHECK_THAT(run_picdex({"search", cat, "pelican"}).out, Catch::Contains("p.jpg"));
   }

@@ -29,8 +29,7 @@ TEST_CASE("the lexical embedder's spec names its version and dimension", "[embed
   CHECK_THROWS_WITH(make_embedder("lexical:size=3"), Catch::Contains("unknown parameter 'size'"));
 }
 
-TEST_CASE("lexical vectors are unit length and ignore case, accents and stop words",
-          "[embedder]") {
+TEST_CASE("lexical vectors are unit length and ignore case, accents and stop words", "[embedder]") {
   auto e = make_embedder("lexical");
   const auto a = vec(*e, "A Café by the river");
   CHECK(dot(a, a) == Approx(1.0f).epsilon(1e-5));
@@ -52,10 +51,9 @@ TEST_CASE("lexical-v1 vectors are the same on every machine (golden values)", "[
   auto e = make_embedder("lexical:dim=64");
   const auto v = vec(*e, "Two dogs play in the snow");
   const std::vector<std::pair<int, float>> golden = {
-      {0, 0.0f},         {4, -0.4019339f},  {5, -0.1205802f}, {10, 0.1205802f},
-      {11, 0.4019339f},  {12, -0.4019339f}, {17, -0.1205802f}, {24, 0.2009670f},
-      {25, -0.1205802f}, {27, -0.1205802f}, {28, -0.1205802f}, {31, 0.1392340f},
-      {33, 0.2009670f}};
+      {0, 0.0f},         {4, -0.4019339f},  {5, -0.1205802f}, {10, 0.1205802f},  {11, 0.4019339f},
+      {12, -0.4019339f}, {17, -0.1205802f}, {24, 0.2009670f}, {25, -0.1205802f}, {27, -0.1205802f},
+      {28, -0.1205802f}, {31, 0.1392340f},  {33, 0.2009670f}};
   for (const auto& [index, value] : golden) {
     INFO("index " << index);
     CHECK(v[static_cast<std::size_t>(index)] == Approx(value).margin(1e-6));

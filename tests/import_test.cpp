@@ -31,7 +31,8 @@ TEST_CASE("TSV, CSV and JSONL import the same images", "[import]") {
                                RecordFormat::tsv);
     CHECK(s.added == 2);
     CHECK(s.records == 3);
-    CHECK(cat.get("a.jpg").captions == std::vector<std::string>{"A dog on grass", "A puppy playing"});
+    CHECK(cat.get("a.jpg").captions ==
+          std::vector<std::string>{"A dog on grass", "A puppy playing"});
     CHECK(cat.get("a.jpg").metadata == R"({"n":1})");
   }
   SECTION("csv: quoted fields, and other columns become metadata") {
@@ -45,12 +46,13 @@ TEST_CASE("TSV, CSV and JSONL import the same images", "[import]") {
     CHECK(cat.get("b.jpg").captions[0] == "He said \"hi\"\nto me");
   }
   SECTION("jsonl: caption or captions, with metadata") {
-    import_text(cat,
-                R"({"uri": "a.jpg", "captions": ["A dog on grass", "A puppy"], "metadata": {"n": 1}})"
-                "\n"
-                R"({"uri": "b.jpg", "caption": "A boat"})"
-                "\n",
-                RecordFormat::jsonl);
+    import_text(
+        cat,
+        R"({"uri": "a.jpg", "captions": ["A dog on grass", "A puppy"], "metadata": {"n": 1}})"
+        "\n"
+        R"({"uri": "b.jpg", "caption": "A boat"})"
+        "\n",
+        RecordFormat::jsonl);
     CHECK(cat.get("a.jpg").captions.size() == 2);
     CHECK(cat.get("b.jpg").captions[0] == "A boat");
   }
@@ -86,10 +88,12 @@ TEST_CASE("each malformed line names its line and field, and its batch is not co
       Case{RecordFormat::tsv, "c.jpg\tcap\t[1]", "in.txt:3: metadata: must be a JSON object"},
       Case{RecordFormat::tsv, "c.jpg\tcap\t{}\textra", "in.txt:3: line: has more than 3"},
       Case{RecordFormat::tsv, "c.jpg\tbad \xff utf8", "in.txt:3: line: is not valid UTF-8"},
-      Case{RecordFormat::tsv, std::string("c.jpg\tnul\0here", 14), "in.txt:3: line: contains a NUL"},
+      Case{RecordFormat::tsv, std::string("c.jpg\tnul\0here", 14),
+           "in.txt:3: line: contains a NUL"},
       Case{RecordFormat::tsv, "c.jpg\t?!?", "in.txt:3: caption 1: text has no words"},
       Case{RecordFormat::jsonl, "[1, 2]", "in.txt:3: line: must be a JSON object"},
-      Case{RecordFormat::jsonl, "{\"uri\": 5, \"caption\": \"x\"}", "in.txt:3: uri: must be a string"},
+      Case{RecordFormat::jsonl, "{\"uri\": 5, \"caption\": \"x\"}",
+           "in.txt:3: uri: must be a string"},
       Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\"}", "in.txt:3: caption: is missing"},
       Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\", \"captoin\": \"x\"}",
            "in.txt:3: captoin: unknown field"},
@@ -102,8 +106,10 @@ TEST_CASE("each malformed line names its line and field, and its batch is not co
     good1 = "a.jpg\tA first good caption\n";
     good2 = "b.jpg\tA second good caption\n";
   } else {
-    good1 = R"({"uri": "a.jpg", "caption": "A first good caption"})" "\n";
-    good2 = R"({"uri": "b.jpg", "caption": "A second good caption"})" "\n";
+    good1 = R"({"uri": "a.jpg", "caption": "A first good caption"})"
+            "\n";
+    good2 = R"({"uri": "b.jpg", "caption": "A second good caption"})"
+            "\n";
   }
   // Batch size 1: a.jpg commits; b.jpg and the bad line share the next batch? No: each
   // image is its own batch, so b.jpg commits and only the bad line's batch fails.

@@ -98,8 +98,12 @@ TEST_CASE("a missing or damaged snapshot is rebuilt with one warning", "[persist
     before = results(cat, query);
   }
   const auto snapshot = snapshots(dir.path()).at(0);
-  SECTION("deleted") { fs::remove(snapshot); }
-  SECTION("truncated") { fs::resize_file(snapshot, fs::file_size(snapshot) / 2); }
+  SECTION("deleted") {
+    fs::remove(snapshot);
+  }
+  SECTION("truncated") {
+    fs::resize_file(snapshot, fs::file_size(snapshot) / 2);
+  }
   SECTION("one byte flipped") {
     std::fstream f(snapshot, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(200);
@@ -144,8 +148,7 @@ TEST_CASE("opening files that are not usable catalogues gives clear errors", "[p
   SECTION("another SQLite file") {
     SQLite::Database db((dir / "other.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec("CREATE TABLE t(x)");
-    CHECK_THROWS_WITH(Catalogue::open(dir / "other.db"),
-                      Catch::Contains("not a picdex catalogue"));
+    CHECK_THROWS_WITH(Catalogue::open(dir / "other.db"), Catch::Contains("not a picdex catalogue"));
   }
   SECTION("written by a newer format") {
     { Catalogue::create(dir / "new.pdx"); }

@@ -58,8 +58,8 @@ void write_file(const fs::path& path, const std::string& text) {
 }
 
 std::vector<std::string> synthetic_captions(std::size_t count, unsigned seed) {
-  static const char* kOnsets[] = {"b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t",
-                                  "v", "z", "br", "st", "tr", "pl"};
+  static const char* kOnsets[] = {"b", "d", "f", "g", "k", "l",  "m",  "n",  "p",
+                                  "r", "s", "t", "v", "z", "br", "st", "tr", "pl"};
   static const char* kVowels[] = {"a", "e", "i", "o", "u", "ai", "ou"};
   std::mt19937 rng(seed);
   // A vocabulary of 2,000 two- and three-syllable words, Zipf-like use.

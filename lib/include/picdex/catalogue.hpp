@@ -32,7 +32,7 @@ struct Hit {
 
 struct SearchOptions {
   std::size_t k = 10;
-  std::size_t ef = 0;      // HNSW search breadth; 0 uses the catalogue's default
+  std::size_t ef = 0;       // HNSW search breadth; 0 uses the catalogue's default
   float min_score = -1.0f;  // hits below this cosine similarity are dropped
 };
 

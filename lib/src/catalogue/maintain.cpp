@@ -121,9 +121,8 @@ VerifyReport Catalogue::Impl::verify() const {
                           std::back_inserter(missing));
       std::set_difference(labels.begin(), labels.end(), caption_ids.begin(), caption_ids.end(),
                           std::back_inserter(orphans));
-      report.problems.push_back("graph: " + std::to_string(missing.size()) +
-                                " captions missing, " + std::to_string(orphans.size()) +
-                                " labels without a caption");
+      report.problems.push_back("graph: " + std::to_string(missing.size()) + " captions missing, " +
+                                std::to_string(orphans.size()) + " labels without a caption");
     }
     if (const auto m = rows.manifest()) {
       const index::SnapshotFile expected{path.parent_path() / m->file,
@@ -197,8 +196,14 @@ void Catalogue::checkpoint() {
   std::lock_guard lock(impl_->write_mutex);
   if (impl_->applied_seq != impl_->snapshot_seq || impl_->snapshot_seq == 0) impl_->checkpoint();
 }
-void Catalogue::rebuild_index() { impl_->rebuild_index(); }
-VerifyReport Catalogue::verify() const { return impl_->verify(); }
-Stats Catalogue::stats() const { return impl_->stats(); }
+void Catalogue::rebuild_index() {
+  impl_->rebuild_index();
+}
+VerifyReport Catalogue::verify() const {
+  return impl_->verify();
+}
+Stats Catalogue::stats() const {
+  return impl_->stats();
+}
 
 }  // namespace picdex

@@ -74,10 +74,9 @@ void Catalogue::Impl::load_graph() {
   std::int64_t from = 0;
   bool damaged = false;
   if (const auto manifest = rows->manifest()) {
-    const index::SnapshotFile expected{path.parent_path() / manifest->file,
-                                       static_cast<std::uint64_t>(manifest->bytes),
-                                       manifest->checksum,
-                                       static_cast<std::uint64_t>(manifest->elements)};
+    const index::SnapshotFile expected{
+        path.parent_path() / manifest->file, static_cast<std::uint64_t>(manifest->bytes),
+        manifest->checksum, static_cast<std::uint64_t>(manifest->elements)};
     if (auto why = index::check_snapshot(expected, shape)) {
       damaged = true;
       warn("graph snapshot " + expected.path.string() + " " + *why +
@@ -175,7 +174,9 @@ Catalogue Catalogue::open(const fs::path& path, OpenOptions options) {
   return Catalogue(std::move(impl));
 }
 
-const Embedder& Catalogue::embedder() const { return *impl_->embedder; }
+const Embedder& Catalogue::embedder() const {
+  return *impl_->embedder;
+}
 
 std::size_t Catalogue::size() const {
   return static_cast<std::size_t>(impl_->with_reader([](auto& r) { return r.count_images(); }));

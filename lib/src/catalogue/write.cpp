@@ -187,8 +187,14 @@ void Catalogue::Impl::maybe_checkpoint(bool closing) {
   if (!read_only && pending > 0 && pending >= threshold) checkpoint();
 }
 
-PutResult Catalogue::put(const Image& image) { return impl_->put({&image, 1}); }
-PutResult Catalogue::put(std::span<const Image> images) { return impl_->put(images); }
-bool Catalogue::remove(std::string_view uri) { return impl_->remove(uri); }
+PutResult Catalogue::put(const Image& image) {
+  return impl_->put({&image, 1});
+}
+PutResult Catalogue::put(std::span<const Image> images) {
+  return impl_->put(images);
+}
+bool Catalogue::remove(std::string_view uri) {
+  return impl_->remove(uri);
+}
 
 }  // namespace picdex

@@ -65,7 +65,9 @@ void add_trigrams(Features& features, const std::string& word) {
                  weight);
 }
 
-float sublinear(float w) { return w <= 1.0f ? w : 1.0f + std::log(w); }
+float sublinear(float w) {
+  return w <= 1.0f ? w : 1.0f + std::log(w);
+}
 
 }  // namespace
 
@@ -73,7 +75,9 @@ LexicalEmbedder::LexicalEmbedder(std::size_t dim) : dim_(dim) {
   if (dim < 16 || dim > 65536) throw InputError("lexical embedder: dim must be 16..65536");
 }
 
-std::string LexicalEmbedder::spec() const { return "lexical-v1:dim=" + std::to_string(dim_); }
+std::string LexicalEmbedder::spec() const {
+  return "lexical-v1:dim=" + std::to_string(dim_);
+}
 
 void LexicalEmbedder::embed(std::string_view text, std::span<float> out) const {
   if (out.size() != dim_) throw Error("lexical embedder: output has the wrong dimension");

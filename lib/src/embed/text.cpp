@@ -4,8 +4,8 @@
 #include <utf8proc.h>
 
 #include <algorithm>
-#include <iterator>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 
 #include "picdex/error.hpp"
@@ -14,9 +14,9 @@ namespace picdex::embed {
 
 std::string normalise(std::string_view text) {
   utf8proc_uint8_t* out = nullptr;
-  const auto options = static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-                                                      UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-                                                      UTF8PROC_IGNORE | UTF8PROC_STABLE);
+  const auto options =
+      static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                                     UTF8PROC_STRIPMARK | UTF8PROC_IGNORE | UTF8PROC_STABLE);
   const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
                               static_cast<utf8proc_ssize_t>(text.size()), &out, options);
   if (n < 0) throw InputError(std::string("text is not valid UTF-8: ") + utf8proc_errmsg(n));
@@ -53,20 +53,20 @@ bool is_stop_word(std::string_view word) {
   // Function words of English captions: articles, pronouns, auxiliaries, prepositions,
   // conjunctions. Sorted for binary search.
   static constexpr std::string_view kStop[] = {
-      "a",     "about", "above",   "after", "again", "against", "all",   "am",    "an",
-      "and",   "any",   "are",     "as",    "at",    "be",      "been",  "before", "being",
-      "below", "both",  "but",     "by",    "can",   "could",   "d",     "did",   "do",
-      "does",  "doing", "down",    "during", "each", "few",     "for",   "from",  "further",
-      "had",   "has",   "have",    "having", "he",   "her",     "here",  "hers",  "herself",
-      "him",   "himself", "his",   "how",   "i",     "if",      "in",    "into",  "is",
-      "it",    "its",   "itself",  "just",  "ll",    "m",       "me",    "more",  "most",
-      "my",    "myself", "no",     "nor",   "not",   "now",     "o",     "of",    "off",
-      "on",    "once",  "only",    "or",    "other", "our",     "ours",  "out",   "over",
-      "own",   "re",    "s",       "same",  "she",   "should",  "so",    "some",  "such",
-      "t",     "than",  "that",    "the",   "their", "them",    "then",  "there", "these",
-      "they",  "this",  "those",   "through", "to",  "too",     "under", "until", "up",
-      "very",  "was",   "we",      "were",  "what",  "when",    "where", "which", "while",
-      "who",   "whom",  "why",     "will",  "with",  "you",     "your"};
+      "a",     "about",   "above",  "after",   "again", "against", "all",   "am",     "an",
+      "and",   "any",     "are",    "as",      "at",    "be",      "been",  "before", "being",
+      "below", "both",    "but",    "by",      "can",   "could",   "d",     "did",    "do",
+      "does",  "doing",   "down",   "during",  "each",  "few",     "for",   "from",   "further",
+      "had",   "has",     "have",   "having",  "he",    "her",     "here",  "hers",   "herself",
+      "him",   "himself", "his",    "how",     "i",     "if",      "in",    "into",   "is",
+      "it",    "its",     "itself", "just",    "ll",    "m",       "me",    "more",   "most",
+      "my",    "myself",  "no",     "nor",     "not",   "now",     "o",     "of",     "off",
+      "on",    "once",    "only",   "or",      "other", "our",     "ours",  "out",    "over",
+      "own",   "re",      "s",      "same",    "she",   "should",  "so",    "some",   "such",
+      "t",     "than",    "that",   "the",     "their", "them",    "then",  "there",  "these",
+      "they",  "this",    "those",  "through", "to",    "too",     "under", "until",  "up",
+      "very",  "was",     "we",     "were",    "what",  "when",    "where", "which",  "while",
+      "who",   "whom",    "why",    "will",    "with",  "you",     "your"};
   static_assert(std::is_sorted(std::begin(kStop), std::end(kStop)));
   return std::binary_search(std::begin(kStop), std::end(kStop), word);
 }
@@ -75,7 +75,9 @@ Stemmer::Stemmer() : stemmer_(sb_stemmer_new("english", "UTF_8")) {
   if (!stemmer_) throw Error("libstemmer has no English stemmer");
 }
 
-Stemmer::~Stemmer() { sb_stemmer_delete(stemmer_); }
+Stemmer::~Stemmer() {
+  sb_stemmer_delete(stemmer_);
+}
 
 std::string Stemmer::stem(std::string_view word) {
   const auto* out = sb_stemmer_stem(stemmer_, reinterpret_cast<const sb_symbol*>(word.data()),

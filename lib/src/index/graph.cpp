@@ -14,8 +14,8 @@ constexpr std::size_t kInitialCapacity = 1024;
 Graph::Graph(const GraphShape& shape)
     : shape_(shape),
       space_(std::make_unique<hnswlib::InnerProductSpace>(shape.dim)),
-      hnsw_(std::make_unique<hnswlib::HierarchicalNSW<float>>(
-          space_.get(), kInitialCapacity, shape.m, shape.ef_construction)) {
+      hnsw_(std::make_unique<hnswlib::HierarchicalNSW<float>>(space_.get(), kInitialCapacity,
+                                                              shape.m, shape.ef_construction)) {
   hnsw_->setEf(1);  // breadth is passed per search (see search())
 }
 
@@ -33,8 +33,12 @@ Graph::Graph(Graph&&) noexcept = default;
 Graph& Graph::operator=(Graph&&) noexcept = default;
 Graph::~Graph() = default;
 
-std::size_t Graph::elements() const { return hnsw_->cur_element_count; }
-std::size_t Graph::deleted() const { return hnsw_->num_deleted_; }
+std::size_t Graph::elements() const {
+  return hnsw_->cur_element_count;
+}
+std::size_t Graph::deleted() const {
+  return hnsw_->num_deleted_;
+}
 
 bool Graph::contains(std::int64_t label) const {
   const auto it = hnsw_->label_lookup_.find(static_cast<hnswlib::labeltype>(label));
@@ -51,8 +55,7 @@ void Graph::add(std::span<const std::int64_t> labels, std::span<const float> vec
   std::vector<std::size_t> fresh;  // positions of labels not yet in the graph
   fresh.reserve(labels.size());
   for (std::size_t i = 0; i < labels.size(); ++i)
-    if (!hnsw_->label_lookup_.count(static_cast<hnswlib::labeltype>(labels[i])))
-      fresh.push_back(i);
+    if (!hnsw_->label_lookup_.count(static_cast<hnswlib::labeltype>(labels[i]))) fresh.push_back(i);
   reserve(elements() + fresh.size());
 
   auto insert = [&](std::size_t i) {
@@ -126,6 +129,8 @@ std::vector<std::int64_t> Graph::labels() const {
   return out;
 }
 
-void Graph::save(const std::filesystem::path& path) const { hnsw_->saveIndex(path.string()); }
+void Graph::save(const std::filesystem::path& path) const {
+  hnsw_->saveIndex(path.string());
+}
 
 }  // namespace picdex::index

@@ -51,8 +51,7 @@ class Graph {
   void remove(std::int64_t label);  // no-op if absent
 
   // Up to n best live points, best first, searching with breadth max(n, ef).
-  std::vector<Neighbor> search(std::span<const float> query, std::size_t n,
-                               std::size_t ef) const;
+  std::vector<Neighbor> search(std::span<const float> query, std::size_t n, std::size_t ef) const;
   // The same by exhaustive scan: exact, for small graphs and for checking recall.
   std::vector<Neighbor> exact(std::span<const float> query, std::size_t n) const;
   // Every live label.

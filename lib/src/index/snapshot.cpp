@@ -57,9 +57,9 @@ std::optional<std::string> check_structure(const std::filesystem::path& path,
   Header h{};
   if (!(read_pod(in, h.offset_level0) && read_pod(in, h.max_elements) && read_pod(in, h.count) &&
         read_pod(in, h.size_per_element) && read_pod(in, h.label_offset) &&
-        read_pod(in, h.offset_data) && read_pod(in, h.max_level) &&
-        read_pod(in, h.entry_point) && read_pod(in, h.max_m) && read_pod(in, h.max_m0) &&
-        read_pod(in, h.m) && read_pod(in, h.mult) && read_pod(in, h.ef_construction)))
+        read_pod(in, h.offset_data) && read_pod(in, h.max_level) && read_pod(in, h.entry_point) &&
+        read_pod(in, h.max_m) && read_pod(in, h.max_m0) && read_pod(in, h.m) &&
+        read_pod(in, h.mult) && read_pod(in, h.ef_construction)))
     return "header is truncated";
   const std::uint64_t links0 = h.max_m0 * 4 + 4;
   const std::uint64_t links = h.max_m * 4 + 4;
@@ -69,8 +69,8 @@ std::optional<std::string> check_structure(const std::filesystem::path& path,
     return "header does not match the catalogue's dimension and M";
   if (h.count > h.max_elements || h.count > (1ull << 32))
     return "header claims an impossible element count";
-  if (h.count == 0 ? h.max_level != -1 : (h.entry_point >= h.count || h.max_level < 0 ||
-                                          h.max_level > 64))
+  if (h.count == 0 ? h.max_level != -1
+                   : (h.entry_point >= h.count || h.max_level < 0 || h.max_level > 64))
     return "header has an invalid entry point or level";
 
   std::vector<char> element(h.size_per_element);

@@ -11,9 +11,9 @@ namespace picdex {
 void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOptions& options,
                     ImportSummary& summary) {
   std::vector<Image> batch;
-  std::vector<std::size_t> lines;                       // first line of each batch image
+  std::vector<std::size_t> lines;                         // first line of each batch image
   std::unordered_map<std::string, std::size_t> in_batch;  // uri -> index in batch
-  std::unordered_set<std::string> committed;            // URIs written by earlier batches
+  std::unordered_set<std::string> committed;              // URIs written by earlier batches
 
   auto flush = [&] {
     if (batch.empty()) return;

@@ -17,7 +17,8 @@ using json = nlohmann::json;
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -62,9 +63,12 @@ class RecordReader::Parser {
 
   std::optional<Record> next() {
     switch (format_) {
-      case RecordFormat::tsv: return next_tsv();
-      case RecordFormat::csv: return next_csv();
-      case RecordFormat::jsonl: return next_jsonl();
+      case RecordFormat::tsv:
+        return next_tsv();
+      case RecordFormat::csv:
+        return next_csv();
+      case RecordFormat::jsonl:
+        return next_jsonl();
     }
     return std::nullopt;
   }
@@ -200,8 +204,9 @@ class RecordReader::Parser {
     }
     if (!read_csv_row(cells, line)) return std::nullopt;
     if (cells.size() != header_.size())
-      fail(line, "line", "has " + std::to_string(cells.size()) + " fields; the header has " +
-                             std::to_string(header_.size()));
+      fail(line, "line",
+           "has " + std::to_string(cells.size()) + " fields; the header has " +
+               std::to_string(header_.size()));
     Record r;
     r.line = line;
     r.image.uri = cells[uri_column_];
@@ -272,6 +277,8 @@ class RecordReader::Parser {
 RecordReader::RecordReader(std::istream& in, std::string source, RecordFormat format)
     : source_(source), parser_(std::make_unique<Parser>(in, std::move(source), format)) {}
 RecordReader::~RecordReader() = default;
-std::optional<Record> RecordReader::next() { return parser_->next(); }
+std::optional<Record> RecordReader::next() {
+  return parser_->next();
+}
 
 }  // namespace picdex

@@ -11,7 +11,9 @@ namespace {
 constexpr int kApplicationId = 0x50444958;  // "PDIX": marks a file as a picdex catalogue
 constexpr int kBusyTimeoutMs = 10000;
 
-int latest_version() { return migrations().empty() ? 0 : migrations().back().version; }
+int latest_version() {
+  return migrations().empty() ? 0 : migrations().back().version;
+}
 
 void migrate(SQLite::Database& db, const std::string& where) {
   const int current = db.execAndGet("PRAGMA user_version").getInt();
@@ -50,8 +52,7 @@ void rethrow_sqlite(const std::string& context, const SQLite::Exception& e) {
   }
 }
 
-std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& path,
-                                                OpenMode mode) {
+std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& path, OpenMode mode) {
   const std::string where = path.string();
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
@@ -62,11 +63,10 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
 
   return guarded(where, [&] {
     const int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY
-                      : mode == OpenMode::create
-                          ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
-                          : SQLite::OPEN_READWRITE;
-    auto db = std::make_unique<SQLite::Database>(where, flags | SQLITE_OPEN_FULLMUTEX,
-                                                 kBusyTimeoutMs);
+                      : mode == OpenMode::create  ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
+                                                  : SQLite::OPEN_READWRITE;
+    auto db =
+        std::make_unique<SQLite::Database>(where, flags | SQLITE_OPEN_FULLMUTEX, kBusyTimeoutMs);
     if (mode == OpenMode::create) {
       // 16 KiB pages hold seven 512-d vectors each; 4 KiB pages would hold one.
       db->exec("PRAGMA page_size = 16384");
@@ -83,9 +83,8 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
     if (mode == OpenMode::read_only) {
       const int version = db->execAndGet("PRAGMA user_version").getInt();
       if (version > latest_version())
-        throw FormatError(where + ": written by a newer picdex (format " +
-                          std::to_string(version) + "; this build reads up to " +
-                          std::to_string(latest_version()) + ")");
+        throw FormatError(where + ": written by a newer picdex (format " + std::to_string(version) +
+                          "; this build reads up to " + std::to_string(latest_version()) + ")");
       if (version < latest_version())
         throw FormatError(where + ": needs an upgrade to format " +
                           std::to_string(latest_version()) + "; open it read-write once");

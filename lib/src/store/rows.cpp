@@ -150,8 +150,7 @@ std::optional<HitRow> Rows::hit(std::int64_t caption_id) {
   Reset r{s};
   s.bind(1, caption_id);
   if (!s.executeStep()) return std::nullopt;
-  return HitRow{s.getColumn(0).getString(), s.getColumn(1).getString(),
-                s.getColumn(2).getString()};
+  return HitRow{s.getColumn(0).getString(), s.getColumn(1).getString(), s.getColumn(2).getString()};
 }
 
 std::int64_t Rows::last_seq() {
@@ -216,9 +215,8 @@ std::optional<Manifest> Rows::manifest() {
   auto& s = prepared("SELECT file, seq, bytes, checksum, elements FROM snapshot WHERE id = 1");
   Reset r{s};
   if (!s.executeStep()) return std::nullopt;
-  return Manifest{s.getColumn(0).getString(), s.getColumn(1).getInt64(),
-                  s.getColumn(2).getInt64(), s.getColumn(3).getString(),
-                  s.getColumn(4).getInt64()};
+  return Manifest{s.getColumn(0).getString(), s.getColumn(1).getInt64(), s.getColumn(2).getInt64(),
+                  s.getColumn(3).getString(), s.getColumn(4).getInt64()};
 }
 
 void Rows::set_manifest(const Manifest& m) {
