@@ -6,12 +6,7 @@ namespace picdex::cli {
 
 int cmd_verify(const Args& args) {
   std::string path;
-  po::options_description options("options");
-  options.add_options()("catalogue", po::value(&path)->required(), "catalogue file");
-  po::positional_options_description positional;
-  positional.add("catalogue", 1);
-  po::variables_map vm;
-  if (!parse(args, "picdex verify CATALOGUE", options, positional, vm)) return Exit::ok;
+  if (!parse_catalogue_only(args, "picdex verify CATALOGUE", path)) return Exit::ok;
   const auto report = open_catalogue(path, true).verify();
   for (const auto& problem : report.problems) std::printf("problem: %s\n", problem.c_str());
   std::printf("%s: %zu images, %zu captions checked, sampled recall@10 %.3f: %s\n", path.c_str(),

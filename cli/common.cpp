@@ -25,6 +25,15 @@ bool parse(const Args& args, const std::string& usage, po::options_description o
   return true;
 }
 
+bool parse_catalogue_only(const Args& args, const std::string& usage, std::string& path) {
+  po::options_description options("options");
+  options.add_options()("catalogue", po::value(&path)->required(), "catalogue file");
+  po::positional_options_description positional;
+  positional.add("catalogue", 1);
+  po::variables_map vm;
+  return parse(args, usage, options, positional, vm);
+}
+
 OpenOptions open_options(bool read_only) {
   OpenOptions o;
   o.read_only = read_only;

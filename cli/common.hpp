@@ -29,6 +29,9 @@ using Args = std::vector<std::string>;
 bool parse(const Args& args, const std::string& usage, po::options_description options,
            const po::positional_options_description& positional, po::variables_map& vm);
 
+// parse() for commands whose only argument is the catalogue.
+bool parse_catalogue_only(const Args& args, const std::string& usage, std::string& path);
+
 // Catalogue options for the command line: warnings to stderr, progress bar on a tty.
 OpenOptions open_options(bool read_only = false);
 Catalogue open_catalogue(const std::string& path, bool read_only = false);

@@ -67,6 +67,8 @@ class Catalogue::Impl {
   // --- write.cpp
   PutResult put(std::span<const Image> images);
   bool remove(std::string_view uri);
+  // Commits a write transaction and applies it to the graph. Caller holds write_mutex.
+  void commit(SQLite::Transaction& tx);
   // Replays changes after applied_seq into the graph. Caller holds graph_mutex uniquely.
   void sync_graph(store::Rows& rows);
   void maybe_checkpoint(bool closing);

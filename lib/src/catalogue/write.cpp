@@ -125,11 +125,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       }
       for (const auto& [text, id] : existing) rows->delete_caption(id);
     }
-    std::unique_lock graph_lock(graph_mutex);
-    tx.commit();
-    sync_graph(*rows);
-    graph_lock.unlock();
-    maybe_checkpoint(false);
+    commit(tx);
     return result;
   });
 }
@@ -142,13 +138,19 @@ bool Catalogue::Impl::remove(std::string_view uri) {
     const auto row = rows->find_image(uri);
     if (!row) return false;
     rows->delete_image(*row);
+    commit(tx);
+    return true;
+  });
+}
+
+// Commits while holding the graph lock, so no search sees the rows ahead of the graph.
+void Catalogue::Impl::commit(SQLite::Transaction& tx) {
+  {
     std::unique_lock graph_lock(graph_mutex);
     tx.commit();
     sync_graph(*rows);
-    graph_lock.unlock();
-    maybe_checkpoint(false);
-    return true;
-  });
+  }
+  maybe_checkpoint(false);
 }
 
 void Catalogue::Impl::sync_graph(store::Rows& source) {
