@@ -16,12 +16,10 @@ enum class OpenMode { create, read_write, read_only };
 // FormatError (not a catalogue, or a newer format) or IoError.
 std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& path, OpenMode mode);
 
-// Runs `f` and rethrows SQLite failures as picdex errors prefixed with `context`.
-template <typename F>
-auto guarded(const std::string& context, F&& f) -> decltype(f());
-
+// Rethrows an SQLite failure as the matching picdex error, prefixed with `context`.
 [[noreturn]] void rethrow_sqlite(const std::string& context, const SQLite::Exception& e);
 
+// Runs `f` and rethrows SQLite failures as picdex errors prefixed with `context`.
 template <typename F>
 auto guarded(const std::string& context, F&& f) -> decltype(f()) {
   try {
