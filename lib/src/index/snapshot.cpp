@@ -24,10 +24,48 @@ struct Header {
   std::uint64_t ef_construction;
 };
 
-template <typename T>
-bool read_pod(std::istream& in, T& value) {
-  return static_cast<bool>(in.read(reinterpret_cast<char*>(&value), sizeof value));
-}
+// Reads a file forward, hashing every byte read (XXH3-64), so the structure walk and
+// the checksum cost one pass over the file.
+class HashingReader {
+ public:
+  explicit HashingReader(const std::filesystem::path& path)
+      : in_(path, std::ios::binary), state_(XXH3_createState()) {
+    XXH3_64bits_reset(state_);
+  }
+  ~HashingReader() { XXH3_freeState(state_); }
+  bool is_open() const { return in_.is_open(); }
+  bool read(char* data, std::size_t n) {
+    in_.read(data, static_cast<std::streamsize>(n));
+    XXH3_64bits_update(state_, data, static_cast<std::size_t>(in_.gcount()));
+    return in_.gcount() == static_cast<std::streamsize>(n);
+  }
+  template <typename T>
+  bool pod(T& value) {
+    return read(reinterpret_cast<char*>(&value), sizeof value);
+  }
+  // Hashes the rest of the file; true if there was any.
+  bool drain() {
+    std::vector<char> buf(1 << 16);
+    bool any = false;
+    while (in_) {
+      in_.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      any |= in_.gcount() > 0;
+      XXH3_64bits_update(state_, buf.data(), static_cast<std::size_t>(in_.gcount()));
+    }
+    return any;
+  }
+  std::uint64_t digest() const { return XXH3_64bits_digest(state_); }
+
+ private:
+  std::ifstream in_;
+  XXH3_state_t* state_;
+};
+
+struct Scan {
+  std::optional<std::string> problem;
+  std::string checksum;
+  std::uint64_t elements = 0;
+};
 
 std::string hex64(std::uint64_t v) {
   char buf[17];
@@ -35,31 +73,17 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
-std::string file_checksum(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
-  std::vector<char> buf(1 << 20);
-  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
-    XXH3_64bits_update(state, buf.data(), static_cast<std::size_t>(in.gcount()));
-  const auto digest = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  return hex64(digest);
-}
-
 // Walks the file as hnswlib's loader would and rejects anything it could misread:
 // header fields that disagree with the shape, neighbour ids out of range, link lists
 // that overrun, bytes left over.
-std::optional<std::string> check_structure(const std::filesystem::path& path,
-                                           const GraphShape& shape, std::uint64_t& elements) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "cannot be opened";
+std::optional<std::string> check_structure(HashingReader& in, const GraphShape& shape,
+                                           std::uint64_t& elements) {
+  if (!in.is_open()) return "cannot be opened";
   Header h{};
-  if (!(read_pod(in, h.offset_level0) && read_pod(in, h.max_elements) && read_pod(in, h.count) &&
-        read_pod(in, h.size_per_element) && read_pod(in, h.label_offset) &&
-        read_pod(in, h.offset_data) && read_pod(in, h.max_level) && read_pod(in, h.entry_point) &&
-        read_pod(in, h.max_m) && read_pod(in, h.max_m0) && read_pod(in, h.m) &&
-        read_pod(in, h.mult) && read_pod(in, h.ef_construction)))
+  if (!(in.pod(h.offset_level0) && in.pod(h.max_elements) && in.pod(h.count) &&
+        in.pod(h.size_per_element) && in.pod(h.label_offset) && in.pod(h.offset_data) &&
+        in.pod(h.max_level) && in.pod(h.entry_point) && in.pod(h.max_m) && in.pod(h.max_m0) &&
+        in.pod(h.m) && in.pod(h.mult) && in.pod(h.ef_construction)))
     return "header is truncated";
   const std::uint64_t links0 = h.max_m0 * 4 + 4;
   const std::uint64_t links = h.max_m * 4 + 4;
@@ -75,7 +99,7 @@ std::optional<std::string> check_structure(const std::filesystem::path& path,
 
   std::vector<char> element(h.size_per_element);
   for (std::uint64_t i = 0; i < h.count; ++i) {
-    if (!in.read(element.data(), static_cast<std::streamsize>(element.size())))
+    if (!in.read(element.data(), element.size()))
       return "holds fewer elements than its header claims";
     std::uint32_t n;
     std::memcpy(&n, element.data(), 4);
@@ -90,7 +114,7 @@ std::optional<std::string> check_structure(const std::filesystem::path& path,
   std::vector<char> upper;
   for (std::uint64_t i = 0; i < h.count; ++i) {
     std::uint32_t size;
-    if (!read_pod(in, size)) return "upper layers are truncated";
+    if (!in.pod(size)) return "upper layers are truncated";
     if (size % links != 0 || size / links > static_cast<std::uint64_t>(h.max_level))
       return "element " + std::to_string(i) + " has an invalid upper-layer size";
     upper.resize(size);
@@ -106,9 +130,18 @@ std::optional<std::string> check_structure(const std::filesystem::path& path,
       }
     }
   }
-  if (in.peek() != std::char_traits<char>::eof()) return "has bytes past its end";
+  if (in.drain()) return "has bytes past its end";
   elements = h.count;
   return std::nullopt;
+}
+
+Scan scan(const std::filesystem::path& path, const GraphShape& shape) {
+  HashingReader in(path);
+  Scan result;
+  result.problem = check_structure(in, shape, result.elements);
+  in.drain();
+  result.checksum = hex64(in.digest());
+  return result;
 }
 
 void fsync_path(const std::filesystem::path& path, int flags) {
@@ -133,14 +166,14 @@ SnapshotFile write_snapshot(const Graph& graph, const std::filesystem::path& pat
   }
   fsync_path(tmp, O_RDONLY);
   // hnswlib's writer does not report errors: read the file back to catch a short write.
-  std::uint64_t elements = 0;
-  if (auto why = check_structure(tmp, graph.shape(), elements)) {
+  const auto written = scan(tmp, graph.shape());
+  if (written.problem) {
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);
-    throw IoError(tmp.string() + ": graph snapshot was not written completely (" + *why +
-                  "; disk full?)");
+    throw IoError(tmp.string() + ": graph snapshot was not written completely (" +
+                  *written.problem + "; disk full?)");
   }
-  SnapshotFile file{path, std::filesystem::file_size(tmp), file_checksum(tmp), elements};
+  SnapshotFile file{path, std::filesystem::file_size(tmp), written.checksum, written.elements};
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) throw IoError(path.string() + ": cannot rename graph snapshot: " + ec.message());
@@ -155,10 +188,11 @@ std::optional<std::string> check_snapshot(const SnapshotFile& expected, const Gr
   if (bytes != expected.bytes)
     return "has " + std::to_string(bytes) + " bytes, the manifest says " +
            std::to_string(expected.bytes);
-  if (file_checksum(expected.path) != expected.checksum) return "fails its checksum";
-  std::uint64_t elements = 0;
-  if (auto why = check_structure(expected.path, shape, elements)) return why;
-  if (elements != expected.elements) return "holds another number of elements than the manifest";
+  const auto found = scan(expected.path, shape);
+  if (found.checksum != expected.checksum) return "fails its checksum";
+  if (found.problem) return found.problem;
+  if (found.elements != expected.elements)
+    return "holds another number of elements than the manifest";
   return std::nullopt;
 }
 
