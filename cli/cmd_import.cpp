@@ -48,27 +48,26 @@ int cmd_import(const Args& args) {
   RecordReader reader(in, source, *kind);
   ImportSummary summary;
   Progress progress("importing");
-  ImportOptions import;
-  import.batch = batch;
-  import.progress = [&](std::size_t lines, std::size_t) { progress.update(lines, 0);
-};
-const auto start = std::chrono::steady_clock::now();
-auto report = [&] {
-  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
-  std::fprintf(stderr,
-               "imported %s: %zu added, %zu updated, %zu unchanged, %zu failed, %zu records "
-               "in %.1f s\n",
-               source.c_str(), summary.added, summary.updated, summary.unchanged, summary.failed,
-               summary.records, seconds.count());
-};
-try {
-  import_records(catalogue, reader, import, summary);
-} catch (...) {
+  ImportOptions settings;
+  settings.batch = batch;
+  settings.progress = [&](std::size_t lines, std::size_t) { progress.update(lines, 0); };
+  const auto start = std::chrono::steady_clock::now();
+  auto report = [&] {
+    const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+    std::fprintf(stderr,
+                 "imported %s: %zu added, %zu updated, %zu unchanged, %zu failed, %zu records "
+                 "in %.1f s\n",
+                 source.c_str(), summary.added, summary.updated, summary.unchanged, summary.failed,
+                 summary.records, seconds.count());
+  };
+  try {
+    import_records(catalogue, reader, settings, summary);
+  } catch (...) {
+    report();
+    throw;
+  }
   report();
-  throw;
+  return Exit::ok;
 }
-report();
-return Exit::ok;
-}  // namespace picdex::cli
 
 }  // namespace picdex::cli

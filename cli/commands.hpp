@@ -10,6 +10,7 @@ int cmd_init(const Args& args);
 int cmd_add(const Args& args);
 int cmd_import(const Args& args);
 int cmd_search(const Args& args);
+int cmd_eval(const Args& args);
 int cmd_get(const Args& args);
 int cmd_remove(const Args& args);
 int cmd_stats(const Args& args);
