@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   libsqlite3-dev libsqlitecpp-dev libhnswlib-dev libboost-program-options-dev catch2
-  nlohmann-json3-dev libxxhash-dev libstemmer-dev libutf8proc-dev
+  nlohmann-json3-dev libxxhash-dev libstemmer-dev libutf8proc-dev wordnet-base
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -115,12 +115,9 @@ TEST_CASE("a query vector searches like text", "[catalogue][search]") {
   CHECK_THROWS_WITH(cat.search(std::vector<float>(q.size(), 0.0f)), Catch::Contains("zero"));
 }
 
-// lexical-v1 matches words and word pieces only: it cannot know that a cat is a pet or a
-// mat a rug, and "sitting"/"driving" share "ing". Marked [!shouldfail] until an embedder
-// with word meaning (WordNet features, or the learned embedder of issue 4) is the default;
-// Catch2 reports this test failed the day it starts passing, so the marker cannot rot.
+// No word is shared: the default embedder must know that a cat is a pet and a mat a rug.
 TEST_CASE("the seed example: a pet on a rug is closer to a cat on a mat than a car",
-          "[catalogue][seed][!shouldfail]") {
+          "[catalogue][seed]") {
   TempDir dir;
   auto cat = Catalogue::create(dir / "c.pdx");
   cat.put({"pet.jpg", {"A pet on a rug"}, "{}"});
@@ -128,4 +125,5 @@ TEST_CASE("the seed example: a pet on a rug is closer to a cat on a mat than a c
   const auto hits = cat.search("A cat sitting on a mat");
   REQUIRE(hits.size() == 2);
   CHECK(hits[0].uri == "pet.jpg");
+  CHECK(hits[0].score > 2 * hits[1].score);
 }

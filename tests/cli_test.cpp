@@ -64,9 +64,25 @@ TEST_CASE("picdex init, import, search end to end", "[cli]") {
     CHECK_THAT(run_picdex({"import", cat, kSample}).err, Catch::Contains("0 added, 0 updated"));
     const auto stats = nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out);
     CHECK(stats["images"].get<int>() > 10);
-    CHECK(stats["embedder"] == "lexical-v1:dim=512");
+    CHECK_THAT(stats["embedder"].get<std::string>(), Catch::StartsWith("lexical-v2:dim=1024,"));
     for (const char* key : {"captions", "deleted", "dim", "file_bytes"}) CHECK(stats.contains(key));
     CHECK(run_picdex({"verify", cat}).status == 0);
+  }
+  SECTION("eval: recall and MRR of queries with known answers") {
+    // The same query twice: right at rank 1, then at rank 2: R@1 1/2, R@5 1, MRR 3/4.
+    const std::string queries =
+        "images/beach-dog.jpg\ta dog running on the beach\n"
+        "images/puppy-sofa.jpg\ta dog running on the beach\n";
+    const auto run = run_picdex({"eval", cat, "-", "--json"}, queries);
+    REQUIRE(run.status == 0);
+    const auto figures = nlohmann::json::parse(run.out);
+    CHECK(figures["queries"] == 2);
+    CHECK(figures["recall@1"] == 0.5);
+    CHECK(figures["recall@5"] == 1.0);
+    CHECK(figures["mrr"].get<double>() == Approx(0.75));
+    const auto bad = run_picdex({"eval", cat, "-"}, "no tab here\n");
+    CHECK(bad.status == 65);
+    CHECK(first_line(bad.err) == "picdex: <stdin>:1: line: expected expected_uri<TAB>query");
   }
   SECTION("add, get, remove") {
     REQUIRE(

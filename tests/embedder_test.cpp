@@ -20,10 +20,16 @@ float dot(const std::vector<float>& a, const std::vector<float>& b) {
 }
 }  // namespace
 
-TEST_CASE("the lexical embedder's spec names its version and dimension", "[embedder]") {
-  CHECK(make_embedder("lexical")->spec() == "lexical-v1:dim=512");
-  CHECK(make_embedder("lexical:dim=1024")->spec() == "lexical-v1:dim=1024");
-  CHECK(make_embedder("lexical-v1:dim=256")->dim() == 256);
+TEST_CASE("the lexical embedder's spec names its version, dimension and WordNet tables",
+          "[embedder]") {
+  const auto spec = make_embedder("lexical")->spec();
+  CHECK_THAT(spec, Catch::Matches("lexical-v2:dim=1024,wordnet=[0-9a-f]{8}"));
+  CHECK(make_embedder(spec)->spec() == spec);
+  CHECK(make_embedder("lexical:dim=256")->dim() == 256);
+  CHECK(make_embedder("lexical-v1:dim=256")->spec() == "lexical-v1:dim=256");
+  CHECK_THROWS_AS(make_embedder("lexical-v2:dim=512,wordnet=00000000"), EmbedderMismatchError);
+  CHECK_THROWS_WITH(make_embedder("lexical-v1:wordnet=bb52bf2a"),
+                    Catch::Contains("unknown parameter 'wordnet'"));
   CHECK_THROWS_WITH(make_embedder("word2vec"), Catch::Contains("unknown embedder 'word2vec'"));
   CHECK_THROWS_WITH(make_embedder("lexical:dim=x"), Catch::Contains("dim must be a whole number"));
   CHECK_THROWS_WITH(make_embedder("lexical:size=3"), Catch::Contains("unknown parameter 'size'"));
@@ -38,6 +44,27 @@ TEST_CASE("lexical vectors are unit length and ignore case, accents and stop wor
   CHECK(dot(vec(*e, "dogs running"), vec(*e, "violet umbrella")) < 0.2f);
 }
 
+TEST_CASE("lexical-v2 knows what nouns mean through WordNet", "[embedder]") {
+  // Pairs with no shared word or word piece: related through a near hypernym, or not.
+  // Single words are compared on average, as one hash collision can move one pair.
+  const std::vector<std::pair<const char*, const char*>> related = {
+      {"puppy", "dog"}, {"rug", "mat"},   {"kitten", "cat"}, {"sofa", "chair"},
+      {"oak", "pine"},  {"boat", "ship"}, {"mice", "rat"},   {"violin", "guitar"}};
+  const std::vector<std::pair<const char*, const char*>> unrelated = {
+      {"puppy", "chair"}, {"rug", "dog"},    {"kitten", "ship"}, {"sofa", "pine"},
+      {"oak", "guitar"},  {"boat", "mouse"}, {"mice", "mat"},    {"violin", "cat"}};
+  auto mean = [](const Embedder& e, const auto& pairs) {
+    float sum = 0;
+    for (const auto& [a, b] : pairs) sum += dot(vec(e, a), vec(e, b));
+    return sum / static_cast<float>(pairs.size());
+  };
+  auto v1 = make_embedder("lexical-v1:dim=1024");
+  auto v2 = make_embedder("lexical");
+  CHECK(mean(*v1, related) < 0.05f);
+  CHECK(mean(*v2, related) > 0.12f);
+  CHECK(mean(*v2, unrelated) < 0.03f);
+}
+
 TEST_CASE("text with no words cannot be embedded", "[embedder]") {
   auto e = make_embedder("lexical");
   std::vector<float> v(e->dim());
@@ -47,13 +74,28 @@ TEST_CASE("text with no words cannot be embedded", "[embedder]") {
 }
 
 TEST_CASE("lexical-v1 vectors are the same on every machine (golden values)", "[embedder]") {
-  // Changing any of these values changes every stored vector: that is lexical-v2.
-  auto e = make_embedder("lexical:dim=64");
+  // Changing any of these values changes every stored vector of a v1 catalogue.
+  auto e = make_embedder("lexical-v1:dim=64");
   const auto v = vec(*e, "Two dogs play in the snow");
   const std::vector<std::pair<int, float>> golden = {
       {0, 0.0f},         {4, -0.4019339f},  {5, -0.1205802f}, {10, 0.1205802f},  {11, 0.4019339f},
       {12, -0.4019339f}, {17, -0.1205802f}, {24, 0.2009670f}, {25, -0.1205802f}, {27, -0.1205802f},
       {28, -0.1205802f}, {31, 0.1392340f},  {33, 0.2009670f}};
+  for (const auto& [index, value] : golden) {
+    INFO("index " << index);
+    CHECK(v[static_cast<std::size_t>(index)] == Approx(value).margin(1e-6));
+  }
+}
+
+TEST_CASE("lexical-v2 vectors are the same on every machine (golden values)", "[embedder]") {
+  // Changing any of these values changes every stored vector: that is lexical-v3.
+  auto e = make_embedder("lexical-v2:dim=64");
+  REQUIRE(e->spec() == "lexical-v2:dim=64,wordnet=bb52bf2a");  // WordNet 3.0 as Debian ships it
+  const auto v = vec(*e, "Two dogs play in the snow");
+  const std::vector<std::pair<int, float>> golden = {
+      {0, 0.0f},         {2, 0.0995610f},  {4, -0.3379296f},  {11, 0.3957296f},
+      {12, -0.3957296f}, {14, 0.1156000f}, {26, -0.1422849f}, {30, 0.1264755f},
+      {48, 0.3957296f},  {54, 0.1734000f}, {57, 0.2323089f},  {63, -0.0474283f}};
   for (const auto& [index, value] : golden) {
     INFO("index " << index);
     CHECK(v[static_cast<std::size_t>(index)] == Approx(value).margin(1e-6));

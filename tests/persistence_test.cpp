@@ -174,6 +174,8 @@ TEST_CASE("a catalogue refuses another embedder than its own", "[persistence]") 
   o.expect_embedder = "lexical:dim=512";
   CHECK_THROWS_AS(Catalogue::open(dir / "c.pdx", o), EmbedderMismatchError);
   o.expect_embedder = "lexical-v1:dim=256";
+  CHECK_THROWS_AS(Catalogue::open(dir / "c.pdx", o), EmbedderMismatchError);
+  o.expect_embedder = "lexical:dim=256";
   CHECK_NOTHROW(Catalogue::open(dir / "c.pdx", o));
 }
 

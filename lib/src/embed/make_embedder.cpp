@@ -1,30 +1,54 @@
 #include <charconv>
+#include <cstdio>
+#include <map>
 
 #include "embed/lexical.hpp"
+#include "embed/wordnet.hpp"
 #include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex {
 namespace {
 
-// Parses "name[:key=value,...]" into its name and the value of `dim` (0 when absent).
-std::size_t parse_dim(std::string_view spec, std::string_view params) {
-  std::size_t dim = 0;
+// "key=value,key=value" of a spec "name:key=value,...".
+std::map<std::string, std::string, std::less<>> parse_params(std::string_view spec,
+                                                             std::string_view params) {
+  std::map<std::string, std::string, std::less<>> out;
   while (!params.empty()) {
     const auto comma = params.find(',');
     const auto item = params.substr(0, comma);
     params = comma == std::string_view::npos ? "" : params.substr(comma + 1);
     const auto eq = item.find('=');
-    const auto key = item.substr(0, eq);
-    const auto value = eq == std::string_view::npos ? "" : item.substr(eq + 1);
-    if (key != "dim")
-      throw InputError("embedder '" + std::string(spec) + "': unknown parameter '" +
-                       std::string(key) + "'");
+    if (eq == std::string_view::npos)
+      throw InputError("embedder '" + std::string(spec) + "': expected key=value, not '" +
+                       std::string(item) + "'");
+    out.emplace(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return out;
+}
+
+std::unique_ptr<Embedder> make_lexical(std::string_view spec, int version,
+                                       std::map<std::string, std::string, std::less<>> params) {
+  std::size_t dim = embed::LexicalEmbedder::kDefaultDim;
+  if (auto it = params.find("dim"); it != params.end()) {
+    const auto& value = it->second;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), dim);
     if (ec != std::errc() || end != value.data() + value.size())
       throw InputError("embedder '" + std::string(spec) + "': dim must be a whole number");
+    params.erase(it);
   }
-  return dim;
+  if (auto it = params.find("wordnet"); it != params.end() && version >= 2) {
+    char built_in[16];
+    std::snprintf(built_in, sizeof built_in, "%08x", embed::wordnet::fingerprint());
+    if (it->second != built_in)
+      throw EmbedderMismatchError("embedder '" + std::string(spec) + "' needs WordNet tables " +
+                                  it->second + "; this build of picdex has " + built_in);
+    params.erase(it);
+  }
+  if (!params.empty())
+    throw InputError("embedder '" + std::string(spec) + "': unknown parameter '" +
+                     params.begin()->first + "'");
+  return std::make_unique<embed::LexicalEmbedder>(version, dim);
 }
 
 }  // namespace
@@ -32,13 +56,13 @@ std::size_t parse_dim(std::string_view spec, std::string_view params) {
 std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
   const auto colon = spec.find(':');
   const auto name = spec.substr(0, colon);
-  const auto params = colon == std::string_view::npos ? "" : spec.substr(colon + 1);
-  if (name == "lexical" || name == "lexical-v1") {
-    const auto dim = parse_dim(spec, params);
-    return std::make_unique<embed::LexicalEmbedder>(dim ? dim
-                                                        : embed::LexicalEmbedder::kDefaultDim);
-  }
-  throw InputError("unknown embedder '" + std::string(spec) + "' (this build knows: lexical)");
+  auto params = parse_params(spec, colon == std::string_view::npos ? "" : spec.substr(colon + 1));
+  if (name == "lexical")
+    return make_lexical(spec, embed::LexicalEmbedder::kLatestVersion, std::move(params));
+  if (name == "lexical-v1") return make_lexical(spec, 1, std::move(params));
+  if (name == "lexical-v2") return make_lexical(spec, 2, std::move(params));
+  throw InputError("unknown embedder '" + std::string(spec) +
+                   "' (this build knows: lexical, lexical-v1, lexical-v2)");
 }
 
 }  // namespace picdex
