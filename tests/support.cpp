@@ -83,6 +83,31 @@ std::vector<std::string> synthetic_captions(std::size_t count, unsigned seed) {
   return out;
 }
 
+std::string workload_uri(std::size_t batch, std::size_t item) {
+  std::string uri(1, 'b');  // (built up in steps: g++ 12 warns falsely on "b" + string)
+  uri += std::to_string(batch);
+  uri += '/';
+  uri += std::to_string(item);
+  return uri;
+}
+
+std::string workload_caption(std::size_t batch, std::size_t item) {
+  static const auto words = synthetic_captions(4096, 77);
+  const auto mix = batch * 7919 + item * 104729;
+  return words[mix % words.size()] + " b" + std::to_string(batch) + "i" + std::to_string(item);
+}
+
+long workload_batch(const std::string& uri) {
+  if (uri.size() < 3 || uri[0] != 'b') return -1;
+  const auto slash = uri.find('/');
+  if (slash == std::string::npos) return -1;
+  try {
+    return std::stol(uri.substr(1, slash - 1));
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 OpenOptions eager_snapshots() {
   OpenOptions o;
   o.checkpoint_after = 1;

@@ -35,6 +35,13 @@ void write_file(const std::filesystem::path& path, const std::string& text);
 // Deterministic made-up captions: words built from syllables, `count` of them.
 std::vector<std::string> synthetic_captions(std::size_t count, unsigned seed);
 
+// The workload of the process tests: image "b<batch>/<item>" has one caption, unique
+// (it holds the token "b<batch>i<item>") and deterministic.
+std::string workload_uri(std::size_t batch, std::size_t item);
+std::string workload_caption(std::size_t batch, std::size_t item);
+// The batch an image of the workload belongs to, or -1 for another URI.
+long workload_batch(const std::string& uri);
+
 // Options that keep persistence paths busy: snapshot after every change.
 OpenOptions eager_snapshots();
 

@@ -59,6 +59,7 @@ class Catalogue::Impl {
 
   // --- open.cpp
   void load_graph();
+  void remove_leftovers();
   void warn(const std::string& message) const;
   // Borrows a reader connection for the duration of `f(rows)`.
   template <typename F>
@@ -74,6 +75,9 @@ class Catalogue::Impl {
   void maybe_checkpoint(bool closing);
 
   // --- search.cpp
+  // Replays changes other processes (or connections) committed since the graph was last
+  // synced, so a search sees every committed write. One indexed SQL read when current.
+  void catch_up();
   std::vector<Hit> search(std::span<const float> query, const SearchOptions& options) const;
 
   // --- maintain.cpp
@@ -124,8 +128,5 @@ inline constexpr const char* kMetaM = "hnsw_m";
 inline constexpr const char* kMetaEfConstruction = "hnsw_ef_construction";
 inline constexpr const char* kMetaEfSearch = "hnsw_ef_search";
 inline constexpr const char* kMetaMetric = "metric";
-
-// The snapshot file for `seq`, beside the catalogue: "NAME.graph-SEQ".
-std::filesystem::path snapshot_path(const std::filesystem::path& catalogue, std::int64_t seq);
 
 }  // namespace picdex

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "catalogue/impl.hpp"
+#include "fault/failpoint.hpp"
 #include "index/snapshot.hpp"
 #include "picdex/error.hpp"
 
@@ -20,7 +21,7 @@ void Catalogue::Impl::checkpoint() {
   {
     std::shared_lock graph_lock(graph_mutex);
     seq = applied_seq;
-    file = index::write_snapshot(*graph, snapshot_path(path, seq));
+    file = index::write_snapshot(*graph, path, seq);
   }
   std::optional<store::Manifest> previous;
   bool recorded = false;
@@ -34,6 +35,7 @@ void Catalogue::Impl::checkpoint() {
     tx.commit();
     recorded = true;
   });
+  if (recorded) fault::failpoint("snapshot.recorded");
   std::error_code ignored;
   if (!recorded) {
     fs::remove(file.path, ignored);
@@ -126,8 +128,10 @@ VerifyReport Catalogue::Impl::verify() const {
     }
     if (const auto m = rows.manifest()) {
       const index::SnapshotFile expected{path.parent_path() / m->file,
-                                         static_cast<std::uint64_t>(m->bytes), m->checksum,
-                                         static_cast<std::uint64_t>(m->elements)};
+                                         static_cast<std::uint64_t>(m->bytes),
+                                         m->checksum,
+                                         static_cast<std::uint64_t>(m->elements),
+                                         {}};
       if (auto why = index::check_snapshot(expected, shape))
         report.problems.push_back("graph snapshot " + expected.path.string() + " " + *why);
     }

@@ -9,12 +9,6 @@
 namespace picdex {
 namespace fs = std::filesystem;
 
-fs::path snapshot_path(const fs::path& catalogue, std::int64_t seq) {
-  auto p = catalogue;
-  p += ".graph-" + std::to_string(seq);
-  return p;
-}
-
 namespace {
 
 std::size_t meta_number(store::Rows& rows, const char* key, const std::string& where) {
@@ -67,31 +61,41 @@ void Catalogue::Impl::give_back(std::unique_ptr<Reader> reader) const {
 }
 
 // Loads the snapshot named by the manifest when it checks out, else starts empty (and
-// warns if a snapshot was expected); then replays every later change.
+// warns if a snapshot was expected); then replays every later change. A read-write open
+// also removes leftover snapshot files of crashed or superseded saves.
 void Catalogue::Impl::load_graph() {
   graph = std::make_unique<index::Graph>(shape);
   snapshot_seq = 0;
   std::int64_t from = 0;
   bool damaged = false;
-  if (const auto manifest = rows->manifest()) {
-    const index::SnapshotFile expected{
-        path.parent_path() / manifest->file, static_cast<std::uint64_t>(manifest->bytes),
-        manifest->checksum, static_cast<std::uint64_t>(manifest->elements)};
-    if (auto why = index::check_snapshot(expected, shape)) {
-      damaged = true;
-      warn("graph snapshot " + expected.path.string() + " " + *why +
-           "; rebuilding it from the stored vectors");
-    } else {
+  std::optional<std::string> why;
+  // A snapshot can vanish between reading the manifest and opening the file when another
+  // process saves a newer one and removes the old: then read the manifest again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto manifest = store::guarded(path.string(), [&] { return rows->manifest(); });
+    if (!manifest) break;
+    const index::SnapshotFile expected{path.parent_path() / manifest->file,
+                                       static_cast<std::uint64_t>(manifest->bytes),
+                                       manifest->checksum,
+                                       static_cast<std::uint64_t>(manifest->elements),
+                                       {}};
+    why = index::check_snapshot(expected, shape);
+    if (!why) {
       try {
         graph = std::make_unique<index::Graph>(shape, expected.path);
         snapshot_seq = from = manifest->seq;
       } catch (const std::exception& e) {
-        warn("graph snapshot " + expected.path.string() + " cannot be loaded (" + e.what() +
-             "); rebuilding it from the stored vectors");
-        damaged = true;
+        why = std::string("cannot be loaded (") + e.what() + ")";
         graph = std::make_unique<index::Graph>(shape);
       }
     }
+    if (!why) break;
+    const auto again = store::guarded(path.string(), [&] { return rows->manifest(); });
+    if (again && again->file != manifest->file) continue;
+    warn("graph snapshot " + expected.path.string() + " " + *why +
+         "; rebuilding it from the stored vectors");
+    damaged = true;
+    break;
   }
   image_of.clear();
   store::guarded(path.string(), [&] {
@@ -102,7 +106,24 @@ void Catalogue::Impl::load_graph() {
   });
   applied_seq = from;
   sync_graph(*rows);
-  if (damaged && !read_only) checkpoint();  // so the next open need not rebuild again
+  if (read_only) return;
+  if (damaged) checkpoint();  // so the next open need not rebuild again
+  remove_leftovers();
+}
+
+void Catalogue::Impl::remove_leftovers() {
+  // Under the write lock, so no save can record its snapshot between our reading the
+  // manifest and removing files (a save in progress holds its file locked).
+  const auto removed = store::guarded(path.string(), [&] {
+    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+    const auto manifest = rows->manifest();
+    const auto n = index::remove_stale_snapshots(path, manifest ? manifest->file : "");
+    tx.commit();
+    return n;
+  });
+  if (removed > 0)
+    warn("removed " + std::to_string(removed) +
+         " leftover graph snapshot file(s) of an interrupted or superseded save");
 }
 
 Catalogue::Catalogue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

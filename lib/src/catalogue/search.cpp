@@ -46,6 +46,20 @@ std::vector<float> unit_query(std::span<const float> query, std::size_t dim) {
 
 }  // namespace
 
+void Catalogue::Impl::catch_up() {
+  const auto latest = with_reader([](store::Rows& rows) { return rows.last_seq(); });
+  {
+    std::shared_lock graph_lock(graph_mutex);
+    if (latest <= applied_seq) return;
+  }
+  std::unique_lock graph_lock(graph_mutex);
+  if (latest <= applied_seq) return;  // someone else caught up meanwhile
+  with_reader([&](store::Rows& rows) {
+    sync_graph(rows);
+    return 0;
+  });
+}
+
 std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw,
                                          const SearchOptions& options) const {
   const auto query = unit_query(raw, shape.dim);
@@ -83,11 +97,13 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw,
 std::vector<Hit> Catalogue::search(std::string_view text, const SearchOptions& options) const {
   std::vector<float> query(impl_->embedder->dim());
   impl_->embedder->embed(text, query);
+  impl_->catch_up();
   return impl_->search(query, options);
 }
 
 std::vector<Hit> Catalogue::search(std::span<const float> vector,
                                    const SearchOptions& options) const {
+  impl_->catch_up();
   return impl_->search(vector, options);
 }
 

@@ -7,6 +7,7 @@
 
 #include "catalogue/impl.hpp"
 #include "embed/batch.hpp"
+#include "fault/failpoint.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex {
@@ -147,7 +148,9 @@ bool Catalogue::Impl::remove(std::string_view uri) {
 void Catalogue::Impl::commit(SQLite::Transaction& tx) {
   {
     std::unique_lock graph_lock(graph_mutex);
+    fault::failpoint("commit.before");
     tx.commit();
+    fault::failpoint("commit.after");
     sync_graph(*rows);
   }
   maybe_checkpoint(false);

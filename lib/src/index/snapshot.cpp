@@ -1,6 +1,7 @@
 #include "index/snapshot.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <vector>
 
+#include "fault/failpoint.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex::index {
@@ -156,29 +158,86 @@ void fsync_path(const std::filesystem::path& path, int flags) {
 
 }  // namespace
 
-SnapshotFile write_snapshot(const Graph& graph, const std::filesystem::path& path) {
-  auto tmp = path;
-  tmp += ".tmp";
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+std::string snapshot_prefix(const std::filesystem::path& catalogue) {
+  return catalogue.filename().string() + ".graph-";
+}
+
+SnapshotFile write_snapshot(const Graph& graph, const std::filesystem::path& catalogue,
+                            std::int64_t seq) {
+  const auto base = catalogue.parent_path() / (snapshot_prefix(catalogue) + std::to_string(seq));
+  auto tmp = base;
+  tmp += ".tmp-";
+  tmp += std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw IoError(tmp.string() + ": cannot create graph snapshot: " + std::strerror(errno));
+  FileLock lock(fd);
+  ::flock(fd, LOCK_EX);  // ours alone: a fresh name no one else waits on
+  auto discard = [&] {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+  };
   try {
     graph.save(tmp);
   } catch (const std::exception& e) {
+    discard();
     throw IoError(tmp.string() + ": cannot write graph snapshot: " + e.what());
   }
   fsync_path(tmp, O_RDONLY);
   // hnswlib's writer does not report errors: read the file back to catch a short write.
   const auto written = scan(tmp, graph.shape());
   if (written.problem) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
+    discard();
     throw IoError(tmp.string() + ": graph snapshot was not written completely (" +
                   *written.problem + "; disk full?)");
   }
-  SnapshotFile file{path, std::filesystem::file_size(tmp), written.checksum, written.elements};
+  auto path = base;
+  path += "-";
+  path += written.checksum.substr(0, 8);
+  SnapshotFile file{path, std::filesystem::file_size(tmp), written.checksum, written.elements,
+                    std::move(lock)};
+  fault::failpoint("snapshot.temp");
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) throw IoError(path.string() + ": cannot rename graph snapshot: " + ec.message());
-  fsync_path(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
+  if (ec) {
+    discard();
+    throw IoError(path.string() + ": cannot rename graph snapshot: " + ec.message());
+  }
+  fsync_path(catalogue.parent_path().empty() ? "." : catalogue.parent_path(),
+             O_RDONLY | O_DIRECTORY);
+  fault::failpoint("snapshot.renamed");
   return file;
+}
+
+std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue,
+                                   const std::string& keep) {
+  const auto prefix = snapshot_prefix(catalogue);
+  const auto folder = catalogue.parent_path().empty() ? "." : catalogue.parent_path();
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    const auto name = entry.path().filename().string();
+    if (!name.starts_with(prefix) || name == keep) continue;
+    const int fd = ::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    FileLock lock(fd);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) continue;  // a save in progress
+    std::error_code ignored;
+    removed += std::filesystem::remove(entry.path(), ignored);
+  }
+  return removed;
 }
 
 std::optional<std::string> check_snapshot(const SnapshotFile& expected, const GraphShape& shape) {

@@ -6,21 +6,48 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "index/graph.hpp"
 
 namespace picdex::index {
+
+// An exclusive advisory lock (flock) on a file, held while the object lives. A snapshot
+// is locked from its temp file until its manifest row commits, so that no other process
+// takes it for a leftover and removes it.
+class FileLock {
+ public:
+  FileLock() = default;
+  explicit FileLock(int fd) : fd_(fd) {}
+  FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileLock& operator=(FileLock&& other) noexcept;
+  ~FileLock();
+
+ private:
+  int fd_ = -1;
+};
 
 struct SnapshotFile {
   std::filesystem::path path;
   std::uint64_t bytes = 0;
   std::string checksum;  // XXH3-64, 16 hex digits
   std::uint64_t elements = 0;
+  FileLock lock;  // held by write_snapshot's caller until the manifest names the file
 };
 
-// Saves `graph` as `path` atomically and returns what the manifest should record.
-// Throws IoError if the file cannot be written completely.
-SnapshotFile write_snapshot(const Graph& graph, const std::filesystem::path& path);
+// Snapshots of catalogue C are "C.graph-SEQ-CHECKSUM" (SEQ: the last change they hold);
+// temp files are "C.graph-SEQ.tmp-PID". Both start with this prefix.
+std::string snapshot_prefix(const std::filesystem::path& catalogue);
+
+// Saves `graph`, which holds the changes up to `seq`, beside `catalogue` atomically (temp
+// file, fsync, rename, fsync of the folder) and returns what the manifest should record,
+// with the file still locked. Throws IoError if it cannot be written completely.
+SnapshotFile write_snapshot(const Graph& graph, const std::filesystem::path& catalogue,
+                            std::int64_t seq);
+
+// Removes snapshot and temp files of `catalogue` other than `keep` that no process holds
+// locked: leftovers of crashed or superseded saves. Returns how many it removed.
+std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue, const std::string& keep);
 
 // Checks `expected` (size, checksum) and the file's structure against `shape`. Returns
 // nullopt if it is sound, else a one-line reason.

@@ -1,0 +1,20 @@
+// crash_soak: the kill harness of tests/crash_test.cpp, for as long as you like.
+//   crash_soak [ROUNDS=200] [SEED=1] [--verbose]
+// Prints the tally; exits non-zero if anything committed was lost or damaged.
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "crash_rounds.hpp"
+#include "support.hpp"
+
+int main(int argc, char** argv) {
+  const std::size_t rounds = argc > 1 ? std::stoul(argv[1]) : 200;
+  const std::uint64_t seed = argc > 2 ? std::stoull(argv[2]) : 1;
+  const bool verbose = argc > 3 && std::strcmp(argv[3], "--verbose") == 0;
+  picdex::test::TempDir dir;
+  const auto tally = picdex::test::run_crash_rounds(PICDEX_WORKER, dir.path(), rounds, seed,
+                                                    verbose ? &std::cout : nullptr);
+  std::cout << tally << "\n";
+  return tally.clean() ? 0 : 1;
+}

@@ -1,0 +1,20 @@
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "crash_rounds.hpp"
+#include "support.hpp"
+
+using namespace picdex;
+
+// The soak (bench/crash_soak) runs the same harness for 200+ rounds.
+TEST_CASE("a writer killed at random moments and inside commits and snapshot saves loses nothing",
+          "[crash]") {
+  test::TempDir dir;
+  std::ostringstream log;
+  const auto tally = test::run_crash_rounds(PICDEX_WORKER, dir.path(), 24, 2026, &log);
+  INFO(log.str());
+  INFO(tally);
+  CHECK(tally.kills >= 20);
+  CHECK(tally.committed_batches > 24);
+  CHECK(tally.clean());
+}

@@ -1,0 +1,102 @@
+// picdex-test-worker: the other processes of the crash and multi-process tests.
+//
+//   picdex-test-worker write CAT FIRST COUNT SIZE [PAUSE_MS]
+//       puts batches FIRST..FIRST+COUNT-1 of the test workload (SIZE images each, one
+//       transaction per batch), printing "committed B" after each; snapshots often.
+//   picdex-test-worker read CAT SIZE STOP_FILE QUERIES_FILE
+//       searches read-only until STOP_FILE exists, checking that the catalogue only grows
+//       and that the newest image (of a writer that started at batch 0 with SIZE images a
+//       batch) ranks first for its caption; then prints one JSON line with its counts and
+//       its results for each line of QUERIES_FILE.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support.hpp"
+
+using namespace picdex;
+
+namespace {
+
+int write(const std::vector<std::string>& a) {
+  const std::size_t first = std::stoul(a[1]), count = std::stoul(a[2]), size = std::stoul(a[3]);
+  const auto pause = std::chrono::milliseconds(a.size() > 4 ? std::stol(a[4]) : 0);
+  OpenOptions options;
+  options.checkpoint_after = 64;  // save snapshots often: kills land inside saves too
+  auto catalogue = std::filesystem::exists(a[0])
+                       ? Catalogue::open(a[0], options)
+                       : Catalogue::create(a[0], {.embedder = "lexical:dim=256"}, options);
+  std::vector<Image> batch;
+  for (std::size_t b = first; b < first + count; ++b) {
+    batch.clear();
+    for (std::size_t i = 0; i < size; ++i)
+      batch.push_back({test::workload_uri(b, i), {test::workload_caption(b, i)}, "{}"});
+    catalogue.put(batch);
+    std::cout << "committed " << b << std::endl;  // flushed: the harness reads it live
+    std::this_thread::sleep_for(pause);
+  }
+  return 0;
+}
+
+int read(const std::vector<std::string>& a) {
+  const std::size_t batch_size = std::stoul(a[1]);
+  const std::filesystem::path stop = a[2], queries_file = a[3];
+  OpenOptions options;
+  options.read_only = true;
+  nlohmann::ordered_json report = {
+      {"searches", 0}, {"errors", 0}, {"shrank", 0}, {"stale", 0}, {"max_images", 0}};
+  std::size_t last_size = 0;
+  std::optional<Catalogue> catalogue;
+  auto count = [&](const char* key) { report[key] = report[key].get<std::size_t>() + 1; };
+  while (!std::filesystem::exists(stop)) {
+    try {
+      if (!catalogue) catalogue = Catalogue::open(a[0], options);
+      const auto size = catalogue->size();
+      if (size < last_size) count("shrank");
+      last_size = std::max(last_size, size);
+      report["max_images"] = last_size;
+      if (size > 0) {
+        // One writer puts whole batches in order, so the newest image is known by count;
+        // search must have replayed at least up to it.
+        const auto batch = (size - 1) / batch_size, item = (size - 1) % batch_size;
+        const auto hits = catalogue->search(test::workload_caption(batch, item), {.k = 1});
+        count("searches");
+        if (hits.empty() || hits[0].uri != test::workload_uri(batch, item)) count("stale");
+      }
+    } catch (const std::exception& e) {
+      count("errors");
+      report["last_error"] = e.what();
+    }
+  }
+  // The writer has finished: a last search per query, to compare with a fresh open.
+  std::ifstream queries(queries_file);
+  auto results = nlohmann::ordered_json::array();
+  for (std::string line; std::getline(queries, line);) {
+    auto hits_json = nlohmann::ordered_json::array();
+    for (const auto& hit : catalogue->search(line, {.k = 5}))
+      hits_json.push_back({{"uri", hit.uri}, {"score", hit.score}});
+    results.push_back(hits_json);
+  }
+  report["results"] = results;
+  std::cout << report.dump() << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.size() >= 5 && args[0] == "write") return write({args.begin() + 1, args.end()});
+    if (args.size() == 5 && args[0] == "read") return read({args.begin() + 1, args.end()});
+  } catch (const std::exception& e) {
+    std::cerr << "picdex-test-worker: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "usage: picdex-test-worker write CAT FIRST COUNT SIZE [PAUSE_MS] | read CAT SIZE "
+               "STOP_FILE QUERIES_FILE\n";
+  return 64;
+}
