@@ -15,7 +15,9 @@
 namespace picdex::test {
 namespace {
 
-constexpr std::size_t kBatchSize = 25;
+constexpr std::size_t kBatchSize = 10;
+constexpr std::size_t kBatchesPerWriter = 60;    // bounds the growth, so rounds stay quick
+constexpr std::size_t kRoundsPerCatalogue = 50;  // then start again from an empty one
 // Where a writer may be made to die, besides a random moment (see fault/failpoint.hpp).
 constexpr const char* kFailpoints[] = {"commit.before", "commit.after", "snapshot.temp",
                                        "snapshot.renamed", "snapshot.recorded"};
@@ -64,7 +66,7 @@ std::ostream& operator<<(std::ostream& out, const CrashTally& t) {
 
 CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::path& dir,
                             std::size_t rounds, std::uint64_t seed, std::ostream* log) {
-  const auto catalogue = dir / "crash.pdx";
+  const auto catalogue = dir / "run" / "crash.pdx";
   std::mt19937_64 rng(seed);
   CrashTally tally;
   std::set<long> reported;  // every batch any writer reported committed
@@ -75,6 +77,12 @@ CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::pa
 
   for (std::size_t round = 0; round < rounds; ++round) {
     ++tally.rounds;
+    if (round % kRoundsPerCatalogue == 0) {
+      std::filesystem::remove_all(dir / "run");
+      std::filesystem::create_directories(dir / "run");
+      reported.clear();
+      next_batch = 0;
+    }
     // Half the rounds die at a failpoint (its 1st to 3rd arrival), half at a random time.
     std::vector<std::string> env;
     std::string how = "random";
@@ -83,11 +91,11 @@ CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::pa
             std::to_string(1 + rng() % 3);
       env.push_back("PICDEX_FAILPOINT=" + how);
     }
-    // A random kill comes after 30-430 ms; a failpoint round waits for its failpoint.
-    const auto lifetime = std::chrono::milliseconds(how == "random" ? 30 + rng() % 400 : 10000);
+    // A random kill comes after 5-200 ms; a failpoint round waits for its failpoint.
+    const auto lifetime = std::chrono::milliseconds(how == "random" ? 5 + rng() % 196 : 10000);
     Child writer(worker,
-                 {"write", catalogue.string(), std::to_string(next_batch), "100000",
-                  std::to_string(kBatchSize)},
+                 {"write", catalogue.string(), std::to_string(next_batch),
+                  std::to_string(kBatchesPerWriter), std::to_string(kBatchSize), "2"},
                  env, (dir / "writer.err").string());
     const auto deadline = std::chrono::steady_clock::now() + lifetime;
     std::size_t reported_now = 0;
@@ -98,13 +106,18 @@ CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::pa
       }
     }
     const int status = writer.kill();
-    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
       ++tally.kills;
-    else
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {  // exit 0: it finished first
       problem("round " + std::to_string(round) + ": writer exited with status " +
               std::to_string(status) + " (see writer.err)");
+    }
     tally.committed_batches += reported_now;
 
+    if (!std::filesystem::exists(catalogue)) {  // killed while creating it: all or nothing
+      if (!reported.empty()) problem("round " + std::to_string(round) + ": catalogue vanished");
+      continue;
+    }
     // Reopen as a user would, counting warnings.
     OpenOptions options;
     std::size_t warnings = 0;

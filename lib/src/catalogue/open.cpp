@@ -1,5 +1,11 @@
 // Creating, opening and closing a catalogue; loading its graph (snapshot + log replay).
+#include <fcntl.h>
+#include <stdio.h>  // renameat2
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "catalogue/impl.hpp"
@@ -143,28 +149,42 @@ Catalogue::~Catalogue() {
 Catalogue Catalogue::create(const fs::path& path, const CreateOptions& options, OpenOptions open) {
   check_create_options(options);
   auto embedder = make_embedder(options.embedder);
-  {
-    auto impl = std::make_unique<Impl>(path, open, store::OpenMode::create);
-    try {
-      store::guarded(path.string(), [&] {
-        SQLite::Transaction tx(*impl->db);
-        auto& rows = *impl->rows;
-        rows.set_meta(kMetaEmbedder, embedder->spec());
-        rows.set_meta(kMetaDim, std::to_string(embedder->dim()));
-        rows.set_meta(kMetaMetric, "cosine");
-        rows.set_meta(kMetaM, std::to_string(options.m));
-        rows.set_meta(kMetaEfConstruction, std::to_string(options.ef_construction));
-        rows.set_meta(kMetaEfSearch, std::to_string(options.ef_search));
-        tx.commit();
-      });
-    } catch (...) {
-      impl.reset();
-      std::error_code ignored;
-      for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-        fs::remove(fs::path(path.string() + suffix), ignored);
-      throw;
-    }
+  std::error_code ec;
+  if (fs::exists(path, ec)) throw IoError(path.string() + ": already exists");
+  // Built whole under a temporary name, then renamed into place: a crash leaves either
+  // no catalogue or a complete one, never a file without its meta.
+  auto building = path;
+  building += ".creating-" + std::to_string(::getpid());
+  auto discard = [&] {
+    std::error_code ignored;
+    for (const char* suffix : {"", "-journal", "-wal", "-shm"})
+      fs::remove(fs::path(building.string() + suffix), ignored);
+  };
+  discard();
+  try {
+    Impl impl(building, open, store::OpenMode::create);
+    store::guarded(path.string(), [&] {
+      SQLite::Transaction tx(*impl.db);
+      auto& rows = *impl.rows;
+      rows.set_meta(kMetaEmbedder, embedder->spec());
+      rows.set_meta(kMetaDim, std::to_string(embedder->dim()));
+      rows.set_meta(kMetaMetric, "cosine");
+      rows.set_meta(kMetaM, std::to_string(options.m));
+      rows.set_meta(kMetaEfConstruction, std::to_string(options.ef_construction));
+      rows.set_meta(kMetaEfSearch, std::to_string(options.ef_search));
+      tx.commit();
+    });
+  } catch (...) {
+    discard();
+    throw;
   }
+  if (::renameat2(AT_FDCWD, building.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+    const int err = errno;
+    discard();
+    if (err == EEXIST) throw IoError(path.string() + ": already exists");
+    throw IoError(path.string() + ": cannot create: " + std::strerror(err));
+  }
+  index::sync_folder_of(path);
   return Catalogue::open(path, std::move(open));
 }
 

@@ -215,10 +215,13 @@ SnapshotFile write_snapshot(const Graph& graph, const std::filesystem::path& cat
     discard();
     throw IoError(path.string() + ": cannot rename graph snapshot: " + ec.message());
   }
-  fsync_path(catalogue.parent_path().empty() ? "." : catalogue.parent_path(),
-             O_RDONLY | O_DIRECTORY);
+  sync_folder_of(catalogue);
   fault::failpoint("snapshot.renamed");
   return file;
+}
+
+void sync_folder_of(const std::filesystem::path& path) {
+  fsync_path(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
 std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue,

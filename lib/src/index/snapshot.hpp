@@ -45,6 +45,9 @@ std::string snapshot_prefix(const std::filesystem::path& catalogue);
 SnapshotFile write_snapshot(const Graph& graph, const std::filesystem::path& catalogue,
                             std::int64_t seq);
 
+// fsyncs the folder holding `path`, so that a rename or new file in it is durable.
+void sync_folder_of(const std::filesystem::path& path);
+
 // Removes snapshot and temp files of `catalogue` other than `keep` that no process holds
 // locked: leftovers of crashed or superseded saves. Returns how many it removed.
 std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue, const std::string& keep);

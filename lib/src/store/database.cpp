@@ -71,13 +71,15 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
       // 16 KiB pages hold seven 512-d vectors each; 4 KiB pages would hold one.
       db->exec("PRAGMA page_size = 16384");
       db->exec("PRAGMA application_id = " + std::to_string(kApplicationId));
-      db->exec("PRAGMA journal_mode = WAL");
     } else {
       // Reading the header fails with SQLITE_NOTADB for a file that is not SQLite.
       const int id = db->execAndGet("PRAGMA application_id").getInt();
       if (id != kApplicationId)
         throw FormatError(where + ": not a picdex catalogue (an SQLite file of another kind)");
     }
+    // WAL (persistent once set) from the first read-write open on: a new file is built
+    // with a rollback journal so that it is one complete file when renamed into place.
+    if (mode == OpenMode::read_write) db->exec("PRAGMA journal_mode = WAL");
     db->exec("PRAGMA foreign_keys = ON");
     db->exec("PRAGMA synchronous = FULL");
     if (mode == OpenMode::read_only) {
