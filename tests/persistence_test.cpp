@@ -87,41 +87,6 @@ TEST_CASE("changes after the last snapshot are replayed on open", "[persistence]
   CHECK(cat.verify().ok());
 }
 
-TEST_CASE("a missing or damaged snapshot is rebuilt with one warning", "[persistence]") {
-  TempDir dir;
-  const auto path = dir / "c.pdx";
-  const auto query = test::synthetic_captions(1, 3)[0];
-  std::vector<std::pair<std::string, float>> before;
-  {
-    auto cat = Catalogue::create(path, {}, test::eager_snapshots());
-    fill(cat, 400, 3);
-    before = results(cat, query);
-  }
-  const auto snapshot = snapshots(dir.path()).at(0);
-  SECTION("deleted") {
-    fs::remove(snapshot);
-  }
-  SECTION("truncated") {
-    fs::resize_file(snapshot, fs::file_size(snapshot) / 2);
-  }
-  SECTION("one byte flipped") {
-    std::fstream f(snapshot, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(200);
-    f.put('\x5a');
-  }
-  SECTION("replaced by another file of the same size") {
-    const auto size = fs::file_size(snapshot);
-    test::write_file(snapshot, std::string(size, '\x01'));
-  }
-  Warnings warnings;
-  auto cat = Catalogue::open(path, warnings.options());
-  REQUIRE(warnings.lines.size() == 1);
-  CHECK_THAT(warnings.lines[0], Catch::Contains("rebuilding"));
-  CHECK(results(cat, query).size() == before.size());
-  CHECK(results(cat, query)[0] == before[0]);
-  CHECK(cat.verify().ok());
-}
-
 TEST_CASE("rebuild_index drops deleted elements and keeps results", "[persistence]") {
   TempDir dir;
   auto cat = Catalogue::create(dir / "c.pdx");

@@ -28,8 +28,7 @@ void Catalogue::Impl::checkpoint() {
   store::guarded(path.string(), [&] {
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
     previous = rows->manifest();
-    if (previous && previous->seq >= seq && previous->file != file.path.filename().string())
-      return;  // another process saved a newer one
+    if (previous && previous->seq > seq) return;  // another process saved a newer one
     rows->set_manifest({file.path.filename().string(), seq, static_cast<std::int64_t>(file.bytes),
                         file.checksum, static_cast<std::int64_t>(file.elements)});
     tx.commit();
