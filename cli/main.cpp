@@ -1,5 +1,6 @@
 // picdex: the command line. Dispatches to a subcommand and maps errors to exit codes:
 // 0 ok, 64 usage, 65 bad input data, 66 missing input or catalogue, 74 I/O, 1 other.
+#include <csignal>
 #include <cstring>
 #include <iostream>
 
@@ -46,6 +47,9 @@ int fail(int code, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Past a file size limit (ulimit -f), let writes fail with EFBIG and be reported as
+  // an I/O error, instead of the process dying of SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (argc < 2) {
     print_help();
     return Exit::usage;

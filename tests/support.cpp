@@ -1,6 +1,8 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,7 +33,8 @@ std::string slurp(const fs::path& p) {
 }
 }  // namespace
 
-Run run_picdex(const std::vector<std::string>& args, const std::string& input) {
+Run run_picdex(const std::vector<std::string>& args, const std::string& input,
+               const RunLimits& limits) {
   TempDir io;
   const auto in_path = io / "stdin", out_path = io / "stdout", err_path = io / "stderr";
   write_file(in_path, input);
@@ -41,6 +44,14 @@ Run run_picdex(const std::vector<std::string>& args, const std::string& input) {
     const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(in, 0), dup2(out, 1), dup2(err, 2);
+    if (limits.max_file_bytes >= 0) {
+      const rlimit limit{static_cast<rlim_t>(limits.max_file_bytes),
+                         static_cast<rlim_t>(limits.max_file_bytes)};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    if (limits.as_nobody && getuid() == 0 &&
+        (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
+      _exit(126);
     std::vector<char*> argv{const_cast<char*>(PICDEX_BINARY)};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);

@@ -27,8 +27,15 @@ struct Run {
   std::string err;
 };
 
+// How to start the binary, beyond its arguments.
+struct RunLimits {
+  long max_file_bytes = -1;  // RLIMIT_FSIZE: writes past it fail with EFBIG
+  bool as_nobody = false;    // drop root to uid/gid 65534, so file permissions apply
+};
+
 // Runs the picdex binary with `args` (no shell), stdin from `input` when not empty.
-Run run_picdex(const std::vector<std::string>& args, const std::string& input = "");
+Run run_picdex(const std::vector<std::string>& args, const std::string& input = "",
+               const RunLimits& limits = {});
 
 void write_file(const std::filesystem::path& path, const std::string& text);
 

@@ -104,14 +104,14 @@ void Catalogue::Impl::load_graph() {
     break;
   }
   image_of.clear();
+  applied_seq = from;
   store::guarded(path.string(), [&] {
     rows->for_each_caption_image([&](std::int64_t id, std::int64_t image) {
       if (static_cast<std::size_t>(id) >= image_of.size()) image_of.resize(id + 1, 0);
       image_of[id] = image;
     });
+    sync_graph(*rows);
   });
-  applied_seq = from;
-  sync_graph(*rows);
   if (read_only) return;
   if (damaged) checkpoint();  // so the next open need not rebuild again
   remove_leftovers();

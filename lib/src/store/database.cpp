@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
+
 #include "picdex/error.hpp"
 #include "store/migrations.hpp"
 
@@ -29,6 +31,43 @@ void migrate(SQLite::Database& db, const std::string& where) {
   }
 }
 
+// False when a read-only connection cannot read because it may not create the WAL index
+// (-shm): the file or its folder is read-only to us.
+bool readable(SQLite::Database& db) {
+  try {
+    db.execAndGet("PRAGMA application_id");
+    return true;
+  } catch (const SQLite::Exception& e) {
+    const int code = e.getErrorCode() & 0xff;
+    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) return false;
+    throw;
+  }
+}
+
+// Opens a catalogue that no one can be writing (we cannot create its -shm, so neither
+// can a writer without more rights) as immutable. Refused while a -wal file exists: it
+// may hold committed changes that are not in the main file yet.
+std::unique_ptr<SQLite::Database> open_immutable(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path.string() + "-wal", ec))
+    throw IoError(path.string() +
+                  ": cannot read: the file or its folder is read-only to us and a writer's log "
+                  "(-wal) is still beside it; open it once with write access");
+  std::string uri = "file:";
+  for (const char c : std::filesystem::absolute(path).string()) {
+    if (c == '?' || c == '#' || c == '%') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+      uri += escaped;
+    } else {
+      uri += c;
+    }
+  }
+  uri += "?immutable=1";
+  return std::make_unique<SQLite::Database>(
+      uri, SQLite::OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, kBusyTimeoutMs);
+}
+
 }  // namespace
 
 void rethrow_sqlite(const std::string& context, const SQLite::Exception& e) {
@@ -39,10 +78,17 @@ void rethrow_sqlite(const std::string& context, const SQLite::Exception& e) {
       throw FormatError(context + ": not a picdex catalogue (not an SQLite database)");
     case SQLITE_CORRUPT:
       throw FormatError(context + ": database is corrupt (" + e.what() + ")");
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-    case SQLITE_IOERR:
     case SQLITE_FULL:
+      throw IoError(context + ": cannot write: the disk is full (" + e.what() + ")");
+    case SQLITE_IOERR:
+      if (e.getExtendedErrorCode() == SQLITE_IOERR_WRITE)
+        throw IoError(context + ": cannot write: disk full or file size limit reached (" +
+                      e.what() + ")");
+      throw IoError(message);
+    case SQLITE_READONLY:
+      throw IoError(context + ": cannot write: the file or its folder is read-only (" + e.what() +
+                    ")");
+    case SQLITE_CANTOPEN:
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_PERM:
@@ -60,6 +106,12 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
   if (mode != OpenMode::create && !exists) throw NotFoundError(where + ": no such catalogue");
   if (exists && std::filesystem::is_directory(path, ec))
     throw InputError(where + ": is a directory, not a catalogue file");
+  if (exists && mode != OpenMode::create) {
+    const auto bytes = std::filesystem::file_size(path, ec);
+    if (!ec && bytes < 512)  // SQLite's smallest page: no database is shorter
+      throw FormatError(where + ": not a picdex catalogue (" + std::to_string(bytes) +
+                        " bytes: empty or cut short)");
+  }
 
   return guarded(where, [&] {
     const int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY
@@ -67,6 +119,7 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
                                                   : SQLite::OPEN_READWRITE;
     auto db =
         std::make_unique<SQLite::Database>(where, flags | SQLITE_OPEN_FULLMUTEX, kBusyTimeoutMs);
+    if (mode == OpenMode::read_only && !readable(*db)) db = open_immutable(path);
     if (mode == OpenMode::create) {
       // 16 KiB pages hold seven 512-d vectors each; 4 KiB pages would hold one.
       db->exec("PRAGMA page_size = 16384");
@@ -81,6 +134,7 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
     // with a rollback journal so that it is one complete file when renamed into place.
     if (mode == OpenMode::read_write) db->exec("PRAGMA journal_mode = WAL");
     db->exec("PRAGMA foreign_keys = ON");
+    db->exec("PRAGMA temp_store = MEMORY");  // sorting the log needs no temp files
     db->exec("PRAGMA synchronous = FULL");
     if (mode == OpenMode::read_only) {
       const int version = db->execAndGet("PRAGMA user_version").getInt();

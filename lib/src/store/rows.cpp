@@ -7,12 +7,17 @@
 namespace picdex::store {
 namespace {
 
-// Resets a cached statement on scope exit so it never holds a read lock.
+// Resets a cached statement on scope exit, so it never holds a read lock, and clears its
+// bindings. Never throws: it runs while an error from the statement itself may be
+// unwinding, and reset() would throw that error again.
 struct Reset {
   SQLite::Statement& s;
   ~Reset() {
-    s.reset();
-    s.clearBindings();
+    s.tryReset();
+    try {
+      s.clearBindings();
+    } catch (const SQLite::Exception&) {  // cannot fail on a valid statement
+    }
   }
 };
 
