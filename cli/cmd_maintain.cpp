@@ -1,4 +1,5 @@
-// rebuild and checkpoint: the two commands that write the graph snapshot.
+// rebuild, checkpoint and compact: the commands that rewrite the graph snapshot.
+#include <cstdio>
 #include <iostream>
 
 #include "commands.hpp"
@@ -20,6 +21,19 @@ int cmd_checkpoint(const Args& args) {
   if (!parse_catalogue_only(args, "picdex checkpoint CATALOGUE", path)) return Exit::ok;
   open_catalogue(path).checkpoint();
   std::cerr << "saved the graph of " << path << "\n";
+  return Exit::ok;
+}
+
+int cmd_compact(const Args& args) {
+  std::string path;
+  if (!parse_catalogue_only(args, "picdex compact CATALOGUE", path)) return Exit::ok;
+  const auto r = open_catalogue(path).compact();
+  constexpr double kMB = 1e6;
+  std::fprintf(stderr,
+               "compacted %s: %zu deleted graph entries dropped; database %.1f MB -> %.1f MB, "
+               "graph %.1f MB -> %.1f MB\n",
+               path.c_str(), r.dropped, r.file_bytes_before / kMB, r.file_bytes_after / kMB,
+               r.graph_bytes_before / kMB, r.graph_bytes_after / kMB);
   return Exit::ok;
 }
 

@@ -17,5 +17,6 @@ int cmd_stats(const Args& args);
 int cmd_verify(const Args& args);
 int cmd_rebuild(const Args& args);
 int cmd_checkpoint(const Args& args);
+int cmd_compact(const Args& args);
 
 }  // namespace picdex::cli

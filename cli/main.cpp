@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"verify", "check a catalogue's consistency", cmd_verify},
     {"rebuild", "rebuild the search graph from the stored vectors", cmd_rebuild},
     {"checkpoint", "save the search graph now", cmd_checkpoint},
+    {"compact", "reclaim the space of removed images (graph and file)", cmd_compact},
 };
 
 void print_help() {

@@ -58,6 +58,10 @@ struct OpenOptions {
   // Save a graph snapshot once this many changes are not in it (checked after each write
   // and on close), so an open never replays more than this many changes.
   std::size_t checkpoint_after = 1000;
+  // Compact the graph (rebuild it without deleted entries) and return the database's
+  // free pages to the file system once more than this fraction of the graph is deleted;
+  // checked after each write, for graphs of 1,000 elements or more. 0 turns it off.
+  double compact_above = 0.3;
   Observer observer;
 };
 
@@ -74,7 +78,7 @@ struct PutResult {
 struct Stats {
   std::size_t images = 0;
   std::size_t captions = 0;
-  std::size_t deleted = 0;  // graph elements marked deleted, reclaimed by rebuild_index()
+  std::size_t deleted = 0;  // graph elements marked deleted, reclaimed by compact()
   std::size_t dim = 0;
   std::string embedder;
   std::uint64_t file_bytes = 0;   // the SQLite file
@@ -90,6 +94,13 @@ struct VerifyReport {
   std::size_t images = 0;
   std::size_t captions_checked = 0;
   double sampled_recall = 1.0;  // recall@10 of the graph against an exact scan, sampled
+  double deleted_fraction = 0;  // of the graph's elements; compact() reclaims them
+};
+
+struct CompactReport {
+  std::size_t dropped = 0;                                      // deleted graph elements reclaimed
+  std::uint64_t file_bytes_before = 0, file_bytes_after = 0;    // the SQLite file
+  std::uint64_t graph_bytes_before = 0, graph_bytes_after = 0;  // the snapshot
 };
 
 class Catalogue {
@@ -124,6 +135,9 @@ class Catalogue {
   void checkpoint();
   // Rebuilds the graph from the stored vectors (dropping deleted elements) and saves it.
   void rebuild_index();
+  // rebuild_index(), then rewrites the database without its free space (VACUUM). Other
+  // processes may keep reading; writers wait. Every step is atomic.
+  CompactReport compact();
   VerifyReport verify() const;
   Stats stats() const;
 

@@ -82,7 +82,11 @@ class Catalogue::Impl {
 
   // --- maintain.cpp
   void checkpoint();
-  void rebuild_index();
+  void rebuild_index();  // caller holds write_mutex
+  // Compacts the graph when more than options.compact_above of it is deleted. Caller
+  // holds write_mutex.
+  void maybe_compact();
+  CompactReport compact();
   VerifyReport verify() const;
   Stats stats() const;
 

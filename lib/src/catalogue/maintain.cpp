@@ -47,7 +47,6 @@ void Catalogue::Impl::checkpoint() {
 
 void Catalogue::Impl::rebuild_index() {
   if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
-  std::lock_guard write_lock(write_mutex);
   auto fresh = std::make_unique<index::Graph>(shape);
   std::vector<std::int64_t> fresh_image_of;
   std::int64_t seq = 0;
@@ -88,6 +87,46 @@ void Catalogue::Impl::rebuild_index() {
     sync_graph(*rows);  // anything committed by others since the read
   }
   checkpoint();
+}
+
+namespace {
+std::uint64_t size_of(const fs::path& path) {
+  std::error_code ec;
+  const auto bytes = fs::file_size(path, ec);
+  return ec ? 0 : bytes;
+}
+}  // namespace
+
+void Catalogue::Impl::maybe_compact() {
+  constexpr std::size_t kSmallest = 1000;  // below this a few tombstones cost nothing
+  if (read_only || options.compact_above <= 0) return;
+  const auto elements = graph->elements();
+  if (elements < kSmallest ||
+      static_cast<double>(graph->deleted()) <= options.compact_above * elements)
+    return;
+  rebuild_index();
+  // Cheap where the file was created with auto_vacuum = incremental (every catalogue this
+  // build creates); a no-op otherwise, where compact() does the full rewrite.
+  store::guarded(path.string(), [&] { db->exec("PRAGMA incremental_vacuum"); });
+}
+
+CompactReport Catalogue::Impl::compact() {
+  if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
+  CompactReport report;
+  report.file_bytes_before = size_of(path) + size_of(path.string() + "-wal");
+  report.graph_bytes_before = stats().graph_bytes;
+  report.dropped = graph->deleted();
+  rebuild_index();
+  store::guarded(path.string(), [&] {
+    // VACUUM rewrites the file in one transaction; auto_vacuum set first takes effect in
+    // it, so that later automatic compactions can free pages cheaply.
+    db->exec("PRAGMA auto_vacuum = INCREMENTAL");
+    db->exec("VACUUM");
+    db->exec("PRAGMA wal_checkpoint(TRUNCATE)");  // give the log's pages back too
+  });
+  report.file_bytes_after = size_of(path) + size_of(path.string() + "-wal");
+  report.graph_bytes_after = stats().graph_bytes;
+  return report;
 }
 
 VerifyReport Catalogue::Impl::verify() const {
@@ -136,6 +175,9 @@ VerifyReport Catalogue::Impl::verify() const {
     }
   });
 
+  if (graph->elements() > 0)
+    report.deleted_fraction =
+        static_cast<double>(graph->deleted()) / static_cast<double>(graph->elements());
   // Sampled recall@10 of the graph against an exact scan, querying with stored vectors.
   const auto labels = graph->labels();
   if (!labels.empty()) {
@@ -200,7 +242,12 @@ void Catalogue::checkpoint() {
   if (impl_->applied_seq != impl_->snapshot_seq || impl_->snapshot_seq == 0) impl_->checkpoint();
 }
 void Catalogue::rebuild_index() {
+  std::lock_guard lock(impl_->write_mutex);
   impl_->rebuild_index();
+}
+CompactReport Catalogue::compact() {
+  std::lock_guard lock(impl_->write_mutex);
+  return impl_->compact();
 }
 VerifyReport Catalogue::verify() const {
   return impl_->verify();

@@ -153,6 +153,7 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx) {
     fault::failpoint("commit.after");
     sync_graph(*rows);
   }
+  maybe_compact();
   maybe_checkpoint(false);
 }
 

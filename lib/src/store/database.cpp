@@ -121,8 +121,12 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
         std::make_unique<SQLite::Database>(where, flags | SQLITE_OPEN_FULLMUTEX, kBusyTimeoutMs);
     if (mode == OpenMode::read_only && !readable(*db)) db = open_immutable(path);
     if (mode == OpenMode::create) {
-      // 16 KiB pages hold seven 512-d vectors each; 4 KiB pages would hold one.
+      // Set before the first write (application_id's) creates the file's first page.
+      // A 1024-d vector is 4 KiB: on 4 KiB pages each row would spill onto a second page;
+      // 16 KiB pages hold three rows.
       db->exec("PRAGMA page_size = 16384");
+      // Deleted rows' pages can go back to the file system without a full VACUUM.
+      db->exec("PRAGMA auto_vacuum = INCREMENTAL");
       db->exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     } else {
       // Reading the header fails with SQLITE_NOTADB for a file that is not SQLite.
