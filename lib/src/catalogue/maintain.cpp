@@ -139,9 +139,12 @@ VerifyReport Catalogue::Impl::verify() const {
     if (check != "ok") report.problems.push_back("SQLite quick_check: " + check);
     report.images = static_cast<std::size_t>(rows.count_images());
     std::vector<std::int64_t> caption_ids;
-    rows.for_each_caption([&](std::int64_t id, std::int64_t, std::span<const float> vec) {
+    std::size_t misfiled = 0;  // captions the graph's side table files under another image
+    rows.for_each_caption([&](std::int64_t id, std::int64_t image, std::span<const float> vec) {
       ++report.captions_checked;
       caption_ids.push_back(id);
+      const auto at = static_cast<std::size_t>(id);
+      misfiled += at >= image_of.size() || image_of[at] != image;
       if (vec.size() != shape.dim) {
         report.problems.push_back("caption " + std::to_string(id) + ": vector has " +
                                   std::to_string(vec.size()) + " dimensions, not " +
@@ -164,6 +167,13 @@ VerifyReport Catalogue::Impl::verify() const {
       report.problems.push_back("graph: " + std::to_string(missing.size()) + " captions missing, " +
                                 std::to_string(orphans.size()) + " labels without a caption");
     }
+    if (misfiled > 0)
+      report.problems.push_back("graph: " + std::to_string(misfiled) +
+                                " captions mapped to the wrong image");
+    if (const auto m = rows.manifest(); m && m->seq > rows.last_seq())
+      report.problems.push_back("graph snapshot manifest claims change " + std::to_string(m->seq) +
+                                ", newer than the log's last (" + std::to_string(rows.last_seq()) +
+                                ")");
     if (const auto m = rows.manifest()) {
       const index::SnapshotFile expected{path.parent_path() / m->file,
                                          static_cast<std::uint64_t>(m->bytes),
