@@ -17,25 +17,16 @@ struct Query {
 
 // Reads "expected_uri<TAB>query" lines; blank lines are skipped.
 std::vector<Query> read_queries(const std::string& file) {
-  std::ifstream stream;
-  if (file != "-") {
-    stream.open(file);
-    if (!stream) throw NotFoundError(file + ": cannot be read (missing or no permission)");
-  }
-  std::istream& in = file == "-" ? std::cin : stream;
-  const std::string source = file == "-" ? "<stdin>" : file;
+  Input input(file);
   std::vector<Query> queries;
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+  input.for_each_line([&](const std::string& line, std::size_t number) {
     const auto tab = line.find('\t');
     if (tab == std::string::npos || tab == 0 || tab + 1 == line.size())
-      throw InputError(source + ":" + std::to_string(number) +
+      throw InputError(input.source() + ":" + std::to_string(number) +
                        ": line: expected expected_uri<TAB>query");
     queries.push_back({line.substr(0, tab), line.substr(tab + 1)});
-  }
-  if (queries.empty()) throw InputError(source + ": no queries");
+  });
+  if (queries.empty()) throw InputError(input.source() + ": no queries");
   return queries;
 }
 

@@ -33,19 +33,11 @@ int cmd_import(const Args& args) {
     throw UsageError("cannot tell the format of " + (file == "-" ? "standard input" : file) +
                      ": give --format tsv, csv or jsonl");
 
-  std::ifstream stream;
-  if (file != "-") {
-    std::error_code ec;
-    if (std::filesystem::is_directory(file, ec))
-      throw NotFoundError(file + ": is a directory, not a file");
-    stream.open(file, std::ios::binary);
-    if (!stream) throw NotFoundError(file + ": cannot be read (missing or no permission)");
-  }
-  std::istream& in = file == "-" ? std::cin : stream;
-  const std::string source = file == "-" ? "<stdin>" : file;
+  Input input(file);
+  const std::string& source = input.source();
 
   auto catalogue = open_catalogue(path);
-  RecordReader reader(in, source, *kind);
+  RecordReader reader(input.stream(), source, *kind);
   ImportSummary summary;
   Progress progress("importing");
   ImportOptions settings;

@@ -35,22 +35,13 @@ int cmd_search(const Args& args) {
     return Exit::ok;
   }
 
-  std::ifstream file;
-  if (queries != "-") {
-    file.open(queries);
-    if (!file) throw NotFoundError(queries + ": cannot be read (missing or no permission)");
-  }
-  std::istream& in = queries == "-" ? std::cin : file;
-  const std::string source = queries == "-" ? "<stdin>" : queries;
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+  Input input(queries);
+  input.for_each_line([&](const std::string& line, std::size_t number) {
     std::vector<Hit> hits;
     try {
       hits = catalogue.search(line, search);
     } catch (const InputError& e) {
-      throw InputError(source + ":" + std::to_string(number) + ": query: " + e.what());
+      throw InputError(input.source() + ":" + std::to_string(number) + ": query: " + e.what());
     }
     if (json) {
       std::cout << R"({"query":)" << nlohmann::json(line).dump() << R"(,"results":)"
@@ -60,7 +51,7 @@ int cmd_search(const Args& args) {
       print_hits(hits, false);
       std::cout << "\n";
     }
-  }
+  });
   return Exit::ok;
 }
 

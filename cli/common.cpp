@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,23 @@ bool parse_catalogue_only(const Args& args, const std::string& usage, std::strin
   positional.add("catalogue", 1);
   po::variables_map vm;
   return parse(args, usage, options, positional, vm);
+}
+
+Input::Input(const std::string& name) : name_(name), source_(name == "-" ? "<stdin>" : name) {
+  if (name == "-") return;
+  std::error_code ec;
+  if (std::filesystem::is_directory(name, ec))
+    throw NotFoundError(name + ": is a directory, not a file");
+  file_.open(name, std::ios::binary);
+  if (!file_) throw NotFoundError(name + ": cannot be read (missing or no permission)");
+}
+
+void Input::for_each_line(const std::function<void(const std::string&, std::size_t)>& f) {
+  std::string line;
+  for (std::size_t number = 1; std::getline(stream(), line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) f(line, number);
+  }
 }
 
 OpenOptions open_options(bool read_only) {

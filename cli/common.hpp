@@ -5,7 +5,9 @@
 #include <picdex/picdex.hpp>
 
 #include <boost/program_options.hpp>
+#include <fstream>
 #include <functional>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,22 @@ class Progress {
   std::string label_;
   bool enabled_;
   bool drawn_ = false;
+};
+
+// A named input: a file, or standard input for "-" (read as a stream: pipes work).
+// Throws NotFoundError when the file cannot be read.
+class Input {
+ public:
+  explicit Input(const std::string& name);
+  std::istream& stream() { return name_ == "-" ? std::cin : file_; }
+  // "<stdin>" or the file name, for messages.
+  const std::string& source() const { return source_; }
+  // Calls f(line, number) for each line that is not blank, without a trailing CR.
+  void for_each_line(const std::function<void(const std::string&, std::size_t)>& f);
+
+ private:
+  std::string name_, source_;
+  std::ifstream file_;
 };
 
 // The result table for people, or one JSON object per hit with --json.
