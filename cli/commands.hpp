@@ -18,5 +18,6 @@ int cmd_verify(const Args& args);
 int cmd_rebuild(const Args& args);
 int cmd_checkpoint(const Args& args);
 int cmd_compact(const Args& args);
+int cmd_train(const Args& args);
 
 }  // namespace picdex::cli

@@ -77,7 +77,7 @@ Progress::~Progress() {
   if (drawn_) std::fputs("\n", stderr);
 }
 
-void Progress::update(std::size_t done, std::size_t total) {
+void Progress::update(std::size_t done, std::size_t total, const std::string& note) {
   if (!enabled_) return;
   drawn_ = true;
   if (total == 0) {  // unknown total: a counter
@@ -87,8 +87,8 @@ void Progress::update(std::size_t done, std::size_t total) {
   }
   constexpr int kWidth = 30;
   const int filled = total ? static_cast<int>(kWidth * std::min(done, total) / total) : 0;
-  std::fprintf(stderr, "\r%s [%s%s] %zu/%zu", label_.c_str(), std::string(filled, '#').c_str(),
-               std::string(kWidth - filled, '.').c_str(), done, total);
+  std::fprintf(stderr, "\r%s [%s%s] %zu/%zu %s", label_.c_str(), std::string(filled, '#').c_str(),
+               std::string(kWidth - filled, '.').c_str(), done, total, note.c_str());
   std::fflush(stderr);
 }
 

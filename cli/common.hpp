@@ -38,13 +38,13 @@ bool parse_catalogue_only(const Args& args, const std::string& usage, std::strin
 OpenOptions open_options(bool read_only = false);
 Catalogue open_catalogue(const std::string& path, bool read_only = false);
 
-// Draws "label [#####.....] done/total" (or "label done" when total is 0) on stderr when
-// it is a terminal; no-op otherwise.
+// Draws "label [#####.....] done/total note" (or "label done" when total is 0) on stderr
+// when it is a terminal; no-op otherwise.
 class Progress {
  public:
   explicit Progress(std::string label);
   ~Progress();
-  void update(std::size_t done, std::size_t total);
+  void update(std::size_t done, std::size_t total, const std::string& note = "");
 
  private:
   std::string label_;

@@ -5,3 +5,4 @@
 #include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
+#include "picdex/train.hpp"

@@ -219,6 +219,16 @@ const Embedder& Catalogue::embedder() const {
   return *impl_->embedder;
 }
 
+void Catalogue::for_each_image(const std::function<void(const Image&)>& f) const {
+  impl_->with_reader([&](store::Rows& rows) {
+    rows.for_each_image(
+        [&](std::string uri, std::vector<std::string> captions, std::string metadata) {
+          f(Image{std::move(uri), std::move(captions), std::move(metadata)});
+        });
+    return 0;
+  });
+}
+
 std::size_t Catalogue::size() const {
   return static_cast<std::size_t>(impl_->with_reader([](auto& r) { return r.count_images(); }));
 }

@@ -1,7 +1,9 @@
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
+#include "embed/learned.hpp"
 #include "embed/lexical.hpp"
 #include "embed/wordnet.hpp"
 #include "picdex/embedder.hpp"
@@ -51,6 +53,36 @@ std::unique_ptr<Embedder> make_lexical(std::string_view spec, int version,
   return std::make_unique<embed::LexicalEmbedder>(version, dim);
 }
 
+std::unique_ptr<Embedder> make_learned(std::string_view spec,
+                                       std::map<std::string, std::string, std::less<>> params) {
+  std::string name = "default";
+  if (auto it = params.find("model"); it != params.end()) {
+    name = it->second;
+    params.erase(it);
+  }
+  std::shared_ptr<const embed::Model> model;
+  if (name == "default") {
+    model = embed::default_model();
+    if (!model)
+      throw InputError("embedder '" + std::string(spec) +
+                       "': this build has no default model; give model=PATH");
+  } else {
+    name = std::filesystem::absolute(name).lexically_normal().string();
+    model = embed::model_from_file(name);
+  }
+  if (auto it = params.find("fingerprint"); it != params.end()) {
+    if (it->second != model->fingerprint())
+      throw EmbedderMismatchError("embedder '" + std::string(spec) + "' needs model " + name +
+                                  " with fingerprint " + it->second + "; that model is now " +
+                                  model->fingerprint());
+    params.erase(it);
+  }
+  if (!params.empty())
+    throw InputError("embedder '" + std::string(spec) + "': unknown parameter '" +
+                     params.begin()->first + "'");
+  return std::make_unique<embed::LearnedEmbedder>(std::move(model), name);
+}
+
 }  // namespace
 
 std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
@@ -61,8 +93,9 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
     return make_lexical(spec, embed::LexicalEmbedder::kLatestVersion, std::move(params));
   if (name == "lexical-v1") return make_lexical(spec, 1, std::move(params));
   if (name == "lexical-v2") return make_lexical(spec, 2, std::move(params));
+  if (name == "learned" || name == "learned-v1") return make_learned(spec, std::move(params));
   throw InputError("unknown embedder '" + std::string(spec) +
-                   "' (this build knows: lexical, lexical-v1, lexical-v2)");
+                   "' (this build knows: learned, lexical, lexical-v1, lexical-v2)");
 }
 
 }  // namespace picdex

@@ -216,6 +216,29 @@ void Rows::for_each_caption_image(const std::function<void(std::int64_t, std::in
   while (s.executeStep()) f(s.getColumn(0).getInt64(), s.getColumn(1).getInt64());
 }
 
+void Rows::for_each_image(
+    const std::function<void(std::string, std::vector<std::string>, std::string)>& f) {
+  SQLite::Statement s(db_,
+                      "SELECT i.id, i.uri, i.metadata, c.text FROM images i "
+                      "JOIN captions c ON c.image_id = i.id ORDER BY i.id, c.pos");
+  std::int64_t current = 0;
+  std::string uri, metadata;
+  std::vector<std::string> captions;
+  while (s.executeStep()) {
+    const auto id = s.getColumn(0).getInt64();
+    if (id != current && !captions.empty())
+      f(std::move(uri), std::move(captions), std::move(metadata));
+    if (id != current) {
+      current = id;
+      uri = s.getColumn(1).getString();
+      metadata = s.getColumn(2).getString();
+      captions.clear();
+    }
+    captions.push_back(s.getColumn(3).getString());
+  }
+  if (!captions.empty()) f(std::move(uri), std::move(captions), std::move(metadata));
+}
+
 std::optional<Manifest> Rows::manifest() {
   auto& s = prepared("SELECT file, seq, bytes, checksum, elements FROM snapshot WHERE id = 1");
   Reset r{s};

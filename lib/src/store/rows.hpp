@@ -79,6 +79,9 @@ class Rows {
 
   // Every caption's id and image (reads only the index, not the vectors).
   void for_each_caption_image(const std::function<void(std::int64_t id, std::int64_t image_id)>& f);
+  // Every image with its captions in order, images in the order they were added.
+  void for_each_image(const std::function<void(std::string uri, std::vector<std::string> captions,
+                                               std::string metadata)>& f);
 
   std::optional<Manifest> manifest();
   void set_manifest(const Manifest& m);

@@ -1,0 +1,47 @@
+// Training a learned caption encoder (the `learned` embedder's model file) from captions
+// that describe the same image: a contrastive objective pulls captions of one image
+// together and pushes the other images' captions in the batch apart.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace picdex {
+
+struct TrainOptions {
+  std::size_t dims = 256;       // numbers per feature row and per vector
+  std::size_t epochs = 20;      // passes over the images
+  double learning_rate = 3e-3;  // Adam's step size
+  double temperature = 0.05;    // softmax over cosine / temperature
+  std::size_t batch = 256;      // images per step; the others in a batch are negatives
+  std::size_t min_count = 2;    // rarer features share the hashed bucket rows
+  std::size_t buckets = 4096;   // rows for features outside the vocabulary
+  // Comma-separated, any of: stems, bigrams, trigrams, concepts (WordNet).
+  std::string features = "stems,bigrams,trigrams,concepts";
+  std::uint64_t seed = 1;  // with the thread count, fixes the result
+  unsigned threads = 0;    // 0: all cores
+  // Called after each step: epoch (from 1), step in the epoch (from 1), steps per
+  // epoch, the step's loss.
+  std::function<void(std::size_t, std::size_t, std::size_t, double)> progress;
+};
+
+struct TrainReport {
+  std::size_t images = 0;  // with two captions or more: the ones trained on
+  std::size_t captions = 0;
+  std::size_t vocabulary = 0;  // features with a row of their own
+  std::vector<double> epoch_loss;
+  std::uint64_t model_bytes = 0;
+  std::string fingerprint;  // as the embedder spec will name the model
+};
+
+// Learns an encoder from `groups` (each the captions of one image; groups with fewer
+// than two are skipped) and writes the model file to `model_path`. Throws InputError for
+// bad options or too little data, IoError if the file cannot be written.
+TrainReport train_model(const std::vector<std::vector<std::string>>& groups,
+                        const TrainOptions& options, const std::filesystem::path& model_path);
+
+}  // namespace picdex

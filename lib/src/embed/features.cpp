@@ -1,0 +1,106 @@
+#include "embed/features.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "embed/text.hpp"
+#include "embed/wordnet.hpp"
+#include "picdex/error.hpp"
+
+namespace picdex::embed {
+namespace {
+
+class Features {
+ public:
+  void add(char kind, std::string_view text, float weight) {
+    if (weight <= 0) return;  // a feature kind turned off
+    key_.assign(1, kind);
+    key_ += '\x1f';
+    key_ += text;
+    items_.push_back({XXH3_64bits(key_.data(), key_.size()), weight});
+  }
+  // Sums the weight of equal features; returns them sorted by hash.
+  std::vector<Feature>& merged() {
+    std::sort(items_.begin(), items_.end(),
+              [](const Feature& a, const Feature& b) { return a.hash < b.hash; });
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      if (out > 0 && items_[out - 1].hash == items_[i].hash)
+        items_[out - 1].weight += items_[i].weight;
+      else
+        items_[out++] = items_[i];
+    }
+    items_.resize(out);
+    return items_;
+  }
+
+ private:
+  std::string key_;
+  std::vector<Feature> items_;
+};
+
+// Character trigrams of "<word>", by code point.
+void add_trigrams(Features& features, const std::string& word, float total) {
+  std::vector<std::size_t> starts;  // byte offset of each code point in "<word>"
+  const std::string marked = "<" + word + ">";
+  for (std::size_t i = 0; i < marked.size(); ++i)
+    if ((static_cast<unsigned char>(marked[i]) & 0xC0) != 0x80) starts.push_back(i);
+  if (starts.size() < 3) return;
+  const std::size_t count = starts.size() - 2;
+  const float weight = total / std::sqrt(static_cast<float>(count));
+  starts.push_back(marked.size());
+  for (std::size_t i = 0; i < count; ++i)
+    features.add('g', std::string_view(marked).substr(starts[i], starts[i + 3] - starts[i]),
+                 weight);
+}
+
+// The concept a noun names and all its hypernyms, each weighted by its depth in the
+// hierarchy less kGenericDepth, scaled so that the word's concept features have L2 norm
+// `total`. Two nouns then share weight in proportion to how specific their common
+// ancestors are: cat and pet meet at "animal", cat and car only at "whole", which counts 0.
+constexpr int kGenericDepth = 3;  // entity, physical entity, object, whole: no information
+
+void add_concepts(Features& features, const std::string& word, float total) {
+  const auto synset = wordnet::concept_of(word);
+  if (!synset) return;
+  const auto ancestors = wordnet::ancestors(*synset);
+  std::vector<float> weights;
+  double norm = 0;
+  for (const auto& a : ancestors) {
+    weights.push_back(static_cast<float>(std::max(0, a.depth - kGenericDepth)));
+    norm += static_cast<double>(weights.back()) * weights.back();
+  }
+  if (norm == 0) return;
+  const auto scale = static_cast<float>(total / std::sqrt(norm));
+  for (std::size_t i = 0; i < ancestors.size(); ++i)
+    if (weights[i] > 0) features.add('c', std::to_string(ancestors[i].synset), weights[i] * scale);
+}
+
+}  // namespace
+
+std::vector<Feature> extract_features(std::string_view text, const FeatureWeights& weights) {
+  const auto all = words(normalise(text));
+  std::vector<std::string> content;
+  for (const auto& w : all)
+    if (!is_stop_word(w)) content.push_back(w);
+  if (content.empty()) content = all;  // a query of only function words still means something
+  if (content.empty()) throw InputError("text has no words to embed");
+
+  thread_local Stemmer stemmer;
+  Features features;
+  std::string previous;
+  for (const auto& word : content) {
+    auto stem = stemmer.stem(word);
+    features.add('w', stem, weights.stem);
+    if (!previous.empty()) features.add('b', previous + ' ' + stem, weights.bigram);
+    add_trigrams(features, word, weights.trigram);
+    if (weights.concepts > 0) add_concepts(features, word, weights.concepts);
+    previous = std::move(stem);
+  }
+  return std::move(features.merged());
+}
+
+}  // namespace picdex::embed

@@ -1,0 +1,35 @@
+// Text features shared by the text embedders: Snowball stems, stem bigrams, character
+// trigrams and WordNet concepts of the normalised, stop-word-free words, each a 64-bit
+// hash (XXH3 of kind and text) with a weight. The hashes are part of stored vectors and
+// model files: changing how a feature is named or weighted changes embedder versions.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace picdex::embed {
+
+struct FeatureWeights {
+  float stem = 1.0f;
+  float bigram = 0.5f;
+  float trigram = 0.4f;   // shared across a word's trigrams
+  float concepts = 0.8f;  // the L2 norm of a noun's concept features; 0 turns them off
+};
+
+struct Feature {
+  std::uint64_t hash;
+  float weight;
+};
+
+// Damps repeated features: w for w <= 1, else 1 + ln w.
+inline float sublinear(float w) {
+  return w <= 1.0f ? w : 1.0f + std::log(w);
+}
+
+// The features of `text`, equal ones summed, sorted by hash. Throws InputError when the
+// text has no words.
+std::vector<Feature> extract_features(std::string_view text, const FeatureWeights& weights);
+
+}  // namespace picdex::embed

@@ -1,0 +1,209 @@
+#include "embed/model.hpp"
+
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include "embed/wordnet.hpp"
+#include "picdex/error.hpp"
+
+namespace picdex::embed {
+namespace {
+
+constexpr char kMagic[8] = {'P', 'D', 'X', 'M', 'O', 'D', 'L', '1'};
+constexpr std::uint32_t kFormat = 1;
+constexpr std::size_t kHeaderBytes = 8 + 4 + 4 + 4 * 4 + 4 + 4 + 4;
+
+template <typename T>
+void put(std::vector<std::byte>& out, const T& value) {
+  const auto* p = reinterpret_cast<const std::byte*>(&value);
+  out.insert(out.end(), p, p + sizeof value);
+}
+
+// Reads forward through a byte span, failing with a message naming the file.
+class Cursor {
+ public:
+  Cursor(std::span<const std::byte> bytes, const std::string& name) : bytes_(bytes), name_(name) {}
+  template <typename T>
+  T get(const char* what) {
+    T value;
+    need(sizeof value, what);
+    std::memcpy(&value, bytes_.data() + at_, sizeof value);
+    at_ += sizeof value;
+    return value;
+  }
+  const std::byte* take(std::size_t n, const char* what) {
+    need(n, what);
+    const auto* p = bytes_.data() + at_;
+    at_ += n;
+    return p;
+  }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw FormatError(name_ + ": not a usable picdex model: " + why);
+  }
+
+ private:
+  void need(std::size_t n, const char* what) const {
+    if (bytes_.size() - at_ < n) fail(std::string("cut short in its ") + what);
+  }
+  std::span<const std::byte> bytes_;
+  std::string name_;
+  std::size_t at_ = 0;
+};
+
+std::string hex8(std::uint64_t checksum) {
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(checksum));
+  return std::string(out, 8);
+}
+
+}  // namespace
+
+Model::Model(std::uint32_t dims, const FeatureWeights& weights,
+             std::vector<std::uint64_t> vocabulary, std::uint32_t buckets,
+             std::span<const float> rows)
+    : dims_(dims), weights_(weights), vocabulary_(std::move(vocabulary)), buckets_(buckets) {
+  const std::size_t count = vocabulary_.size() + buckets_;
+  if (rows.size() != count * dims_) throw Error("model: rows do not match the vocabulary");
+  if (!std::is_sorted(vocabulary_.begin(), vocabulary_.end()))
+    throw Error("model: vocabulary must be sorted");
+  scales_.resize(count);
+  values_.resize(count * dims_);
+  for (std::size_t r = 0; r < count; ++r) {
+    const auto row = rows.subspan(r * dims_, dims_);
+    float largest = 0;
+    for (float v : row) largest = std::max(largest, std::abs(v));
+    const float scale = largest > 0 ? largest / 127.0f : 1.0f;
+    scales_[r] = scale;
+    for (std::size_t d = 0; d < dims_; ++d)
+      values_[r * dims_ + d] = static_cast<std::int8_t>(std::lround(row[d] / scale));
+  }
+  serialise();
+}
+
+void Model::serialise() {
+  bytes_.clear();
+  for (char c : kMagic) bytes_.push_back(static_cast<std::byte>(c));
+  put(bytes_, kFormat);
+  put(bytes_, dims_);
+  put(bytes_, weights_.stem);
+  put(bytes_, weights_.bigram);
+  put(bytes_, weights_.trigram);
+  put(bytes_, weights_.concepts);
+  put(bytes_, weights_.concepts > 0 ? wordnet::fingerprint() : std::uint32_t{0});
+  put(bytes_, static_cast<std::uint32_t>(vocabulary_.size()));
+  put(bytes_, buckets_);
+  for (auto h : vocabulary_) put(bytes_, h);
+  for (std::size_t r = 0; r < scales_.size(); ++r) {
+    put(bytes_, scales_[r]);
+    const auto* p = reinterpret_cast<const std::byte*>(values_.data() + r * dims_);
+    bytes_.insert(bytes_.end(), p, p + dims_);
+  }
+  const auto checksum = XXH3_64bits(bytes_.data(), bytes_.size());
+  put(bytes_, checksum);
+  fingerprint_ = hex8(checksum);
+}
+
+Model Model::read(std::span<const std::byte> bytes, const std::string& name) {
+  Cursor in(bytes, name);
+  const auto* magic = in.take(sizeof kMagic, "header");
+  if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) in.fail("no model header (wrong file?)");
+  if (bytes.size() < kHeaderBytes + 8) in.fail("cut short in its header");
+  std::uint64_t stored;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
+  const auto checksum = XXH3_64bits(bytes.data(), bytes.size() - 8);
+  const auto format = in.get<std::uint32_t>("header");
+  if (format != kFormat)
+    in.fail("format " + std::to_string(format) + "; this build reads format " +
+            std::to_string(kFormat));
+  if (stored != checksum) in.fail("checksum mismatch (damaged or cut short)");
+
+  Model m;
+  m.dims_ = in.get<std::uint32_t>("header");
+  m.weights_.stem = in.get<float>("header");
+  m.weights_.bigram = in.get<float>("header");
+  m.weights_.trigram = in.get<float>("header");
+  m.weights_.concepts = in.get<float>("header");
+  const auto wordnet_tables = in.get<std::uint32_t>("header");
+  const auto vocabulary = in.get<std::uint32_t>("header");
+  m.buckets_ = in.get<std::uint32_t>("header");
+  if (m.dims_ < 8 || m.dims_ > 4096) in.fail("dims " + std::to_string(m.dims_));
+  if (m.buckets_ == 0) in.fail("no buckets for unseen features");
+  if (m.weights_.concepts > 0 && wordnet_tables != wordnet::fingerprint()) {
+    char built_in[16];
+    std::snprintf(built_in, sizeof built_in, "%08x", wordnet::fingerprint());
+    in.fail("trained with other WordNet tables than this build's (" + std::string(built_in) + ")");
+  }
+  const std::size_t rows = std::size_t{vocabulary} + m.buckets_;
+  const std::size_t expected =
+      kHeaderBytes + 8 * std::size_t{vocabulary} + rows * (4 + std::size_t{m.dims_}) + 8;
+  if (bytes.size() != expected)
+    in.fail("holds " + std::to_string(bytes.size()) + " bytes, its header implies " +
+            std::to_string(expected));
+  m.vocabulary_.resize(vocabulary);
+  std::memcpy(m.vocabulary_.data(), in.take(8 * std::size_t{vocabulary}, "vocabulary"),
+              8 * std::size_t{vocabulary});
+  if (!std::is_sorted(m.vocabulary_.begin(), m.vocabulary_.end()))
+    in.fail("vocabulary out of order");
+  m.scales_.resize(rows);
+  m.values_.resize(rows * m.dims_);
+  for (std::size_t r = 0; r < rows; ++r) {
+    m.scales_[r] = in.get<float>("rows");
+    if (!std::isfinite(m.scales_[r])) in.fail("row " + std::to_string(r) + " has a bad scale");
+    std::memcpy(m.values_.data() + r * m.dims_, in.take(m.dims_, "rows"), m.dims_);
+  }
+  m.bytes_.assign(bytes.begin(), bytes.end());
+  m.fingerprint_ = hex8(checksum);
+  return m;
+}
+
+Model Model::load(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw NotFoundError(path.string() + ": model file cannot be read");
+  std::vector<std::byte> bytes;
+  in.seekg(0, std::ios::end);
+  const auto size = in.tellg();
+  if (size < 0) throw NotFoundError(path.string() + ": model file cannot be read");
+  bytes.resize(static_cast<std::size_t>(size));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(bytes.data()), size);
+  if (!in) throw IoError(path.string() + ": model file could not be read whole");
+  return read(bytes, path.string());
+}
+
+void Model::save(const std::filesystem::path& path) const {
+  auto tmp = path;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes_.data()),
+              static_cast<std::streamsize>(bytes_.size()));
+    if (!out.flush()) {
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      throw IoError(path.string() + ": cannot write the model file");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw IoError(path.string() + ": cannot write the model file: " + ec.message());
+}
+
+std::size_t Model::row_of(std::uint64_t hash) const {
+  const auto it = std::lower_bound(vocabulary_.begin(), vocabulary_.end(), hash);
+  if (it != vocabulary_.end() && *it == hash)
+    return static_cast<std::size_t>(it - vocabulary_.begin());
+  return vocabulary_.size() + hash % buckets_;
+}
+
+void Model::add_row(std::size_t row, float weight, std::span<float> out) const {
+  const float scale = weight * scales_[row];
+  const std::int8_t* values = values_.data() + row * dims_;
+  for (std::size_t d = 0; d < dims_; ++d) out[d] += scale * static_cast<float>(values[d]);
+}
+
+}  // namespace picdex::embed

@@ -1,0 +1,61 @@
+// A learned encoder's model file: one row of `dims` numbers per feature of a vocabulary
+// (64-bit feature hashes, see features.hpp), plus `buckets` shared rows that any other
+// feature hashes into, so unseen words still embed. Rows are int8 with a float scale.
+//
+// Layout (little-endian): "PDXMODL1", u32 format version, u32 dims, 4 x f32 feature
+// weights (stem, bigram, trigram, concepts), u32 WordNet fingerprint (0 without concepts),
+// u32 vocabulary size, u32 buckets, vocabulary hashes (u64, ascending), rows (f32 scale
+// then dims x i8 each), and last an XXH3-64 checksum of everything before it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "embed/features.hpp"
+
+namespace picdex::embed {
+
+class Model {
+ public:
+  // From trained float rows (vocabulary rows first, then buckets), quantised to int8.
+  Model(std::uint32_t dims, const FeatureWeights& weights, std::vector<std::uint64_t> vocabulary,
+        std::uint32_t buckets, std::span<const float> rows);
+
+  // Reads and checks a model file. Throws NotFoundError if it cannot be read and
+  // FormatError, naming `name` and what is wrong, if it is not a sound model file.
+  static Model read(std::span<const std::byte> bytes, const std::string& name);
+  static Model load(const std::filesystem::path& path);
+  // Writes the file atomically (temp file, rename). Throws IoError.
+  void save(const std::filesystem::path& path) const;
+
+  std::uint32_t dims() const { return dims_; }
+  const FeatureWeights& weights() const { return weights_; }
+  std::size_t vocabulary_size() const { return vocabulary_.size(); }
+  std::uint32_t buckets() const { return buckets_; }
+  std::uint64_t file_bytes() const { return bytes_.size(); }
+  // The first 8 hex digits of the file's checksum: names the model in embedder specs.
+  const std::string& fingerprint() const { return fingerprint_; }
+
+  // The row a feature uses: its own when in the vocabulary, else a shared bucket.
+  std::size_t row_of(std::uint64_t hash) const;
+  // out += weight * row
+  void add_row(std::size_t row, float weight, std::span<float> out) const;
+
+ private:
+  Model() = default;
+  void serialise();
+
+  std::uint32_t dims_ = 0;
+  FeatureWeights weights_;
+  std::vector<std::uint64_t> vocabulary_;
+  std::uint32_t buckets_ = 0;
+  std::vector<float> scales_;
+  std::vector<std::int8_t> values_;
+  std::vector<std::byte> bytes_;  // the file
+  std::string fingerprint_;
+};
+
+}  // namespace picdex::embed

@@ -1,0 +1,281 @@
+// train_model: symmetric InfoNCE over in-batch negatives, Adam on the rows a step touches.
+// Deterministic for a seed and any thread count: parallel work writes disjoint outputs,
+// and gradients are summed in one fixed order.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "embed/features.hpp"
+#include "embed/model.hpp"
+#include "picdex/error.hpp"
+#include "picdex/train.hpp"
+
+namespace picdex {
+namespace {
+
+using embed::Feature;
+using embed::FeatureWeights;
+
+// Runs f(i) for i in [0, n) on `threads` threads, each a contiguous range.
+template <typename F>
+void parallel_for(std::size_t n, unsigned threads, F&& f) {
+  if (threads <= 1 || n < 2) {
+    for (std::size_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  std::vector<std::thread> pool;
+  const std::size_t chunk = (n + threads - 1) / threads;
+  for (std::size_t start = 0; start < n; start += chunk)
+    pool.emplace_back([&, start] {
+      for (std::size_t i = start; i < std::min(n, start + chunk); ++i) f(i);
+    });
+  for (auto& t : pool) t.join();
+}
+
+FeatureWeights parse_feature_set(const std::string& set) {
+  FeatureWeights on, out{0, 0, 0, 0};
+  std::size_t start = 0;
+  while (start <= set.size()) {
+    const auto comma = std::min(set.find(',', start), set.size());
+    const auto name = set.substr(start, comma - start);
+    if (name == "stems")
+      out.stem = on.stem;
+    else if (name == "bigrams")
+      out.bigram = on.bigram;
+    else if (name == "trigrams")
+      out.trigram = on.trigram;
+    else if (name == "concepts")
+      out.concepts = on.concepts;
+    else
+      throw InputError("features: unknown feature set '" + name +
+                       "' (known: stems, bigrams, trigrams, concepts)");
+    start = comma + 1;
+  }
+  if (out.stem + out.bigram + out.trigram + out.concepts == 0)
+    throw InputError("features: choose at least one");
+  return out;
+}
+
+struct Term {
+  std::uint32_t row;
+  float weight;
+};
+
+// Sparse Adam: moments and steps kept per row, updated only when a row is touched.
+class Adam {
+ public:
+  Adam(std::size_t rows, std::size_t dims, double lr)
+      : dims_(dims), lr_(lr), m_(rows * dims), v_(rows * dims), steps_(rows, 0) {}
+  void update(std::uint32_t row, const float* grad, float* weights) {
+    constexpr double kB1 = 0.9, kB2 = 0.999, kEps = 1e-8;
+    const auto t = ++steps_[row];
+    const double c1 = 1 - std::pow(kB1, t), c2 = 1 - std::pow(kB2, t);
+    float* m = m_.data() + std::size_t{row} * dims_;
+    float* v = v_.data() + std::size_t{row} * dims_;
+    for (std::size_t d = 0; d < dims_; ++d) {
+      m[d] = static_cast<float>(kB1 * m[d] + (1 - kB1) * grad[d]);
+      v[d] = static_cast<float>(kB2 * v[d] + (1 - kB2) * grad[d] * grad[d]);
+      weights[d] -= static_cast<float>(lr_ * (m[d] / c1) / (std::sqrt(v[d] / c2) + kEps));
+    }
+  }
+
+ private:
+  std::size_t dims_;
+  double lr_;
+  std::vector<float> m_, v_;
+  std::vector<std::uint32_t> steps_;
+};
+
+}  // namespace
+
+TrainReport train_model(const std::vector<std::vector<std::string>>& groups, const TrainOptions& o,
+                        const std::filesystem::path& model_path) {
+  if (o.dims < 8 || o.dims > 4096) throw InputError("dims must be 8..4096");
+  if (o.batch < 2) throw InputError("batch must be at least 2");
+  if (o.epochs < 1) throw InputError("epochs must be at least 1");
+  if (o.buckets < 1) throw InputError("buckets must be at least 1");
+  if (!(o.temperature > 0) || !(o.learning_rate > 0))
+    throw InputError("temperature and learning rate must be positive");
+  const auto weights = parse_feature_set(o.features);
+  const unsigned threads =
+      o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t dims = o.dims;
+
+  // Features of every caption of every image with two or more.
+  std::vector<std::vector<std::vector<Feature>>> images;
+  for (const auto& g : groups)
+    if (g.size() >= 2) images.emplace_back(g.size());
+  std::vector<const std::vector<std::string>*> sources;
+  for (const auto& g : groups)
+    if (g.size() >= 2) sources.push_back(&g);
+  if (images.size() < o.batch)
+    throw InputError("training needs at least " + std::to_string(o.batch) +
+                     " images with two captions or more (--batch); got " +
+                     std::to_string(images.size()));
+  TrainReport report;
+  report.images = images.size();
+  parallel_for(images.size(), threads, [&](std::size_t i) {
+    for (std::size_t c = 0; c < images[i].size(); ++c) {
+      try {
+        images[i][c] = embed::extract_features((*sources[i])[c], weights);
+      } catch (const InputError&) {  // a caption without words: nothing to learn from it
+      }
+    }
+  });
+
+  // The vocabulary: features in at least min_count captions.
+  std::unordered_map<std::uint64_t, std::uint32_t> counts;
+  for (const auto& image : images)
+    for (const auto& caption : image) {
+      ++report.captions;
+      for (const auto& f : caption) ++counts[f.hash];
+    }
+  std::vector<std::uint64_t> vocabulary;
+  for (const auto& [hash, count] : counts)
+    if (count >= o.min_count) vocabulary.push_back(hash);
+  std::sort(vocabulary.begin(), vocabulary.end());
+  report.vocabulary = vocabulary.size();
+  const std::size_t rows = vocabulary.size() + o.buckets;
+  auto row_of = [&](std::uint64_t hash) -> std::uint32_t {
+    const auto it = std::lower_bound(vocabulary.begin(), vocabulary.end(), hash);
+    if (it != vocabulary.end() && *it == hash)
+      return static_cast<std::uint32_t>(it - vocabulary.begin());
+    return static_cast<std::uint32_t>(vocabulary.size() + hash % o.buckets);
+  };
+  std::vector<std::vector<std::vector<Term>>> terms(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i)
+    for (const auto& caption : images[i]) {
+      terms[i].emplace_back();
+      for (const auto& f : caption)
+        terms[i].back().push_back({row_of(f.hash), embed::sublinear(f.weight)});
+    }
+
+  std::mt19937_64 rng(o.seed);
+  std::vector<float> table(rows * dims);
+  {
+    std::uniform_real_distribution<float> init(-0.1f, 0.1f);
+    for (auto& w : table) w = init(rng);
+  }
+  Adam adam(rows, dims, o.learning_rate);
+
+  const std::size_t B = o.batch;
+  const auto tau = static_cast<float>(o.temperature);
+  const std::size_t steps = images.size() / B;
+  std::vector<std::size_t> order(images.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Per step: 2B captions (anchor i, positive B + i), their unit vectors and norms.
+  std::vector<const std::vector<Term>*> batch(2 * B);
+  std::vector<float> unit(2 * B * dims), grad_unit(2 * B * dims), norms(2 * B);
+  std::vector<float> logits(B * B), d_logits(B * B);
+  std::vector<std::int64_t> slot_of(rows, -1);
+  std::vector<std::uint32_t> touched;
+  std::vector<float> grads;
+
+  for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), rng);
+    double epoch_loss = 0;
+    for (std::size_t step = 0; step < steps; ++step) {
+      for (std::size_t i = 0; i < B; ++i) {
+        const auto& image = terms[order[step * B + i]];
+        const auto a = rng() % image.size();
+        auto b = rng() % (image.size() - 1);
+        if (b >= a) ++b;
+        batch[i] = &image[a];
+        batch[B + i] = &image[b];
+      }
+      // Forward: unit vectors.
+      parallel_for(2 * B, threads, [&](std::size_t k) {
+        float* u = unit.data() + k * dims;
+        std::fill(u, u + dims, 0.0f);
+        for (const auto& t : *batch[k]) {
+          const float* row = table.data() + std::size_t{t.row} * dims;
+          for (std::size_t d = 0; d < dims; ++d) u[d] += t.weight * row[d];
+        }
+        double n = 0;
+        for (std::size_t d = 0; d < dims; ++d) n += static_cast<double>(u[d]) * u[d];
+        norms[k] = static_cast<float>(std::sqrt(std::max(n, 1e-12)));
+        for (std::size_t d = 0; d < dims; ++d) u[d] /= norms[k];
+      });
+      // Logits and the symmetric loss's gradient with respect to them.
+      parallel_for(B, threads, [&](std::size_t i) {
+        const float* a = unit.data() + i * dims;
+        for (std::size_t j = 0; j < B; ++j) {
+          const float* p = unit.data() + (B + j) * dims;
+          float s = 0;
+          for (std::size_t d = 0; d < dims; ++d) s += a[d] * p[d];
+          logits[i * B + j] = s / tau;
+        }
+      });
+      double loss = 0;
+      std::fill(d_logits.begin(), d_logits.end(), 0.0f);
+      for (int direction = 0; direction < 2; ++direction) {  // anchors->positives, and back
+        for (std::size_t i = 0; i < B; ++i) {
+          auto at = [&](std::size_t j) -> std::size_t {
+            return direction == 0 ? i * B + j : j * B + i;
+          };
+          float top = -1e30f;
+          for (std::size_t j = 0; j < B; ++j) top = std::max(top, logits[at(j)]);
+          double sum = 0;
+          for (std::size_t j = 0; j < B; ++j) sum += std::exp(logits[at(j)] - top);
+          loss += -(logits[at(i)] - top - std::log(sum));
+          for (std::size_t j = 0; j < B; ++j) {
+            const double p = std::exp(logits[at(j)] - top) / sum;
+            d_logits[at(j)] += static_cast<float>((p - (i == j)) / (2.0 * B));
+          }
+        }
+      }
+      loss /= 2.0 * B;
+      epoch_loss += loss;
+      // Back to the unit vectors, then through the normalisation.
+      parallel_for(2 * B, threads, [&](std::size_t k) {
+        float* g = grad_unit.data() + k * dims;
+        std::fill(g, g + dims, 0.0f);
+        const bool anchor = k < B;
+        const std::size_t i = anchor ? k : k - B;
+        for (std::size_t j = 0; j < B; ++j) {
+          const float w = (anchor ? d_logits[i * B + j] : d_logits[j * B + i]) / tau;
+          const float* other = unit.data() + (anchor ? B + j : j) * dims;
+          for (std::size_t d = 0; d < dims; ++d) g[d] += w * other[d];
+        }
+        const float* u = unit.data() + k * dims;
+        float along = 0;
+        for (std::size_t d = 0; d < dims; ++d) along += u[d] * g[d];
+        for (std::size_t d = 0; d < dims; ++d) g[d] = (g[d] - along * u[d]) / norms[k];
+      });
+      // Row gradients, summed in caption order (deterministic).
+      touched.clear();
+      grads.clear();
+      for (std::size_t k = 0; k < 2 * B; ++k) {
+        const float* g = grad_unit.data() + k * dims;
+        for (const auto& t : *batch[k]) {
+          if (slot_of[t.row] < 0) {
+            slot_of[t.row] = static_cast<std::int64_t>(touched.size());
+            touched.push_back(t.row);
+            grads.resize(grads.size() + dims, 0.0f);
+          }
+          float* out = grads.data() + static_cast<std::size_t>(slot_of[t.row]) * dims;
+          for (std::size_t d = 0; d < dims; ++d) out[d] += t.weight * g[d];
+        }
+      }
+      parallel_for(touched.size(), threads, [&](std::size_t s) {
+        const auto row = touched[s];
+        adam.update(row, grads.data() + s * dims, table.data() + std::size_t{row} * dims);
+      });
+      for (const auto row : touched) slot_of[row] = -1;
+      if (o.progress) o.progress(epoch, step + 1, steps, loss);
+    }
+    report.epoch_loss.push_back(epoch_loss / static_cast<double>(steps));
+  }
+
+  const embed::Model model(static_cast<std::uint32_t>(dims), weights, std::move(vocabulary),
+                           static_cast<std::uint32_t>(o.buckets), table);
+  model.save(model_path);
+  report.model_bytes = model.file_bytes();
+  report.fingerprint = model.fingerprint();
+  return report;
+}
+
+}  // namespace picdex
