@@ -10,7 +10,7 @@ int cmd_init(const Args& args) {
   po::options_description options("options");
   options.add_options()("catalogue", po::value(&path)->required(), "catalogue file to create")(
       "embedder", po::value(&create.embedder)->default_value(create.embedder),
-      "embedder spec, e.g. lexical or lexical:dim=1024")(
+      "learned (the built-in model), learned:model=FILE (picdex train), lexical, lexical:dim=N")(
       "m", po::value(&create.m)->default_value(create.m), "HNSW links per node")(
       "ef-construction", po::value(&create.ef_construction)->default_value(create.ef_construction),
       "HNSW build breadth")("ef-search",

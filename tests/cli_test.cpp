@@ -64,15 +64,22 @@ TEST_CASE("picdex init, import, search end to end", "[cli]") {
     CHECK_THAT(run_picdex({"import", cat, kSample}).err, Catch::Contains("0 added, 0 updated"));
     const auto stats = nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out);
     CHECK(stats["images"].get<int>() > 10);
-    CHECK_THAT(stats["embedder"].get<std::string>(), Catch::StartsWith("lexical-v2:dim=1024,"));
+    CHECK_THAT(stats["embedder"].get<std::string>(),
+               Catch::Matches("learned-v1:model=default,fingerprint=[0-9a-f]{8}"));
     for (const char* key : {"captions", "deleted", "dim", "file_bytes"}) CHECK(stats.contains(key));
     CHECK(run_picdex({"verify", cat}).status == 0);
   }
   SECTION("eval: recall and MRR of queries with known answers") {
-    // The same query twice: right at rank 1, then at rank 2: R@1 1/2, R@5 1, MRR 3/4.
+    // The same query twice, expecting its first hit, then its second: R@1 1/2, R@5 1,
+    // MRR 3/4.
+    const auto hits = run_picdex({"search", cat, "a dog running on the beach", "--json"}).out;
+    std::istringstream lines(hits);
+    std::string first, second;
+    std::getline(lines, first);
+    std::getline(lines, second);
     const std::string queries =
-        "images/beach-dog.jpg\ta dog running on the beach\n"
-        "images/puppy-sofa.jpg\ta dog running on the beach\n";
+        nlohmann::json::parse(first)["uri"].get<std::string>() + "\ta dog running on the beach\n" +
+        nlohmann::json::parse(second)["uri"].get<std::string>() + "\ta dog running on the beach\n";
     const auto run = run_picdex({"eval", cat, "-", "--json"}, queries);
     REQUIRE(run.status == 0);
     const auto figures = nlohmann::json::parse(run.out);

@@ -39,7 +39,7 @@ struct SearchOptions {
 // Defaults measured on 20k lexical caption vectors (README, "Choosing the defaults"):
 // M=32 with ef_search=128 reaches recall@10 0.97 where M=16 with ef 64 reaches 0.79.
 struct CreateOptions {
-  std::string embedder = "lexical";
+  std::string embedder = "learned";  // the built-in model; "lexical" needs none
   std::size_t m = 32;
   std::size_t ef_construction = 200;
   std::size_t ef_search = 128;

@@ -12,13 +12,14 @@
 
 namespace picdex {
 
+// Defaults chosen on the Flickr8k dev split (README, "The learned embedder").
 struct TrainOptions {
   std::size_t dims = 256;       // numbers per feature row and per vector
   std::size_t epochs = 20;      // passes over the images
   double learning_rate = 3e-3;  // Adam's step size
-  double temperature = 0.05;    // softmax over cosine / temperature
+  double temperature = 0.07;    // softmax over cosine / temperature
   std::size_t batch = 256;      // images per step; the others in a batch are negatives
-  std::size_t min_count = 2;    // rarer features share the hashed bucket rows
+  std::size_t min_count = 3;    // rarer features share the hashed bucket rows
   std::size_t buckets = 4096;   // rows for features outside the vocabulary
   // Comma-separated, any of: stems, bigrams, trigrams, concepts (WordNet).
   std::string features = "stems,bigrams,trigrams,concepts";
