@@ -1,0 +1,56 @@
+// embed_cost: what embedding a caption costs, single-threaded, for the learned embedder
+// against the lexical one in the same run on the same captions, and what loading a model
+// file costs.
+//   embed_cost CAPTIONS_TSV [MODEL_FILE]   (captions: the caption is the last column)
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <picdex/picdex.hpp>
+#include <string>
+#include <vector>
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Seconds per caption, best of three passes.
+double per_caption(const picdex::Embedder& e, const std::vector<std::string>& captions) {
+  std::vector<float> out(e.dim());
+  double best = 1e9;
+  for (int pass = 0; pass < 3; ++pass) {
+    const auto start = Clock::now();
+    for (const auto& c : captions) e.embed(c, out);
+    best = std::min(best, seconds_since(start) / static_cast<double>(captions.size()));
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: embed_cost CAPTIONS_TSV [MODEL_FILE]\n");
+    return 64;
+  }
+  std::vector<std::string> captions;
+  std::ifstream in(argv[1]);
+  for (std::string line; std::getline(in, line);)
+    captions.push_back(line.substr(line.rfind('\t') + 1));
+
+  auto start = Clock::now();
+  const auto learned = picdex::make_embedder(argc > 2 ? std::string("learned:model=") + argv[2]
+                                                      : std::string("learned"));
+  const double load = seconds_since(start);
+  const auto lexical = picdex::make_embedder("lexical");
+  const double l = per_caption(*learned, captions), x = per_caption(*lexical, captions);
+  std::printf("%zu captions, one thread\n", captions.size());
+  std::printf("learned %-48s %6.2f us/caption\n", learned->spec().c_str(), l * 1e6);
+  std::printf("lexical %-48s %6.2f us/caption\n", lexical->spec().c_str(), x * 1e6);
+  std::printf("learned / lexical: %.2f\n", l / x);
+  std::printf("model load (read, check, index): %.1f ms\n", load * 1e3);
+  return 0;
+}

@@ -1,0 +1,180 @@
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <random>
+
+#include "support.hpp"
+
+using namespace picdex;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A made-up language with synonyms: each concept has two unrelated words. An image is
+// three concepts; each of its captions picks a word per concept and filler words. Only
+// training can tell that "zobu" and "kirapa" mean the same.
+struct Language {
+  std::vector<std::array<std::string, 2>> concepts;
+  std::vector<std::string> fillers;
+  explicit Language(unsigned seed) {
+    const auto words = test::synthetic_captions(600, seed);  // one word each is enough
+    std::size_t w = 0;
+    auto word = [&] {
+      const auto& caption = words[w++];
+      return caption.substr(0, caption.find(' '));
+    };
+    for (int c = 0; c < 150; ++c) concepts.push_back({word(), word()});
+    for (int f = 0; f < 30; ++f) fillers.push_back(word());
+  }
+  std::string caption(const std::array<std::size_t, 3>& image, int synonym,
+                      std::mt19937& rng) const {
+    std::string out;
+    for (auto c : image)
+      out += concepts[c][static_cast<std::size_t>(synonym < 0 ? rng() % 2 : synonym)] + " " +
+             fillers[rng() % fillers.size()] + " ";
+    return out;
+  }
+};
+
+std::array<std::size_t, 3> random_image(std::mt19937& rng, std::size_t concepts) {
+  return {rng() % concepts, rng() % concepts, rng() % concepts};
+}
+
+float cosine(const Embedder& e, const std::string& a, const std::string& b) {
+  std::vector<float> x(e.dim()), y(e.dim());
+  e.embed(a, x);
+  e.embed(b, y);
+  float s = 0;
+  for (std::size_t d = 0; d < x.size(); ++d) s += x[d] * y[d];
+  return s;
+}
+
+TrainOptions small(std::size_t epochs) {
+  TrainOptions o;
+  o.dims = 32;
+  o.epochs = epochs;
+  o.batch = 64;
+  o.min_count = 2;
+  o.buckets = 64;
+  o.learning_rate = 0.01;
+  o.threads = 2;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a small training run learns synonyms it was never told", "[learned]") {
+  test::TempDir dir;
+  const Language language(5);
+  std::mt19937 rng(7);
+  std::vector<std::vector<std::string>> groups;
+  for (int i = 0; i < 800; ++i) {
+    const auto image = random_image(rng, language.concepts.size());
+    groups.push_back({language.caption(image, -1, rng), language.caption(image, -1, rng),
+                      language.caption(image, -1, rng)});
+  }
+  // Held out: first and second synonyms only, so a pair shares no word but fillers.
+  std::vector<std::pair<std::string, std::string>> held_out;
+  for (int i = 0; i < 40; ++i) {
+    const auto image = random_image(rng, language.concepts.size());
+    held_out.emplace_back(language.caption(image, 0, rng), language.caption(image, 1, rng));
+  }
+  // The rank of each held-out partner among all held-out second captions, on average.
+  auto mean_rank = [&](const Embedder& e) {
+    double total = 0;
+    for (const auto& [a, b] : held_out) {
+      const float right = cosine(e, a, b);
+      std::size_t rank = 1;
+      for (const auto& other : held_out) rank += cosine(e, a, other.second) > right;
+      total += static_cast<double>(rank);
+    }
+    return total / static_cast<double>(held_out.size());
+  };
+
+  const auto barely = train_model(groups, small(1), dir / "one.pdxm");
+  const auto trained = train_model(groups, small(15), dir / "fifteen.pdxm");
+  CHECK(trained.epoch_loss.back() < 0.5 * trained.epoch_loss.front());
+  const auto before = mean_rank(*make_embedder("learned:model=" + (dir / "one.pdxm").string()));
+  const auto after = mean_rank(*make_embedder("learned:model=" + (dir / "fifteen.pdxm").string()));
+  INFO("mean rank of the held-out partner among 40: after 1 epoch " << before << ", after 15 "
+                                                                    << after);
+  CHECK(after < before / 2);
+  CHECK(after < 3.0);
+  // The same seed and options give the same model, byte for byte.
+  const auto again = train_model(groups, small(15), dir / "again.pdxm");
+  CHECK(again.fingerprint == trained.fingerprint);
+}
+
+TEST_CASE("model files round trip, and bad ones are refused by name", "[learned]") {
+  test::TempDir dir;
+  const Language language(9);
+  std::mt19937 rng(3);
+  std::vector<std::vector<std::string>> groups;
+  for (int i = 0; i < 200; ++i) {
+    const auto image = random_image(rng, language.concepts.size());
+    groups.push_back({language.caption(image, -1, rng), language.caption(image, -1, rng)});
+  }
+  const auto model = dir / "m.pdxm";
+  const auto report = train_model(groups, small(2), model);
+  const auto bytes = [&] {
+    std::ifstream in(model, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  CHECK(bytes.size() == report.model_bytes);
+
+  SECTION("a catalogue names its model and refuses another") {
+    const auto spec = make_embedder("learned:model=" + model.string())->spec();
+    CHECK(spec == "learned-v1:model=" + model.string() + ",fingerprint=" + report.fingerprint);
+    { Catalogue::create(dir / "c.pdx", {.embedder = "learned:model=" + model.string()}); }
+    CHECK(Catalogue::open(dir / "c.pdx", {}).embedder().spec() == spec);
+    // Retrained with another seed into the same file: the catalogue will not use it.
+    auto other = small(2);
+    other.seed = 99;
+    train_model(groups, other, dir / "other.pdxm");
+    fs::copy_file(dir / "other.pdxm", dir / "c-model.pdxm");
+    const auto moved = "learned-v1:model=" + (dir / "c-model.pdxm").string() +
+                       ",fingerprint=" + report.fingerprint;
+    CHECK_THROWS_AS(make_embedder(moved), EmbedderMismatchError);
+  }
+  auto refused = [&](const std::string& content, const std::string& says) {
+    const auto bad = dir / "bad.pdxm";
+    test::write_file(bad, content);
+    try {
+      make_embedder("learned:model=" + bad.string());
+      FAIL("accepted a bad model file: " << says);
+    } catch (const FormatError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(bad.string()) && Catch::Contains(says));
+    }
+  };
+  SECTION("truncated") {
+    refused(bytes.substr(0, bytes.size() / 2), "checksum mismatch");
+  }
+  SECTION("cut inside the header") {
+    refused(bytes.substr(0, 20), "cut short");
+  }
+  SECTION("one byte changed") {
+    auto changed = bytes;
+    changed[bytes.size() / 2] ^= 0x10;
+    refused(changed, "checksum mismatch");
+  }
+  SECTION("not a model") {
+    refused("id\tcaption\nthis is a captions file\n", "no model header");
+  }
+  SECTION("a newer format") {
+    auto newer = bytes;
+    newer[8] = 2;  // the format version follows the 8-byte magic
+    refused(newer, "format 2");
+  }
+  SECTION("missing") {
+    CHECK_THROWS_AS(make_embedder("learned:model=" + (dir / "none.pdxm").string()), NotFoundError);
+  }
+}
+
+TEST_CASE("the built-in model knows what captions mean", "[learned][seed]") {
+  auto e = make_embedder("learned");
+  CHECK_THAT(e->spec(), Catch::Matches("learned-v1:model=default,fingerprint=[0-9a-f]{8}"));
+  // Paraphrases of one scene score far above captions of another.
+  CHECK(cosine(*e, "A dog runs on the beach", "A puppy playing by the sea") >
+        cosine(*e, "A dog runs on the beach", "Two men ride bicycles in the city") + 0.2f);
+  CHECK(cosine(*e, "A cat sitting on a mat", "A pet on a rug") >
+        cosine(*e, "A cat sitting on a mat", "A person driving a car") + 0.1f);
+}
