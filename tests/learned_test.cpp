@@ -39,6 +39,17 @@ std::array<std::size_t, 3> random_image(std::mt19937& rng, std::size_t concepts)
   return {rng() % concepts, rng() % concepts, rng() % concepts};
 }
 
+// `images` random images, each described by `captions` random captions.
+std::vector<std::vector<std::string>> training_groups(const Language& language, std::size_t images,
+                                                      std::size_t captions, std::mt19937& rng) {
+  std::vector<std::vector<std::string>> groups(images);
+  for (auto& group : groups) {
+    const auto image = random_image(rng, language.concepts.size());
+    for (std::size_t c = 0; c < captions; ++c) group.push_back(language.caption(image, -1, rng));
+  }
+  return groups;
+}
+
 float cosine(const Embedder& e, const std::string& a, const std::string& b) {
   std::vector<float> x(e.dim()), y(e.dim());
   e.embed(a, x);
@@ -66,12 +77,7 @@ TEST_CASE("a small training run learns synonyms it was never told", "[learned]")
   test::TempDir dir;
   const Language language(5);
   std::mt19937 rng(7);
-  std::vector<std::vector<std::string>> groups;
-  for (int i = 0; i < 800; ++i) {
-    const auto image = random_image(rng, language.concepts.size());
-    groups.push_back({language.caption(image, -1, rng), language.caption(image, -1, rng),
-                      language.caption(image, -1, rng)});
-  }
+  const auto groups = training_groups(language, 800, 3, rng);
   // Held out: first and second synonyms only, so a pair shares no word but fillers.
   std::vector<std::pair<std::string, std::string>> held_out;
   for (int i = 0; i < 40; ++i) {
@@ -108,11 +114,7 @@ TEST_CASE("model files round trip, and bad ones are refused by name", "[learned]
   test::TempDir dir;
   const Language language(9);
   std::mt19937 rng(3);
-  std::vector<std::vector<std::string>> groups;
-  for (int i = 0; i < 200; ++i) {
-    const auto image = random_image(rng, language.concepts.size());
-    groups.push_back({language.caption(image, -1, rng), language.caption(image, -1, rng)});
-  }
+  const auto groups = training_groups(language, 200, 2, rng);
   const auto model = dir / "m.pdxm";
   const auto report = train_model(groups, small(2), model);
   const auto bytes = [&] {
