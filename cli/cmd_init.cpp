@@ -7,10 +7,13 @@ namespace picdex::cli {
 int cmd_init(const Args& args) {
   CreateOptions create;
   std::string path;
+  std::size_t dim = 0;
   po::options_description options("options");
   options.add_options()("catalogue", po::value(&path)->required(), "catalogue file to create")(
       "embedder", po::value(&create.embedder)->default_value(create.embedder),
-      "learned (the built-in model), learned:model=FILE (picdex train), lexical, lexical:dim=N")(
+      "learned (the built-in model), learned:model=FILE (picdex train), lexical, or none "
+      "(vectors computed elsewhere, with --dim)")(
+      "dim", po::value(&dim), "vector size: needed with --embedder none; lexical's size")(
       "m", po::value(&create.m)->default_value(create.m), "HNSW links per node")(
       "ef-construction", po::value(&create.ef_construction)->default_value(create.ef_construction),
       "HNSW build breadth")("ef-search",
@@ -20,6 +23,13 @@ int cmd_init(const Args& args) {
   positional.add("catalogue", 1);
   po::variables_map vm;
   if (!parse(args, "picdex init CATALOGUE [options]", options, positional, vm)) return Exit::ok;
+  if (dim > 0) {
+    if (create.embedder != "none" && create.embedder != "lexical")
+      throw UsageError("--dim goes with --embedder none or --embedder lexical");
+    create.embedder += ":dim=" + std::to_string(dim);
+  } else if (create.embedder == "none") {
+    throw UsageError("--embedder none needs --dim N, the size of your vectors");
+  }
   auto catalogue = Catalogue::create(path, create, open_options());
   std::cerr << "created " << path << " (" << catalogue.embedder().spec() << ")\n";
   return Exit::ok;

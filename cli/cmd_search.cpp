@@ -1,13 +1,52 @@
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 
 namespace picdex::cli {
+namespace {
+
+// A JSON array of numbers, or numbers separated by white space or commas.
+std::vector<float> read_vector(const std::string& file) {
+  Input input(file);
+  const std::string text(std::istreambuf_iterator<char>(input.stream()), {});
+  std::vector<float> out;
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '[') {
+    nlohmann::json array;
+    try {
+      array = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error&) {
+      throw InputError(input.source() + ": vector: is not valid JSON");
+    }
+    for (const auto& x : array) {
+      if (!x.is_number()) throw InputError(input.source() + ": vector: must hold numbers only");
+      out.push_back(x.get<float>());
+    }
+  } else {
+    std::size_t at = 0;
+    while ((at = text.find_first_not_of(" \t\r\n,", at)) != std::string::npos) {
+      const auto end = text.find_first_of(" \t\r\n,", at);
+      const auto token = text.substr(at, end - at);
+      char* stop = nullptr;
+      const float value = std::strtof(token.c_str(), &stop);
+      if (stop != token.c_str() + token.size())
+        throw InputError(input.source() + ": vector: '" + token + "' is not a number");
+      out.push_back(value);
+      at = end;
+    }
+  }
+  if (out.empty()) throw InputError(input.source() + ": vector: is empty");
+  return out;
+}
+
+}  // namespace
 
 int cmd_search(const Args& args) {
-  std::string path, text, queries;
+  std::string path, text, queries, vector_file;
   SearchOptions search;
   bool json = false;
   po::options_description options("options");
@@ -17,19 +56,32 @@ int cmd_search(const Args& args) {
       "ef", po::value(&search.ef), "HNSW search breadth (default: the catalogue's)")(
       "min-score", po::value(&search.min_score), "drop hits below this cosine similarity")(
       "queries", po::value(&queries), "run every line of FILE (or - for stdin) as a query")(
+      "vector-file", po::value(&vector_file),
+      "search with the vector in FILE (a JSON array, or numbers separated by spaces or commas)")(
       "json", po::bool_switch(&json), "one JSON object per result (per query with --queries)");
   po::positional_options_description positional;
   positional.add("catalogue", 1).add("text", 1);
   po::variables_map vm;
   if (!parse(args,
              "picdex search CATALOGUE TEXT [-k N] [--ef N] [--min-score S] [--json]\n"
-             "       picdex search CATALOGUE --queries FILE|- [--json]",
+             "       picdex search CATALOGUE --queries FILE|- [--json]\n"
+             "       picdex search CATALOGUE --vector-file FILE|- [-k N] [--json]",
              options, positional, vm))
     return Exit::ok;
-  if (text.empty() == queries.empty())
-    throw UsageError("give either a query text or --queries FILE");
+  if (!text.empty() + !queries.empty() + !vector_file.empty() != 1)
+    throw UsageError("give one of: a query text, --queries FILE, --vector-file FILE");
 
   auto catalogue = open_catalogue(path, /*read_only=*/true);
+  if (!vector_file.empty()) {
+    const auto vector = read_vector(vector_file);
+    try {
+      print_hits(catalogue.search(vector, search), json);
+    } catch (const InputError& e) {
+      throw InputError((vector_file == "-" ? std::string("<stdin>") : vector_file) + ": " +
+                       e.what());
+    }
+    return Exit::ok;
+  }
   if (queries.empty()) {
     print_hits(catalogue.search(text, search), json);
     return Exit::ok;

@@ -18,9 +18,21 @@ namespace picdex {
 class Embedder;
 
 struct Image {
+  Image() = default;
+  Image(std::string uri_, std::vector<std::string> captions_, std::string metadata_ = "{}",
+        std::vector<std::vector<float>> vectors_ = {})
+      : uri(std::move(uri_)),
+        captions(std::move(captions_)),
+        metadata(std::move(metadata_)),
+        vectors(std::move(vectors_)) {}
+
   std::string uri;
   std::vector<std::string> captions;  // one or more; duplicates are dropped
   std::string metadata = "{}";        // a JSON object
+  // One per caption, in a catalogue created with the "none:dim=N" embedder (vectors
+  // computed elsewhere; any length, stored unit length). Empty for every other catalogue,
+  // which embeds its captions itself.
+  std::vector<std::vector<float>> vectors;
 };
 
 struct Hit {

@@ -96,6 +96,7 @@ class Catalogue::Impl {
   std::unique_ptr<SQLite::Database> db;
   std::unique_ptr<store::Rows> rows;
   std::unique_ptr<Embedder> embedder;
+  bool external_vectors = false;  // embedder "none": vectors come with the captions
   index::GraphShape shape;
   std::size_t ef_search = 64;
   unsigned threads = 1;

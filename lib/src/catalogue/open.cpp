@@ -196,6 +196,7 @@ Catalogue Catalogue::open(const fs::path& path, OpenOptions options) {
   const auto spec = store::guarded(where, [&] { return rows.meta(kMetaEmbedder); });
   if (!spec) throw FormatError(where + ": catalogue has no embedder in meta");
   impl->embedder = make_embedder(*spec);
+  impl->external_vectors = spec->starts_with("none:");
   if (impl->embedder->spec() != *spec)
     throw FormatError(where + ": embedder '" + *spec + "' is not supported by this build");
   const auto& expected = impl->options.expect_embedder;
@@ -238,10 +239,14 @@ std::size_t Catalogue::caption_count() const {
 }
 
 Image Catalogue::get(std::string_view uri) const {
-  auto row = impl_->with_reader([&](auto& r) { return r.find_image(uri); });
+  auto row = impl_->with_reader(
+      [&](auto& r) { return r.find_image(uri, /*with_vectors=*/impl_->external_vectors); });
   if (!row) throw NotFoundError(std::string(uri) + ": not in the catalogue");
-  Image image{row->uri, {}, row->metadata};
-  for (auto& c : row->captions) image.captions.push_back(std::move(c.text));
+  Image image{row->uri, {}, row->metadata, {}};
+  for (auto& c : row->captions) {
+    image.captions.push_back(std::move(c.text));
+    if (impl_->external_vectors) image.vectors.push_back(std::move(c.vec));
+  }
   return image;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "catalogue/impl.hpp"
+#include "index/unit_vector.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex {
@@ -28,22 +29,6 @@ void group(const std::vector<index::Neighbor>& captions, const std::vector<std::
   }
 }
 
-std::vector<float> unit_query(std::span<const float> query, std::size_t dim) {
-  if (query.size() != dim)
-    throw InputError("query vector has " + std::to_string(query.size()) +
-                     " dimensions; the catalogue has " + std::to_string(dim));
-  double norm = 0;
-  for (float v : query) {
-    if (!std::isfinite(v)) throw InputError("query vector holds NaN or infinity");
-    norm += static_cast<double>(v) * v;
-  }
-  if (norm == 0) throw InputError("query vector is zero");
-  std::vector<float> out(query.begin(), query.end());
-  const auto scale = static_cast<float>(1.0 / std::sqrt(norm));
-  for (float& v : out) v *= scale;
-  return out;
-}
-
 }  // namespace
 
 void Catalogue::Impl::catch_up() {
@@ -62,7 +47,7 @@ void Catalogue::Impl::catch_up() {
 
 std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw,
                                          const SearchOptions& options) const {
-  const auto query = unit_query(raw, shape.dim);
+  const auto query = index::unit_vector(raw, shape.dim, "query vector");
   if (options.k == 0) return {};
   const std::size_t ef = options.ef ? options.ef : ef_search;
 

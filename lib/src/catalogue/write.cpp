@@ -8,6 +8,7 @@
 #include "catalogue/impl.hpp"
 #include "embed/batch.hpp"
 #include "fault/failpoint.hpp"
+#include "index/unit_vector.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex {
@@ -19,17 +20,31 @@ struct CleanImage {
   const Image* source;
   std::vector<std::string_view> captions;
   std::string metadata;
+  std::vector<std::vector<float>> vectors;  // unit length, one per caption, when external
 };
 
-CleanImage clean(const Image& image) {
+// `external`: the catalogue takes its vectors from the caller ("none" embedder).
+CleanImage clean(const Image& image, bool external, const Embedder& embedder) {
   if (image.uri.empty()) throw InputError("uri: is empty");
-  CleanImage out{&image, {}, {}};
+  if (external && image.vectors.size() != image.captions.size())
+    throw InputError(image.uri + ": vectors: " + std::to_string(image.vectors.size()) + " for " +
+                     std::to_string(image.captions.size()) + " captions; this catalogue (" +
+                     embedder.spec() + ") needs one vector per caption");
+  if (!external && !image.vectors.empty())
+    throw InputError(image.uri + ": vectors: this catalogue embeds its captions itself (" +
+                     embedder.spec() +
+                     "); vectors are for catalogues created with --embedder none");
+  CleanImage out{&image, {}, {}, {}};
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = 0; i < image.captions.size(); ++i) {
     const auto& c = image.captions[i];
     if (c.find_first_not_of(" \t\r\n") == std::string::npos)
       throw InputError(image.uri + ": caption " + std::to_string(i + 1) + ": is empty");
-    if (seen.insert(c).second) out.captions.push_back(c);
+    if (!seen.insert(c).second) continue;
+    out.captions.push_back(c);
+    if (external)
+      out.vectors.push_back(index::unit_vector(image.vectors[i], embedder.dim(),
+                                               image.uri + ": vector " + std::to_string(i + 1)));
   }
   if (out.captions.empty()) throw InputError(image.uri + ": captions: an image needs at least one");
   nlohmann::json meta;
@@ -43,10 +58,17 @@ CleanImage clean(const Image& image) {
   return out;
 }
 
+// Caption `pos` of `image` is stored as `row` already: same text (and, for external
+// vectors, the same vector).
+bool same_caption(const store::CaptionRow& row, const CleanImage& image, std::size_t pos) {
+  return row.text == image.captions[pos] &&
+         (image.vectors.empty() || row.vec == image.vectors[pos]);
+}
+
 bool same_captions(const store::ImageRow& row, const CleanImage& image) {
   if (row.captions.size() != image.captions.size()) return false;
   for (std::size_t i = 0; i < row.captions.size(); ++i)
-    if (row.captions[i].text != image.captions[i]) return false;
+    if (!same_caption(row.captions[i], image, i)) return false;
   return true;
 }
 
@@ -56,7 +78,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
   if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
   std::vector<CleanImage> batch;
   batch.reserve(images.size());
-  for (const auto& image : images) batch.push_back(clean(image));
+  for (const auto& image : images) batch.push_back(clean(image, external_vectors, *embedder));
 
   std::lock_guard write_lock(write_mutex);
   return store::guarded(path.string(), [&] {
@@ -64,7 +86,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     // again (another process may have written meanwhile) and embeds any stragglers.
     std::vector<std::string_view> texts;
     std::vector<std::pair<const CleanImage*, std::size_t>> origin;  // for error messages
-    {
+    if (!external_vectors) {
       std::unordered_set<std::string_view> queued;
       for (const auto& image : batch) {
         const auto row = rows->find_image(image.source->uri);
@@ -97,7 +119,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     PutResult result;
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
     for (const auto& image : batch) {
-      const auto row = rows->find_image(image.source->uri);
+      const auto row = rows->find_image(image.source->uri, external_vectors);
       if (row && row->metadata == image.metadata && same_captions(*row, image)) {
         ++result.unchanged;
         continue;
@@ -111,20 +133,23 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
         image_id = rows->insert_image(image.source->uri, image.metadata);
         ++result.added;
       }
-      // Keep caption rows whose text stays (no new vector), drop the rest, add the new.
-      std::unordered_map<std::string_view, std::int64_t> existing;
+      // Keep caption rows that stay (no new vector), drop the rest, add the new.
+      std::unordered_map<std::string_view, const store::CaptionRow*> existing;
       if (row)
-        for (const auto& c : row->captions) existing.emplace(c.text, c.id);
+        for (const auto& c : row->captions) existing.emplace(c.text, &c);
       for (std::size_t pos = 0; pos < image.captions.size(); ++pos) {
         const auto text = image.captions[pos];
-        if (auto it = existing.find(text); it != existing.end()) {
-          rows->move_caption(it->second, static_cast<int>(pos));
+        if (auto it = existing.find(text);
+            it != existing.end() && same_caption(*it->second, image, pos)) {
+          rows->move_caption(it->second->id, static_cast<int>(pos));
           existing.erase(it);
         } else {
-          rows->insert_caption(image_id, static_cast<int>(pos), text, vector_of(text));
+          rows->insert_caption(
+              image_id, static_cast<int>(pos), text,
+              external_vectors ? std::span<const float>(image.vectors[pos]) : vector_of(text));
         }
       }
-      for (const auto& [text, id] : existing) rows->delete_caption(id);
+      for (const auto& [text, caption] : existing) rows->delete_caption(caption->id);
     }
     commit(tx);
     return result;

@@ -5,6 +5,7 @@
 
 #include "embed/learned.hpp"
 #include "embed/lexical.hpp"
+#include "embed/none.hpp"
 #include "embed/wordnet.hpp"
 #include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
@@ -29,16 +30,30 @@ std::map<std::string, std::string, std::less<>> parse_params(std::string_view sp
   return out;
 }
 
+// The value of `dim` in `params` (removed from them), or `fallback` when absent.
+std::size_t take_dim(std::string_view spec, std::map<std::string, std::string, std::less<>>& params,
+                     std::size_t fallback) {
+  const auto it = params.find("dim");
+  if (it == params.end()) return fallback;
+  std::size_t dim = 0;
+  const auto& value = it->second;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), dim);
+  if (ec != std::errc() || end != value.data() + value.size())
+    throw InputError("embedder '" + std::string(spec) + "': dim must be a whole number");
+  params.erase(it);
+  return dim;
+}
+
+void refuse_leftovers(std::string_view spec,
+                      const std::map<std::string, std::string, std::less<>>& params) {
+  if (!params.empty())
+    throw InputError("embedder '" + std::string(spec) + "': unknown parameter '" +
+                     params.begin()->first + "'");
+}
+
 std::unique_ptr<Embedder> make_lexical(std::string_view spec, int version,
                                        std::map<std::string, std::string, std::less<>> params) {
-  std::size_t dim = embed::LexicalEmbedder::kDefaultDim;
-  if (auto it = params.find("dim"); it != params.end()) {
-    const auto& value = it->second;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), dim);
-    if (ec != std::errc() || end != value.data() + value.size())
-      throw InputError("embedder '" + std::string(spec) + "': dim must be a whole number");
-    params.erase(it);
-  }
+  const auto dim = take_dim(spec, params, embed::LexicalEmbedder::kDefaultDim);
   if (auto it = params.find("wordnet"); it != params.end() && version >= 2) {
     char built_in[16];
     std::snprintf(built_in, sizeof built_in, "%08x", embed::wordnet::fingerprint());
@@ -47,9 +62,7 @@ std::unique_ptr<Embedder> make_lexical(std::string_view spec, int version,
                                   it->second + "; this build of picdex has " + built_in);
     params.erase(it);
   }
-  if (!params.empty())
-    throw InputError("embedder '" + std::string(spec) + "': unknown parameter '" +
-                     params.begin()->first + "'");
+  refuse_leftovers(spec, params);
   return std::make_unique<embed::LexicalEmbedder>(version, dim);
 }
 
@@ -77,9 +90,7 @@ std::unique_ptr<Embedder> make_learned(std::string_view spec,
                                   model->fingerprint());
     params.erase(it);
   }
-  if (!params.empty())
-    throw InputError("embedder '" + std::string(spec) + "': unknown parameter '" +
-                     params.begin()->first + "'");
+  refuse_leftovers(spec, params);
   return std::make_unique<embed::LearnedEmbedder>(std::move(model), name);
 }
 
@@ -94,8 +105,15 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
   if (name == "lexical-v1") return make_lexical(spec, 1, std::move(params));
   if (name == "lexical-v2") return make_lexical(spec, 2, std::move(params));
   if (name == "learned" || name == "learned-v1") return make_learned(spec, std::move(params));
+  if (name == "none") {
+    const auto dim = take_dim(spec, params, 0);
+    refuse_leftovers(spec, params);
+    if (dim == 0)
+      throw InputError("embedder '" + std::string(spec) + "': give the vectors' size, none:dim=N");
+    return std::make_unique<embed::NoEmbedder>(dim);
+  }
   throw InputError("unknown embedder '" + std::string(spec) +
-                   "' (this build knows: learned, lexical, lexical-v1, lexical-v2)");
+                   "' (this build knows: learned, lexical, lexical-v1, lexical-v2, none)");
 }
 
 }  // namespace picdex

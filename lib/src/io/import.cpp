@@ -54,6 +54,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
     if (auto it = in_batch.find(image.uri); it != in_batch.end()) {
       auto& target = batch[it->second];
       for (auto& c : image.captions) target.captions.push_back(std::move(c));
+      for (auto& v : image.vectors) target.vectors.push_back(std::move(v));
       if (image.metadata != "{}") target.metadata = std::move(image.metadata);
       continue;
     }
@@ -62,6 +63,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       // Seen in an earlier batch of this import: add to what that batch stored.
       auto stored = catalogue.get(image.uri);
       for (auto& c : image.captions) stored.captions.push_back(std::move(c));
+      for (auto& v : image.vectors) stored.vectors.push_back(std::move(v));
       if (image.metadata != "{}") stored.metadata = std::move(image.metadata);
       image = std::move(stored);
     }

@@ -1,4 +1,5 @@
 // TSV, CSV and JSONL record parsers.
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -221,6 +222,21 @@ class RecordReader::Parser {
     return r;
   }
 
+  // A JSON array of finite numbers.
+  std::vector<float> numbers(const json& field, const char* name) {
+    if (!field.is_array()) fail(line_, name, "must be an array of numbers");
+    std::vector<float> out;
+    out.reserve(field.size());
+    for (const auto& x : field) {
+      if (!x.is_number()) fail(line_, name, "must be an array of numbers");
+      const auto v = x.get<double>();
+      if (!std::isfinite(v) || std::abs(v) > 3.4e38)
+        fail(line_, name, "holds a number out of range");
+      out.push_back(static_cast<float>(v));
+    }
+    return out;
+  }
+
   std::optional<Record> next_jsonl() {
     std::string line;
     while (read_line(line)) {
@@ -250,12 +266,26 @@ class RecordReader::Parser {
         } else if (key == "metadata") {
           if (!field.is_object()) fail(line_, "metadata", "must be a JSON object");
           r.image.metadata = field.dump();
+        } else if (key == "vector") {
+          r.image.vectors.push_back(numbers(field, "vector"));
+        } else if (key == "vectors") {
+          if (!field.is_array()) fail(line_, "vectors", "must be an array of arrays of numbers");
+          for (const auto& v : field) r.image.vectors.push_back(numbers(v, "vectors"));
         } else {
-          fail(line_, key, "unknown field (expected uri, caption or captions, metadata)");
+          fail(line_, key,
+               "unknown field (expected uri, caption or captions, vector or vectors, metadata)");
         }
       }
       if (value.contains("caption") && value.contains("captions"))
         fail(line_, "captions", "give either caption or captions, not both");
+      if (value.contains("vector") && value.contains("vectors"))
+        fail(line_, "vectors", "give either vector or vectors, not both");
+      if (value.contains("vector") && !value.contains("caption"))
+        fail(line_, "vector", "goes with caption (vectors go with captions)");
+      if (value.contains("vectors") && r.image.vectors.size() != r.image.captions.size())
+        fail(line_, "vectors",
+             std::to_string(r.image.vectors.size()) + " vectors for " +
+                 std::to_string(r.image.captions.size()) + " captions: give one per caption");
       if (blank(r.image.uri)) fail(line_, "uri", "is missing or empty");
       if (r.image.captions.empty()) fail(line_, "caption", "is missing");
       for (const auto& c : r.image.captions)

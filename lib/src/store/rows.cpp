@@ -59,7 +59,7 @@ void Rows::set_meta(const std::string& key, const std::string& value) {
   s.exec();
 }
 
-std::optional<ImageRow> Rows::find_image(std::string_view uri) {
+std::optional<ImageRow> Rows::find_image(std::string_view uri, bool with_vectors) {
   ImageRow image;
   {
     auto& s = prepared("SELECT id, metadata FROM images WHERE uri = ?");
@@ -70,11 +70,18 @@ std::optional<ImageRow> Rows::find_image(std::string_view uri) {
     image.metadata = s.getColumn(1).getString();
   }
   image.uri = uri;
-  auto& s = prepared("SELECT id, text FROM captions WHERE image_id = ? ORDER BY pos");
+  auto& s = with_vectors
+                ? prepared("SELECT id, text, vec FROM captions WHERE image_id = ? ORDER BY pos")
+                : prepared("SELECT id, text FROM captions WHERE image_id = ? ORDER BY pos");
   Reset r{s};
   s.bind(1, image.id);
-  while (s.executeStep())
-    image.captions.push_back({s.getColumn(0).getInt64(), s.getColumn(1).getString()});
+  while (s.executeStep()) {
+    image.captions.push_back({s.getColumn(0).getInt64(), s.getColumn(1).getString(), {}});
+    if (with_vectors) {
+      const auto blob = s.getColumn(2);
+      image.captions.back().vec = vector_from_blob(blob.getBlob(), blob.getBytes());
+    }
+  }
   return image;
 }
 

@@ -17,6 +17,7 @@ namespace picdex::store {
 struct CaptionRow {
   std::int64_t id = 0;
   std::string text;
+  std::vector<float> vec;  // only when asked for
 };
 
 struct ImageRow {
@@ -55,7 +56,7 @@ class Rows {
   std::optional<std::string> meta(const std::string& key);
   void set_meta(const std::string& key, const std::string& value);
 
-  std::optional<ImageRow> find_image(std::string_view uri);
+  std::optional<ImageRow> find_image(std::string_view uri, bool with_vectors = false);
   std::int64_t insert_image(std::string_view uri, const std::string& metadata);
   void update_metadata(std::int64_t image_id, const std::string& metadata);
   void delete_image(const ImageRow& image);  // logs a delete for each caption
