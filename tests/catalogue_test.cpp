@@ -5,13 +5,7 @@
 using namespace picdex;
 using picdex::test::TempDir;
 
-namespace {
-std::vector<std::string> uris(const std::vector<Hit>& hits) {
-  std::vector<std::string> out;
-  for (const auto& h : hits) out.push_back(h.uri);
-  return out;
-}
-}  // namespace
+using picdex::test::uris;
 
 TEST_CASE("put, get, upsert and remove images by URI", "[catalogue]") {
   TempDir dir;

@@ -119,6 +119,12 @@ long workload_batch(const std::string& uri) {
   }
 }
 
+std::vector<std::string> uris(const std::vector<Hit>& hits) {
+  std::vector<std::string> out;
+  for (const auto& h : hits) out.push_back(h.uri);
+  return out;
+}
+
 OpenOptions eager_snapshots() {
   OpenOptions o;
   o.checkpoint_after = 1;

@@ -49,6 +49,9 @@ std::string workload_caption(std::size_t batch, std::size_t item);
 // The batch an image of the workload belongs to, or -1 for another URI.
 long workload_batch(const std::string& uri);
 
+// The URIs of hits, in order.
+std::vector<std::string> uris(const std::vector<Hit>& hits);
+
 // Options that keep persistence paths busy: snapshot after every change.
 OpenOptions eager_snapshots();
 

@@ -8,13 +8,7 @@
 using namespace picdex;
 using test::run_picdex;
 
-namespace {
-std::vector<std::string> uris(const std::vector<Hit>& hits) {
-  std::vector<std::string> out;
-  for (const auto& h : hits) out.push_back(h.uri);
-  return out;
-}
-}  // namespace
+using picdex::test::uris;
 
 TEST_CASE("a catalogue of external vectors stores, finds and refuses vectors", "[vectors]") {
   test::TempDir dir;
