@@ -65,17 +65,20 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw,
     if (best.size() == options.k) break;
   }
 
+  std::vector<std::int64_t> ids;
+  for (const auto& b : best) {
+    if (b.caption.score < options.min_score) break;
+    ids.push_back(b.caption.label);
+  }
+  // One statement for all hits' rows: per-row statements cost more than the graph search.
+  auto rows_of = with_reader([&](store::Rows& rows) { return rows.hits(ids); });
   std::vector<Hit> hits;
-  with_reader([&](store::Rows& rows) {
-    for (const auto& b : best) {
-      if (b.caption.score < options.min_score) break;
-      auto row = rows.hit(b.caption.label);
-      if (!row) continue;  // removed by another process since the graph was synced
-      hits.push_back({std::move(row->uri), b.caption.score, std::move(row->caption),
-                      std::move(row->metadata)});
-    }
-    return 0;
-  });
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto& row = rows_of[i];
+    if (!row) continue;  // removed by another process since the graph was synced
+    hits.push_back({std::move(row->uri), best[i].caption.score, std::move(row->caption),
+                    std::move(row->metadata)});
+  }
   return hits;
 }
 

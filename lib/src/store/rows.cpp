@@ -155,14 +155,30 @@ void Rows::log_change(std::int64_t caption_id, const char* op) {
   s.exec();
 }
 
-std::optional<HitRow> Rows::hit(std::int64_t caption_id) {
-  auto& s = prepared(
-      "SELECT i.uri, c.text, i.metadata FROM captions c JOIN images i ON i.id = c.image_id "
-      "WHERE c.id = ?");
+std::vector<std::optional<HitRow>> Rows::hits(std::span<const std::int64_t> caption_ids) {
+  std::vector<std::optional<HitRow>> out(caption_ids.size());
+  if (caption_ids.empty()) return out;
+  auto& slot = hits_by_count_[caption_ids.size()];
+  if (!slot) {
+    std::string sql =
+        "SELECT c.id, i.uri, c.text, i.metadata FROM captions c JOIN images i ON i.id = "
+        "c.image_id WHERE c.id IN (?";
+    for (std::size_t i = 1; i < caption_ids.size(); ++i) sql += ",?";
+    sql += ")";
+    slot = std::make_unique<SQLite::Statement>(db_, sql);
+  }
+  auto& s = *slot;
   Reset r{s};
-  s.bind(1, caption_id);
-  if (!s.executeStep()) return std::nullopt;
-  return HitRow{s.getColumn(0).getString(), s.getColumn(1).getString(), s.getColumn(2).getString()};
+  for (std::size_t i = 0; i < caption_ids.size(); ++i)
+    s.bind(static_cast<int>(i + 1), caption_ids[i]);
+  while (s.executeStep()) {
+    const auto id = s.getColumn(0).getInt64();
+    for (std::size_t i = 0; i < caption_ids.size(); ++i)
+      if (caption_ids[i] == id)
+        out[i] = HitRow{s.getColumn(1).getString(), s.getColumn(2).getString(),
+                        s.getColumn(3).getString()};
+  }
+  return out;
 }
 
 std::int64_t Rows::last_seq() {

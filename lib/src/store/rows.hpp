@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -66,7 +67,9 @@ class Rows {
   void move_caption(std::int64_t caption_id, int pos);
   void delete_caption(std::int64_t caption_id);
 
-  std::optional<HitRow> hit(std::int64_t caption_id);
+  // The rows of several hits in one statement, in the order of `caption_ids`; nullopt
+  // for a caption removed meanwhile.
+  std::vector<std::optional<HitRow>> hits(std::span<const std::int64_t> caption_ids);
 
   std::int64_t last_seq();
   std::int64_t count_images();
@@ -92,6 +95,7 @@ class Rows {
   SQLite::Statement& prepared(const char* sql);
 
   SQLite::Database& db_;
+  std::map<std::size_t, std::unique_ptr<SQLite::Statement>> hits_by_count_;
   std::vector<std::pair<const char*, std::unique_ptr<SQLite::Statement>>> cache_;
 };
 
