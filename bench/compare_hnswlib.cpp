@@ -1,7 +1,7 @@
 // compare_hnswlib: picdex against raw hnswlib on the same vectors in the same run.
 //
 //   compare_hnswlib synthetic [N=100000] [DIM=512]   clustered unit vectors, seeded
-//   compare_hnswlib fvecs BASE.fvecs QUERY.fvecs GROUNDTRUTH.ivecs   (e.g. bigann10k)
+//   compare_hnswlib fvecs BASE.fvecs QUERY.fvecs   (e.g. ../shared/data/bigann10k)
 //
 // Prints, side by side and as ratios: ingest throughput (raw hnswlib's parallel build vs
 // Catalogue::put of the same vectors with the "none" embedder, same M, ef_construction
@@ -100,8 +100,9 @@ std::vector<float> read_fvecs(const std::string& path, std::size_t& dim) {
   return out;
 }
 
-// SIFT vectors with their own L2 ground truth; searched here by cosine, so the truth used
-// is recomputed exactly for cosine (the file's L2 truth is reported for comparison).
+// Vectors from files (SIFT, say). picdex searches by cosine, so both sides get unit
+// vectors and the truth is recomputed exactly for cosine; a file's own L2 ground truth
+// does not apply.
 Data fvecs(const std::string& base, const std::string& queries) {
   Data data;
   data.base = read_fvecs(base, data.dim);
@@ -127,13 +128,13 @@ double recall(const std::vector<std::vector<std::size_t>>& found, const Data& da
 int main(int argc, char** argv) {
   const std::string kind = argc > 1 ? argv[1] : "synthetic";
   Data data;
-  if (kind == "fvecs" && argc == 5) {
+  if (kind == "fvecs" && argc == 4) {
     data = fvecs(argv[2], argv[3]);
   } else if (kind == "synthetic") {
     data = synthetic(argc > 2 ? std::stoul(argv[2]) : 100000, argc > 3 ? std::stoul(argv[3]) : 512);
   } else {
     std::fprintf(stderr,
-                 "usage: compare_hnswlib synthetic [N] [DIM] | fvecs BASE QUERY GROUNDTRUTH\n");
+                 "usage: compare_hnswlib synthetic [N] [DIM] | fvecs BASE QUERY\n");
     return 64;
   }
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
