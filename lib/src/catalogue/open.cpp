@@ -118,6 +118,9 @@ void Catalogue::Impl::load_graph() {
 }
 
 void Catalogue::Impl::remove_leftovers() {
+  // Usually there are none: look without locking first, so an open costs no write lock.
+  const auto manifest = store::guarded(path.string(), [&] { return rows->manifest(); });
+  if (index::stale_snapshots(path, manifest ? manifest->file : "").empty()) return;
   // Under the write lock, so no save can record its snapshot between our reading the
   // manifest and removing files (a save in progress holds its file locked).
   const auto removed = store::guarded(path.string(), [&] {

@@ -224,21 +224,29 @@ void sync_folder_of(const std::filesystem::path& path) {
   fsync_path(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
-std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue,
-                                   const std::string& keep) {
+std::vector<std::filesystem::path> stale_snapshots(const std::filesystem::path& catalogue,
+                                                   const std::string& keep) {
   const auto prefix = snapshot_prefix(catalogue);
   const auto folder = catalogue.parent_path().empty() ? "." : catalogue.parent_path();
-  std::size_t removed = 0;
+  std::vector<std::filesystem::path> out;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
     const auto name = entry.path().filename().string();
-    if (!name.starts_with(prefix) || name == keep) continue;
-    const int fd = ::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (name.starts_with(prefix) && name != keep) out.push_back(entry.path());
+  }
+  return out;
+}
+
+std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue,
+                                   const std::string& keep) {
+  std::size_t removed = 0;
+  for (const auto& path : stale_snapshots(catalogue, keep)) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
     FileLock lock(fd);
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) continue;  // a save in progress
     std::error_code ignored;
-    removed += std::filesystem::remove(entry.path(), ignored);
+    removed += std::filesystem::remove(path, ignored);
   }
   return removed;
 }

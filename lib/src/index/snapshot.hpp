@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "index/graph.hpp"
 
@@ -48,8 +49,12 @@ SnapshotFile write_snapshot(const Graph& graph, const std::filesystem::path& cat
 // fsyncs the folder holding `path`, so that a rename or new file in it is durable.
 void sync_folder_of(const std::filesystem::path& path);
 
-// Removes snapshot and temp files of `catalogue` other than `keep` that no process holds
-// locked: leftovers of crashed or superseded saves. Returns how many it removed.
+// Snapshot and temp files of `catalogue` other than `keep`: leftovers of crashed or
+// superseded saves, or saves in progress.
+std::vector<std::filesystem::path> stale_snapshots(const std::filesystem::path& catalogue,
+                                                   const std::string& keep);
+
+// Removes those that no process holds locked. Returns how many it removed.
 std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue, const std::string& keep);
 
 // Checks `expected` (size, checksum) and the file's structure against `shape`. Returns
