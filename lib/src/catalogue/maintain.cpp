@@ -89,14 +89,6 @@ void Catalogue::Impl::rebuild_index() {
   checkpoint();
 }
 
-namespace {
-std::uint64_t size_of(const fs::path& path) {
-  std::error_code ec;
-  const auto bytes = fs::file_size(path, ec);
-  return ec ? 0 : bytes;
-}
-}  // namespace
-
 void Catalogue::Impl::maybe_compact() {
   constexpr std::size_t kSmallest = 1000;  // below this a few tombstones cost nothing
   if (read_only || options.compact_above <= 0) return;
@@ -113,9 +105,10 @@ void Catalogue::Impl::maybe_compact() {
 CompactReport Catalogue::Impl::compact() {
   if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
   CompactReport report;
-  report.file_bytes_before = size_of(path) + size_of(path.string() + "-wal");
-  report.graph_bytes_before = stats().graph_bytes;
-  report.dropped = graph->deleted();
+  const auto before = stats();
+  report.file_bytes_before = before.file_bytes;
+  report.graph_bytes_before = before.graph_bytes;
+  report.dropped = before.deleted;
   rebuild_index();
   store::guarded(path.string(), [&] {
     // VACUUM rewrites the file in one transaction; auto_vacuum set first takes effect in
@@ -124,8 +117,9 @@ CompactReport Catalogue::Impl::compact() {
     db->exec("VACUUM");
     db->exec("PRAGMA wal_checkpoint(TRUNCATE)");  // give the log's pages back too
   });
-  report.file_bytes_after = size_of(path) + size_of(path.string() + "-wal");
-  report.graph_bytes_after = stats().graph_bytes;
+  const auto after = stats();
+  report.file_bytes_after = after.file_bytes;
+  report.graph_bytes_after = after.graph_bytes;
   return report;
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "embed/features.hpp"
 #include "embed/wordnet.hpp"
@@ -26,12 +25,7 @@ LexicalEmbedder::LexicalEmbedder(int version, std::size_t dim) : version_(versio
 
 std::string LexicalEmbedder::spec() const {
   auto spec = "lexical-v" + std::to_string(version_) + ":dim=" + std::to_string(dim_);
-  if (version_ >= 2) {
-    char wordnet[16];
-    std::snprintf(wordnet, sizeof wordnet, "%08x", wordnet::fingerprint());
-    spec += ",wordnet=";
-    spec += wordnet;
-  }
+  if (version_ >= 2) spec += ",wordnet=" + wordnet::fingerprint_hex();
   return spec;
 }
 

@@ -1,5 +1,4 @@
 #include <charconv>
-#include <cstdio>
 #include <filesystem>
 #include <map>
 
@@ -55,8 +54,7 @@ std::unique_ptr<Embedder> make_lexical(std::string_view spec, int version,
                                        std::map<std::string, std::string, std::less<>> params) {
   const auto dim = take_dim(spec, params, embed::LexicalEmbedder::kDefaultDim);
   if (auto it = params.find("wordnet"); it != params.end() && version >= 2) {
-    char built_in[16];
-    std::snprintf(built_in, sizeof built_in, "%08x", embed::wordnet::fingerprint());
+    const auto built_in = embed::wordnet::fingerprint_hex();
     if (it->second != built_in)
       throw EmbedderMismatchError("embedder '" + std::string(spec) + "' needs WordNet tables " +
                                   it->second + "; this build of picdex has " + built_in);

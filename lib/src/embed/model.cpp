@@ -134,9 +134,8 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name) {
   if (m.dims_ < 8 || m.dims_ > 4096) in.fail("dims " + std::to_string(m.dims_));
   if (m.buckets_ == 0) in.fail("no buckets for unseen features");
   if (m.weights_.concepts > 0 && wordnet_tables != wordnet::fingerprint()) {
-    char built_in[16];
-    std::snprintf(built_in, sizeof built_in, "%08x", wordnet::fingerprint());
-    in.fail("trained with other WordNet tables than this build's (" + std::string(built_in) + ")");
+    in.fail("trained with other WordNet tables than this build's (" + wordnet::fingerprint_hex() +
+            ")");
   }
   const std::size_t rows = std::size_t{vocabulary} + m.buckets_;
   const std::size_t expected =
@@ -193,11 +192,12 @@ void Model::save(const std::filesystem::path& path) const {
   if (ec) throw IoError(path.string() + ": cannot write the model file: " + ec.message());
 }
 
-std::size_t Model::row_of(std::uint64_t hash) const {
-  const auto it = std::lower_bound(vocabulary_.begin(), vocabulary_.end(), hash);
-  if (it != vocabulary_.end() && *it == hash)
-    return static_cast<std::size_t>(it - vocabulary_.begin());
-  return vocabulary_.size() + hash % buckets_;
+std::size_t feature_row(std::span<const std::uint64_t> vocabulary, std::uint32_t buckets,
+                        std::uint64_t hash) {
+  const auto it = std::lower_bound(vocabulary.begin(), vocabulary.end(), hash);
+  if (it != vocabulary.end() && *it == hash)
+    return static_cast<std::size_t>(it - vocabulary.begin());
+  return vocabulary.size() + hash % buckets;
 }
 
 void Model::add_row(std::size_t row, float weight, std::span<float> out) const {

@@ -18,6 +18,11 @@
 
 namespace picdex::embed {
 
+// The row a feature uses: its own when `hash` is in the (sorted) vocabulary, else one of
+// the `buckets` shared rows after it. Training and embedding must agree on this exactly.
+std::size_t feature_row(std::span<const std::uint64_t> vocabulary, std::uint32_t buckets,
+                        std::uint64_t hash);
+
 class Model {
  public:
   // From trained float rows (vocabulary rows first, then buckets), quantised to int8.
@@ -33,14 +38,11 @@ class Model {
 
   std::uint32_t dims() const { return dims_; }
   const FeatureWeights& weights() const { return weights_; }
-  std::size_t vocabulary_size() const { return vocabulary_.size(); }
-  std::uint32_t buckets() const { return buckets_; }
   std::uint64_t file_bytes() const { return bytes_.size(); }
   // The first 8 hex digits of the file's checksum: names the model in embedder specs.
   const std::string& fingerprint() const { return fingerprint_; }
 
-  // The row a feature uses: its own when in the vocabulary, else a shared bucket.
-  std::size_t row_of(std::uint64_t hash) const;
+  std::size_t row_of(std::uint64_t hash) const { return feature_row(vocabulary_, buckets_, hash); }
   // out += weight * row
   void add_row(std::size_t row, float weight, std::span<float> out) const;
 

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -77,6 +78,12 @@ std::uint32_t fingerprint() {
     return static_cast<std::uint32_t>(digest);
   }();
   return value;
+}
+
+std::string fingerprint_hex() {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", fingerprint());
+  return hex;
 }
 
 }  // namespace picdex::embed::wordnet

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -35,7 +36,9 @@ struct Ancestor {
 // The concept and all its hypernyms, each once at its shortest distance.
 std::vector<Ancestor> ancestors(std::uint32_t synset);
 
-// A checksum of the tables, so that catalogues notice a different WordNet build.
+// A checksum of the tables, so that catalogues notice a different WordNet build; and the
+// same as 8 hex digits, as embedder specs and messages show it.
 std::uint32_t fingerprint();
+std::string fingerprint_hex();
 
 }  // namespace picdex::embed::wordnet

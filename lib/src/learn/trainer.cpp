@@ -105,12 +105,11 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   const std::size_t dims = o.dims;
 
   // Features of every caption of every image with two or more.
-  std::vector<std::vector<std::vector<Feature>>> images;
-  for (const auto& g : groups)
-    if (g.size() >= 2) images.emplace_back(g.size());
   std::vector<const std::vector<std::string>*> sources;
   for (const auto& g : groups)
     if (g.size() >= 2) sources.push_back(&g);
+  std::vector<std::vector<std::vector<Feature>>> images(sources.size());
+  for (std::size_t i = 0; i < sources.size(); ++i) images[i].resize(sources[i]->size());
   if (images.size() < o.batch)
     throw InputError("training needs at least " + std::to_string(o.batch) +
                      " images with two captions or more (--batch); got " +
@@ -139,18 +138,15 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   std::sort(vocabulary.begin(), vocabulary.end());
   report.vocabulary = vocabulary.size();
   const std::size_t rows = vocabulary.size() + o.buckets;
-  auto row_of = [&](std::uint64_t hash) -> std::uint32_t {
-    const auto it = std::lower_bound(vocabulary.begin(), vocabulary.end(), hash);
-    if (it != vocabulary.end() && *it == hash)
-      return static_cast<std::uint32_t>(it - vocabulary.begin());
-    return static_cast<std::uint32_t>(vocabulary.size() + hash % o.buckets);
-  };
+
   std::vector<std::vector<std::vector<Term>>> terms(images.size());
   for (std::size_t i = 0; i < images.size(); ++i)
     for (const auto& caption : images[i]) {
       terms[i].emplace_back();
       for (const auto& f : caption)
-        terms[i].back().push_back({row_of(f.hash), embed::sublinear(f.weight)});
+        terms[i].back().push_back({static_cast<std::uint32_t>(embed::feature_row(
+                                       vocabulary, static_cast<std::uint32_t>(o.buckets), f.hash)),
+                                   embed::sublinear(f.weight)});
     }
 
   std::mt19937_64 rng(o.seed);
