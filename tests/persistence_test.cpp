@@ -1,5 +1,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <unistd.h>
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -130,6 +131,25 @@ TEST_CASE("opening files that are not usable catalogues gives clear errors", "[p
     std::string content((std::istreambuf_iterator<char>(in)), {});
     CHECK(content == "keep me");
   }
+}
+
+TEST_CASE("creating a catalogue is all or nothing and clears what a crashed one left",
+          "[persistence]") {
+  TempDir dir;
+  // A creation killed half-way (PID 999999 is not running) and one still at work (us).
+  test::write_file(dir / "c.pdx.creating-999999", "half a database");
+  test::write_file(dir / "c.pdx.creating-999999-journal", "its journal");
+  const auto ours = "c.pdx.creating-" + std::to_string(getpid()) + "-other";
+  test::write_file(dir / ours, "in progress");
+  { Catalogue::create(dir / "c.pdx", {.embedder = "lexical:dim=64"}); }
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  CHECK(std::find(names.begin(), names.end(), "c.pdx.creating-999999") == names.end());
+  CHECK(std::find(names.begin(), names.end(), "c.pdx.creating-999999-journal") == names.end());
+  CHECK(std::find(names.begin(), names.end(), ours) != names.end());
+  CHECK(Catalogue::open(dir / "c.pdx").size() == 0);
 }
 
 TEST_CASE("a catalogue refuses another embedder than its own", "[persistence]") {

@@ -3,8 +3,11 @@
 #include <stdio.h>  // renameat2
 #include <unistd.h>
 
+#include <signal.h>
 #include <algorithm>
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -33,6 +36,22 @@ void check_create_options(const CreateOptions& o) {
     throw InputError("--ef-construction must be between 1 and 10000");
   if (o.ef_search < 1 || o.ef_search > 10000)
     throw InputError("--ef-search must be between 1 and 10000");
+}
+
+// Removes "NAME.creating-PID*" files left by creations whose process is gone.
+void remove_abandoned_creations(const fs::path& catalogue) {
+  const auto prefix = catalogue.filename().string() + ".creating-";
+  std::error_code ec;
+  const auto folder = catalogue.parent_path().empty() ? fs::path(".") : catalogue.parent_path();
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const auto name = entry.path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove(entry.path(), ignored);
+    }
+  }
 }
 
 }  // namespace
@@ -156,6 +175,7 @@ Catalogue Catalogue::create(const fs::path& path, const CreateOptions& options, 
   if (fs::exists(path, ec)) throw IoError(path.string() + ": already exists");
   // Built whole under a temporary name, then renamed into place: a crash leaves either
   // no catalogue or a complete one, never a file without its meta.
+  remove_abandoned_creations(path);
   auto building = path;
   building += ".creating-" + std::to_string(::getpid());
   auto discard = [&] {
