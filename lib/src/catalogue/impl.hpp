@@ -53,6 +53,12 @@ struct Reader {
   explicit Reader(std::unique_ptr<SQLite::Database> d) : db(std::move(d)), rows(*db) {}
 };
 
+// An image found by a search, with its best-scoring caption.
+struct BestCaption {
+  std::int64_t image;
+  index::Neighbor caption;
+};
+
 class Catalogue::Impl {
  public:
   Impl(std::filesystem::path path, OpenOptions options, store::OpenMode mode);
@@ -75,10 +81,16 @@ class Catalogue::Impl {
   void maybe_checkpoint(bool closing);
 
   // --- search.cpp
-  // Replays changes other processes (or connections) committed since the graph was last
-  // synced, so a search sees every committed write. One indexed SQL read when current.
-  void catch_up();
-  std::vector<Hit> search(std::span<const float> query, const SearchOptions& options) const;
+  // Replays the changes up to `latest` (read from `rows`, in the caller's read
+  // transaction) that the graph does not hold yet: other processes' writes.
+  void catch_up(store::Rows& rows, std::int64_t latest);
+  // Catches up, searches the graph and fetches the hits' rows, all in one read
+  // transaction: one indexed read plus one statement for the k hits when current.
+  std::vector<Hit> search(std::span<const float> query, const SearchOptions& options);
+  // The best caption of each of the k images nearest to `query` (fewer if the graph has
+  // fewer), best first. The result lives in per-thread storage until the next call.
+  const std::vector<BestCaption>& nearest_images(std::span<const float> query, std::size_t k,
+                                                 std::size_t ef) const;
 
   // --- maintain.cpp
   void checkpoint();

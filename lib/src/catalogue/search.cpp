@@ -9,20 +9,15 @@
 namespace picdex {
 namespace {
 
-struct Best {
-  std::int64_t image;
-  index::Neighbor caption;
-};
-
 // Keeps the first (best) caption of each image, in order, up to k images.
 void group(const std::vector<index::Neighbor>& captions, const std::vector<std::int64_t>& image_of,
-           std::size_t k, std::vector<Best>& out) {
+           std::size_t k, std::vector<BestCaption>& out) {
   out.clear();
   for (const auto& n : captions) {
     const auto id = static_cast<std::size_t>(n.label);
     const auto image = id < image_of.size() ? image_of[id] : 0;
     if (image == 0) continue;
-    if (std::any_of(out.begin(), out.end(), [&](const Best& b) { return b.image == image; }))
+    if (std::any_of(out.begin(), out.end(), [&](const BestCaption& b) { return b.image == image; }))
       continue;
     out.push_back({image, n});
     if (out.size() == k) return;
@@ -31,67 +26,79 @@ void group(const std::vector<index::Neighbor>& captions, const std::vector<std::
 
 }  // namespace
 
-void Catalogue::Impl::catch_up() {
-  const auto latest = with_reader([](store::Rows& rows) { return rows.last_seq(); });
+void Catalogue::Impl::catch_up(store::Rows& rows, std::int64_t latest) {
   {
     std::shared_lock graph_lock(graph_mutex);
     if (latest <= applied_seq) return;
   }
   std::unique_lock graph_lock(graph_mutex);
-  if (latest <= applied_seq) return;  // someone else caught up meanwhile
-  with_reader([&](store::Rows& rows) {
-    sync_graph(rows);
-    return 0;
-  });
+  if (latest > applied_seq) sync_graph(rows);  // unless someone else caught up meanwhile
 }
 
-std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw,
-                                         const SearchOptions& options) const {
+std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const SearchOptions& options) {
   const auto query = index::unit_vector(raw, shape.dim, "query vector");
   if (options.k == 0) return {};
   const std::size_t ef = options.ef ? options.ef : ef_search;
 
+  // One read transaction per attempt: it sees every write committed before the search
+  // began, and the hits' rows come from that same snapshot. A writer in this process can
+  // apply a newer commit to the graph meanwhile; then a hit may lack its row in our
+  // snapshot, and one more attempt with a fresh snapshot finds it.
+  for (int attempt = 1;; ++attempt) {
+    auto hits = with_reader([&](store::Rows& rows) -> std::optional<std::vector<Hit>> {
+      store::ReadTransaction snapshot(rows);
+      catch_up(rows, rows.last_seq());
+      const auto& best = nearest_images(query, options.k, ef);
+      thread_local std::vector<std::int64_t> ids;
+      ids.clear();
+      for (const auto& b : best) {
+        if (b.caption.score < options.min_score) break;
+        ids.push_back(b.caption.label);
+      }
+      auto rows_of = rows.hits(ids);
+      std::vector<Hit> out;
+      out.reserve(ids.size());
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto& row = rows_of[i];
+        if (!row) continue;
+        out.push_back({std::move(row->uri), best[i].caption.score, std::move(row->caption),
+                       std::move(row->metadata)});
+      }
+      if (out.size() < ids.size() && attempt < 3) return std::nullopt;
+      return out;
+    });
+    if (hits) return std::move(*hits);
+  }
+}
+
+const std::vector<BestCaption>& Catalogue::Impl::nearest_images(std::span<const float> query,
+                                                                std::size_t k,
+                                                                std::size_t ef) const {
+  thread_local std::vector<index::Neighbor> captions;
+  thread_local std::vector<BestCaption> best;
   std::shared_lock graph_lock(graph_mutex);
   const std::size_t live = graph->live();
-  std::vector<Best> best;
   // Ask for k captions first (enough when images have one caption each), then widen.
-  for (std::size_t n = options.k;; n *= 4) {
+  for (std::size_t n = k;; n *= 4) {
     if (n >= live) {
-      group(graph->exact(query, live), image_of, options.k, best);
+      group(graph->exact(query, live), image_of, k, best);
       break;
     }
-    const auto captions = graph->search(query, n, std::max(ef, n));
-    group(captions, image_of, options.k, best);
-    if (best.size() == options.k) break;
+    graph->search(query, n, std::max(ef, n), captions);
+    group(captions, image_of, k, best);
+    if (best.size() == k) break;
   }
-
-  std::vector<std::int64_t> ids;
-  for (const auto& b : best) {
-    if (b.caption.score < options.min_score) break;
-    ids.push_back(b.caption.label);
-  }
-  // One statement for all hits' rows: per-row statements cost more than the graph search.
-  auto rows_of = with_reader([&](store::Rows& rows) { return rows.hits(ids); });
-  std::vector<Hit> hits;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    auto& row = rows_of[i];
-    if (!row) continue;  // removed by another process since the graph was synced
-    hits.push_back({std::move(row->uri), best[i].caption.score, std::move(row->caption),
-                    std::move(row->metadata)});
-  }
-  return hits;
+  return best;
 }
 
 std::vector<Hit> Catalogue::search(std::string_view text, const SearchOptions& options) const {
   std::vector<float> query(impl_->embedder->dim());
   impl_->embedder->embed(text, query);
-  impl_->catch_up();
   return impl_->search(query, options);
 }
 
 std::vector<Hit> Catalogue::search(std::span<const float> vector,
                                    const SearchOptions& options) const {
-  impl_->catch_up();
   return impl_->search(vector, options);
 }
 

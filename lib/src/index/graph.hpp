@@ -50,7 +50,10 @@ class Graph {
            unsigned threads = 1);
   void remove(std::int64_t label);  // no-op if absent
 
-  // Up to n best live points, best first, searching with breadth max(n, ef).
+  // Up to n best live points, best first, searching with breadth max(n, ef). Safe to
+  // call from several threads at once; the first form reuses `out`'s storage.
+  void search(std::span<const float> query, std::size_t n, std::size_t ef,
+              std::vector<Neighbor>& out) const;
   std::vector<Neighbor> search(std::span<const float> query, std::size_t n, std::size_t ef) const;
   // The same by exhaustive scan: exact, for small graphs and for checking recall.
   std::vector<Neighbor> exact(std::span<const float> query, std::size_t n) const;

@@ -181,6 +181,30 @@ std::vector<std::optional<HitRow>> Rows::hits(std::span<const std::int64_t> capt
   return out;
 }
 
+void Rows::begin_read() {
+  prepared("COMMIT");  // prepared now, so that end_read need not prepare anything
+  prepared("ROLLBACK");
+  auto& s = prepared("BEGIN");
+  Reset r{s};
+  s.exec();
+}
+
+void Rows::end_read() noexcept {
+  // Ending a read transaction cannot lose anything; if COMMIT fails, roll back.
+  try {
+    auto& s = prepared("COMMIT");
+    Reset r{s};
+    s.exec();
+  } catch (const SQLite::Exception&) {
+    try {
+      auto& s = prepared("ROLLBACK");
+      Reset r{s};
+      s.exec();
+    } catch (const SQLite::Exception&) {
+    }
+  }
+}
+
 std::int64_t Rows::last_seq() {
   auto& s = prepared("SELECT coalesce(max(seq), 0) FROM changes");
   Reset r{s};
