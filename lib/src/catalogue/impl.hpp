@@ -81,14 +81,14 @@ class Catalogue::Impl {
   void maybe_checkpoint(bool closing);
 
   // --- search.cpp
-  // Replays the changes up to `latest` (read from `rows`, in the caller's read
-  // transaction) that the graph does not hold yet: other processes' writes.
-  void catch_up(store::Rows& rows, std::int64_t latest);
-  // Catches up, searches the graph and fetches the hits' rows, all in one read
-  // transaction: one indexed read plus one statement for the k hits when current.
+  // Replays the changes other processes committed since the graph was last synced.
+  void catch_up();
+  // Searches the graph and fetches the hits' rows in one read transaction whose snapshot
+  // matches the graph: one indexed read plus one statement for the k hits when current.
   std::vector<Hit> search(std::span<const float> query, const SearchOptions& options);
   // The best caption of each of the k images nearest to `query` (fewer if the graph has
   // fewer), best first. The result lives in per-thread storage until the next call.
+  // Caller holds graph_mutex (shared).
   const std::vector<BestCaption>& nearest_images(std::span<const float> query, std::size_t k,
                                                  std::size_t ef) const;
 

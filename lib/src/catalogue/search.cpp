@@ -26,13 +26,12 @@ void group(const std::vector<index::Neighbor>& captions, const std::vector<std::
 
 }  // namespace
 
-void Catalogue::Impl::catch_up(store::Rows& rows, std::int64_t latest) {
-  {
-    std::shared_lock graph_lock(graph_mutex);
-    if (latest <= applied_seq) return;
-  }
+void Catalogue::Impl::catch_up() {
   std::unique_lock graph_lock(graph_mutex);
-  if (latest > applied_seq) sync_graph(rows);  // unless someone else caught up meanwhile
+  with_reader([&](store::Rows& rows) {
+    sync_graph(rows);
+    return 0;
+  });
 }
 
 std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const SearchOptions& options) {
@@ -40,14 +39,16 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
   if (options.k == 0) return {};
   const std::size_t ef = options.ef ? options.ef : ef_search;
 
-  // One read transaction per attempt: it sees every write committed before the search
-  // began, and the hits' rows come from that same snapshot. A writer in this process can
-  // apply a newer commit to the graph meanwhile; then a hit may lack its row in our
-  // snapshot, and one more attempt with a fresh snapshot finds it.
+  // The graph lock is taken before the read transaction begins, and writers in this
+  // process commit only under the graph lock held uniquely: so the snapshot holds every
+  // change the graph holds, and the hits' rows are all in it. If the snapshot holds more
+  // (another process wrote), catch up and try again; after a few tries under a stream of
+  // such writes, search the graph as it is.
   for (int attempt = 1;; ++attempt) {
     auto hits = with_reader([&](store::Rows& rows) -> std::optional<std::vector<Hit>> {
+      std::shared_lock graph_lock(graph_mutex);
       store::ReadTransaction snapshot(rows);
-      catch_up(rows, rows.last_seq());
+      if (rows.last_seq() > applied_seq && attempt < 4) return std::nullopt;
       const auto& best = nearest_images(query, options.k, ef);
       thread_local std::vector<std::int64_t> ids;
       ids.clear();
@@ -60,14 +61,14 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
       out.reserve(ids.size());
       for (std::size_t i = 0; i < ids.size(); ++i) {
         auto& row = rows_of[i];
-        if (!row) continue;
+        if (!row) continue;  // only after giving up on catching up with other processes
         out.push_back({std::move(row->uri), best[i].caption.score, std::move(row->caption),
                        std::move(row->metadata)});
       }
-      if (out.size() < ids.size() && attempt < 3) return std::nullopt;
       return out;
     });
     if (hits) return std::move(*hits);
+    catch_up();
   }
 }
 
@@ -76,7 +77,6 @@ const std::vector<BestCaption>& Catalogue::Impl::nearest_images(std::span<const 
                                                                 std::size_t ef) const {
   thread_local std::vector<index::Neighbor> captions;
   thread_local std::vector<BestCaption> best;
-  std::shared_lock graph_lock(graph_mutex);
   const std::size_t live = graph->live();
   // Ask for k captions first (enough when images have one caption each), then widen.
   for (std::size_t n = k;; n *= 4) {
