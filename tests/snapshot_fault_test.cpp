@@ -1,5 +1,7 @@
-// Every way a graph snapshot can be wrong: detected before hnswlib reads it, repaired
-// (rebuilt from SQLite or replayed from the log), one warning line, the same results.
+// Every way a graph snapshot can be wrong: detected before the graph is used (a read-write
+// open checks the file whole; a read-only one checks all but layer 0, which it checks
+// before any change and which searches cannot be led out of), repaired (rebuilt from
+// SQLite or replayed from the log), one warning line, the same results.
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <xxhash.h>
 
@@ -7,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "index/snapshot_format.hpp"
 #include "support.hpp"
 
 using namespace picdex;
@@ -101,8 +104,8 @@ TEST_CASE("a damaged, missing, stale or foreign snapshot is caught and repaired"
     clean = results_of(cat, queries);
   }
   const auto snapshot = files_with(dir.path(), ".graph-").at(0);
-  const auto size = fs::file_size(snapshot);
-  constexpr std::uint64_t kHeader = 96;  // hnswlib 0.6.2's header
+  constexpr std::uint64_t kHeader = sizeof(index::SnapshotHeader);
+  constexpr std::uint64_t kLayer0 = index::kSnapshotAlign;
 
   auto expect_one_warning = [&](const char* what) {
     const auto o = open_and_search(path, queries);
@@ -117,9 +120,10 @@ TEST_CASE("a damaged, missing, stale or foreign snapshot is caught and repaired"
 
   SECTION("truncated at many offsets") {
     const auto original = read_all(snapshot);
+    const std::uint64_t size = original.size();
     for (const std::uint64_t at :
          {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{8}, kHeader - 1, kHeader, kHeader + 1,
-          size / 3, size / 2, size - 9, size - 1}) {
+          kLayer0, kLayer0 + 1, size / 3, size / 2, size - 9, size - 1}) {
       // Each offset on the original file and manifest, as the repair replaces both.
       test::write_file(snapshot, original);
       {
@@ -131,15 +135,18 @@ TEST_CASE("a damaged, missing, stale or foreign snapshot is caught and repaired"
       expect_one_warning(("truncated to " + std::to_string(at)).c_str());
     }
   }
-  SECTION("a byte flipped in the header, the links, the vectors, the labels, the end") {
-    for (const std::uint64_t at :
-         {std::uint64_t{17}, kHeader + 4, kHeader + 200, size / 2, size - 1}) {
+  SECTION("a byte flipped in the header, layer 0's links and vectors, the image map") {
+    constexpr std::int64_t kLast = -1;  // the last byte, in the image map
+    for (const std::int64_t at : {std::int64_t{17}, std::int64_t{kLayer0 + 4},
+                                  std::int64_t{kLayer0 + 200}, std::int64_t{2 * kLayer0}, kLast}) {
       {
         auto cat = Catalogue::open(path, {});
         cat.rebuild_index();
       }
-      flip_byte(files_with(dir.path(), ".graph-").at(0), at);
-      expect_one_warning(("flipped at " + std::to_string(at)).c_str());
+      const auto current = files_with(dir.path(), ".graph-").at(0);
+      const auto offset = at == kLast ? fs::file_size(current) - 1 : static_cast<std::uint64_t>(at);
+      flip_byte(current, offset);
+      expect_one_warning(("flipped at " + std::to_string(offset)).c_str());
     }
   }
   SECTION("zero length") {
@@ -178,10 +185,11 @@ TEST_CASE("a damaged, missing, stale or foreign snapshot is caught and repaired"
     std::uint64_t count = 0;
     {
       std::fstream f(snapshot, std::ios::in | std::ios::out | std::ios::binary);
-      f.seekg(16);  // cur_element_count
+      constexpr auto kCount = offsetof(index::SnapshotHeader, count);
+      f.seekg(kCount);
       f.read(reinterpret_cast<char*>(&count), sizeof count);
       count += 1000;
-      f.seekp(16);
+      f.seekp(kCount);
       f.write(reinterpret_cast<const char*>(&count), sizeof count);
     }
     vouch_for(path, snapshot);
@@ -226,4 +234,89 @@ TEST_CASE("changes newer than the snapshot are replayed without a warning", "[sn
   CHECK(o.warnings.empty());
   CHECK(o.results == expected);
   CHECK(o.verified);
+}
+
+TEST_CASE("a read-only open checks layer 0 only before it must change the graph", "[snapshot]") {
+  test::TempDir dir;
+  const auto path = dir / "c.pdx";
+  const auto queries = test::synthetic_captions(4, 97);
+  {
+    auto cat = Catalogue::create(path, {.embedder = "lexical:dim=256"});
+    fill(cat, 0, kImages, 8);
+    cat.checkpoint();
+  }
+  // A flipped byte in a vector in layer 0: the file no longer matches its checksum.
+  flip_byte(files_with(dir.path(), ".graph-").at(0), index::kSnapshotAlign + 4 * 64 + 4 + 40);
+
+  std::vector<std::string> warnings;
+  OpenOptions options;
+  options.read_only = true;
+  options.observer.warning = [&](std::string_view m) { warnings.emplace_back(m); };
+  auto reader = Catalogue::open(path, options);
+  CHECK(warnings.empty());  // opening read-only does not read layer 0
+  for (const auto& q : queries) CHECK(reader.search(q, {.k = 5}).size() == 5);
+  const auto report = reader.verify();
+  CHECK_FALSE(report.ok());
+  CHECK_THAT(Catch::Detail::stringify(report.problems), Catch::Contains("fails its checksum"));
+
+  // Another process adds an image: the reader must change its graph to catch up, so it
+  // checks layer 0 first, finds the damage and rebuilds from the stored vectors.
+  {
+    OpenOptions quiet;
+    quiet.observer.warning = [](std::string_view) {};
+    auto writer = Catalogue::open(path, quiet);  // repairs the file for good, too
+    writer.put({"new", {"a unique caption about zebras on a glacier"}, "{}"});
+  }
+  const auto hits = reader.search("a unique caption about zebras on a glacier", {.k = 1});
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].uri == "new");
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("fails its checksum"));
+  CHECK_THAT(warnings[0], Catch::Contains("rebuilding"));
+  CHECK(reader.verify().ok());
+}
+
+TEST_CASE("a link out of range in an unchecked layer 0 cannot lead a search astray", "[snapshot]") {
+  test::TempDir dir;
+  const auto path = dir / "c.pdx";
+  {
+    auto cat = Catalogue::create(path, {.embedder = "lexical:dim=256"});
+    fill(cat, 0, kImages, 9);
+    cat.checkpoint();
+  }
+  // Every neighbour of every element points far outside the graph, and the manifest is
+  // made to vouch for the file, so only the bounds checks stand between a search and
+  // memory that is not the graph's.
+  const auto snapshot = files_with(dir.path(), ".graph-").at(0);
+  {
+    index::SnapshotHeader head{};
+    std::fstream f(snapshot, std::ios::in | std::ios::out | std::ios::binary);
+    f.read(reinterpret_cast<char*>(&head), sizeof head);
+    for (std::uint64_t id = 0; id < head.count; ++id) {
+      const auto list = static_cast<std::streamoff>(head.level0_offset + id * head.element_bytes);
+      std::uint32_t n = 0;
+      f.seekg(list);
+      f.read(reinterpret_cast<char*>(&n), 4);
+      f.seekp(list + 4);
+      for (std::uint32_t j = 0; j < (n & 0xffff); ++j) {
+        const std::uint32_t far = 0x7fffffff - j;
+        f.write(reinterpret_cast<const char*>(&far), 4);
+      }
+    }
+  }
+  vouch_for(path, snapshot);
+  OpenOptions options;
+  options.read_only = true;
+  auto reader = Catalogue::open(path, options);
+  const auto hits = reader.search("a caption", {.k = 5, .ef = 64});
+  CHECK(hits.size() <= 5);  // only the entry region is reachable; no crash
+  CHECK_THAT(Catch::Detail::stringify(reader.verify().problems), Catch::Contains("out of range"));
+
+  std::vector<std::string> warnings;
+  OpenOptions writable;
+  writable.observer.warning = [&](std::string_view m) { warnings.emplace_back(m); };
+  auto writer = Catalogue::open(path, writable);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("links out of range"));
+  CHECK(writer.search("a caption", {.k = 5}).size() == 5);
 }

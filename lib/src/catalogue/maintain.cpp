@@ -21,7 +21,7 @@ void Catalogue::Impl::checkpoint() {
   {
     std::shared_lock graph_lock(graph_mutex);
     seq = applied_seq;
-    file = index::write_snapshot(*graph, path, seq);
+    file = index::write_snapshot(*graph, image_of, path, seq);
   }
   std::optional<store::Manifest> previous;
   bool recorded = false;

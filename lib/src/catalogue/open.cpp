@@ -85,52 +85,44 @@ void Catalogue::Impl::give_back(std::unique_ptr<Reader> reader) const {
   readers.push_back(std::move(reader));
 }
 
-// Loads the snapshot named by the manifest when it checks out, else starts empty (and
-// warns if a snapshot was expected); then replays every later change. A read-write open
-// also removes leftover snapshot files of crashed or superseded saves.
+// Maps the snapshot named by the manifest when it checks out, else starts empty (and
+// warns if a snapshot was expected); then replays every later change. A read-only open
+// leaves the snapshot's layer 0 unchecked until something must change the graph (see
+// sync_graph); a read-write open checks it whole now, and removes leftover snapshot
+// files of crashed or superseded saves.
 void Catalogue::Impl::load_graph() {
   graph = std::make_unique<index::Graph>(shape);
-  snapshot_seq = 0;
-  std::int64_t from = 0;
+  image_of.clear();
+  applied_seq = snapshot_seq = 0;
   bool damaged = false;
-  std::optional<std::string> why;
   // A snapshot can vanish between reading the manifest and opening the file when another
   // process saves a newer one and removes the old: then read the manifest again.
   for (int attempt = 0; attempt < 3; ++attempt) {
     const auto manifest = store::guarded(path.string(), [&] { return rows->manifest(); });
     if (!manifest) break;
-    const index::SnapshotFile expected{path.parent_path() / manifest->file,
-                                       static_cast<std::uint64_t>(manifest->bytes),
-                                       manifest->checksum,
-                                       static_cast<std::uint64_t>(manifest->elements),
-                                       {}};
-    why = index::check_snapshot(expected, shape);
-    if (!why) {
-      try {
-        graph = std::make_unique<index::Graph>(shape, expected.path);
-        snapshot_seq = from = manifest->seq;
-      } catch (const std::exception& e) {
-        why = std::string("cannot be loaded (") + e.what() + ")";
-        graph = std::make_unique<index::Graph>(shape);
-      }
+    const auto file = path.parent_path() / manifest->file;
+    std::string why;
+    try {
+      auto mapped = index::Graph::map(shape, file, static_cast<std::uint64_t>(manifest->bytes),
+                                      manifest->checksum, image_of);
+      if (!read_only)
+        if (auto problem = mapped.make_writable()) throw index::SnapshotError(*problem);
+      if (mapped.elements() != static_cast<std::size_t>(manifest->elements))
+        throw index::SnapshotError("holds another number of elements than the manifest");
+      graph = std::make_unique<index::Graph>(std::move(mapped));
+      applied_seq = snapshot_seq = manifest->seq;
+      break;
+    } catch (const index::SnapshotError& e) {
+      image_of.clear();
+      why = e.what();
     }
-    if (!why) break;
     const auto again = store::guarded(path.string(), [&] { return rows->manifest(); });
     if (again && again->file != manifest->file) continue;
-    warn("graph snapshot " + expected.path.string() + " " + *why +
-         "; rebuilding it from the stored vectors");
+    warn("graph snapshot " + file.string() + " " + why + "; rebuilding it from the stored vectors");
     damaged = true;
     break;
   }
-  image_of.clear();
-  applied_seq = from;
-  store::guarded(path.string(), [&] {
-    rows->for_each_caption_image([&](std::int64_t id, std::int64_t image) {
-      if (static_cast<std::size_t>(id) >= image_of.size()) image_of.resize(id + 1, 0);
-      image_of[id] = image;
-    });
-    sync_graph(*rows);
-  });
+  store::guarded(path.string(), [&] { sync_graph(*rows); });
   if (read_only) return;
   if (damaged) checkpoint();  // so the next open need not rebuild again
   remove_leftovers();

@@ -183,7 +183,17 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx) {
 }
 
 void Catalogue::Impl::sync_graph(store::Rows& source) {
-  const auto changes = source.changes_since(applied_seq);
+  auto changes = source.changes_since(applied_seq);
+  if (changes.empty()) return;
+  if (auto why = graph->make_writable()) {
+    // A mapped snapshot whose layer 0 fails its check: rebuild from every stored vector.
+    warn("graph snapshot " + graph->mapped_file().string() + " " + *why +
+         "; rebuilding it from the stored vectors");
+    graph = std::make_unique<index::Graph>(shape);
+    image_of.clear();
+    applied_seq = snapshot_seq = 0;  // so the next checkpoint saves a sound snapshot
+    changes = source.changes_since(0);
+  }
   std::vector<std::int64_t> labels;
   std::vector<float> vectors;
   for (const auto& change : changes) {

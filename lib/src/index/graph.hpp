@@ -1,13 +1,17 @@
 // The HNSW graph over caption vectors (hnswlib, inner-product space on unit vectors).
 // Labels are caption ids. Not synchronised: callers allow concurrent search() and
-// exact() only while nothing mutates the graph.
+// exact() only while nothing mutates the graph. The code that touches hnswlib's internals
+// is in graph.cpp (changes), graph_search.cpp and graph_file.cpp (snapshots).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace hnswlib {
@@ -29,11 +33,20 @@ struct GraphShape {
   std::size_t ef_construction = 200;
 };
 
+// A snapshot file that cannot be used; what() is a one-line reason ("fails its checksum").
+struct SnapshotError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class Graph {
  public:
   explicit Graph(const GraphShape& shape);
-  // Loads a snapshot that validate_snapshot() accepted for the same shape.
-  Graph(const GraphShape& shape, const std::filesystem::path& snapshot);
+  // Maps the snapshot at `path` (see snapshot_format.hpp), which the manifest says is
+  // `bytes` long with XXH3-64 `checksum` (16 hex digits), and fills `image_of` from it.
+  // Checks the header and the small sections; layer 0 is left unchecked, for searches
+  // only, until make_writable(). Throws SnapshotError.
+  static Graph map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
+                   const std::string& checksum, std::vector<std::int64_t>& image_of);
   Graph(Graph&&) noexcept;
   Graph& operator=(Graph&&) noexcept;
   ~Graph();
@@ -43,6 +56,15 @@ class Graph {
   std::size_t deleted() const;
   std::size_t live() const { return elements() - deleted(); }
   bool contains(std::int64_t label) const;  // present and not deleted
+
+  // False only for a mapped snapshot whose layer 0 is unchecked: then only searches,
+  // elements(), deleted() and labels() may be used.
+  bool writable() const { return unchecked_.empty(); }
+  // Checks a mapped snapshot whole (its checksum, and every link in range) and readies
+  // the graph for changes. Returns why the file fails, or nullopt (also when writable).
+  std::optional<std::string> make_writable();
+  // The snapshot this graph was mapped from (empty if built in memory).
+  const std::filesystem::path& mapped_file() const { return file_; }
 
   // Adds points whose labels are not in the graph (others are skipped), using up to
   // `threads` threads. vectors holds labels.size() * dim floats.
@@ -60,15 +82,40 @@ class Graph {
   // Every live label.
   std::vector<std::int64_t> labels() const;
 
-  // Writes hnswlib's format to `path`; the caller syncs and validates it.
-  void save(const std::filesystem::path& path) const;
+  // Writes the graph and `image_of` to `fd` in snapshot format. Returns the XXH3-64 of
+  // the bytes written. Throws SnapshotError if a write fails. Needs writable().
+  std::uint64_t write(int fd, std::span<const std::int64_t> image_of) const;
 
  private:
+  // A region of address space holding layer 0: the snapshot's block mapped copy-on-write,
+  // followed by anonymous memory for room to grow; and the snapshot file, kept open so
+  // that it can be checked even after a newer save removed its name. Released on
+  // destruction.
+  struct Mapping {
+    void* address = nullptr;
+    std::size_t bytes = 0;
+    int fd = -1;
+    Mapping(void* a, std::size_t b, int f) : address(a), bytes(b), fd(f) {}
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    ~Mapping();
+  };
+  // Deletes hnswlib's object, first taking layer 0 from it when that is mapped memory
+  // (hnswlib would free() it).
+  struct HnswDelete {
+    bool level0_mapped;
+    void operator()(hnswlib::HierarchicalNSW<float>* hnsw) const;
+  };
+  Graph(const GraphShape& shape, std::unique_ptr<hnswlib::InnerProductSpace> space);
   void reserve(std::size_t elements);
+  void require_writable() const;
 
   GraphShape shape_;
   std::unique_ptr<hnswlib::InnerProductSpace> space_;
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw_;
+  std::unique_ptr<Mapping> mapping_;  // layer 0's memory while it is the mapped file's
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>, HnswDelete> hnsw_;  // after mapping_
+  std::filesystem::path file_;                                         // the mapped snapshot
+  std::string unchecked_;  // its manifest checksum, until make_writable()
 };
 
 }  // namespace picdex::index

@@ -1,10 +1,11 @@
-// Graph snapshot files: written atomically (temp file, fsync, rename, fsync folder) and
-// checked before hnswlib may read one (hnswlib trusts its input completely).
+// Graph snapshot files (format: snapshot_format.hpp, graph_file.cpp): written atomically
+// (temp file, fsync, rename, fsync folder), named by seq and checksum, locked while saved.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,11 +41,11 @@ struct SnapshotFile {
 // temp files are "C.graph-SEQ.tmp-PID". Both start with this prefix.
 std::string snapshot_prefix(const std::filesystem::path& catalogue);
 
-// Saves `graph`, which holds the changes up to `seq`, beside `catalogue` atomically (temp
-// file, fsync, rename, fsync of the folder) and returns what the manifest should record,
-// with the file still locked. Throws IoError if it cannot be written completely.
-SnapshotFile write_snapshot(const Graph& graph, const std::filesystem::path& catalogue,
-                            std::int64_t seq);
+// Saves `graph` and `image_of`, which hold the changes up to `seq`, beside `catalogue`
+// atomically (temp file, fsync, rename, fsync of the folder) and returns what the manifest
+// should record, with the file still locked. Throws IoError if it cannot be written.
+SnapshotFile write_snapshot(const Graph& graph, std::span<const std::int64_t> image_of,
+                            const std::filesystem::path& catalogue, std::int64_t seq);
 
 // fsyncs the folder holding `path`, so that a rename or new file in it is durable.
 void sync_folder_of(const std::filesystem::path& path);
@@ -57,8 +58,8 @@ std::vector<std::filesystem::path> stale_snapshots(const std::filesystem::path& 
 // Removes those that no process holds locked. Returns how many it removed.
 std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue, const std::string& keep);
 
-// Checks `expected` (size, checksum) and the file's structure against `shape`. Returns
-// nullopt if it is sound, else a one-line reason.
+// Checks `expected` whole (size, checksum, structure) against `shape`: what opening
+// read-only skips for layer 0. Returns nullopt if it is sound, else a one-line reason.
 std::optional<std::string> check_snapshot(const SnapshotFile& expected, const GraphShape& shape);
 
 }  // namespace picdex::index

@@ -1,0 +1,338 @@
+// Graph snapshots: writing one, mapping one, and checking a mapped one whole. The file
+// layout is described in snapshot_format.hpp.
+#include <fcntl.h>
+#include <hnswlib/hnswlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include "index/graph.hpp"
+#include "index/snapshot_format.hpp"
+
+namespace picdex::index {
+namespace {
+
+static_assert(std::is_trivially_copyable_v<SnapshotHeader> && sizeof(SnapshotHeader) == 144);
+
+// Bytes of one link list in hnswlib: a count word, then up to `m` neighbour ids.
+std::uint64_t link_list_bytes(std::uint64_t m) {
+  return 4 + 4 * m;
+}
+
+std::uint64_t align_up(std::uint64_t n, std::uint64_t to) {
+  return (n + to - 1) / to * to;
+}
+
+class Hasher {
+ public:
+  Hasher() : state_(XXH3_createState()) {
+    if (!state_) throw std::bad_alloc();
+    XXH3_64bits_reset(state_);
+  }
+  ~Hasher() { XXH3_freeState(state_); }
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+  void add(const void* data, std::size_t n) { XXH3_64bits_update(state_, data, n); }
+  std::uint64_t digest() const { return XXH3_64bits_digest(state_); }
+
+ private:
+  XXH3_state_t* state_;
+};
+
+// The header's own checksum: over the header (checksum field zero) and the small sections.
+std::uint64_t header_checksum(SnapshotHeader header, std::span<const std::int32_t> levels,
+                              std::span<const char> upper, std::span<const std::int64_t> images) {
+  header.checksum = 0;
+  Hasher h;
+  h.add(&header, sizeof header);
+  h.add(levels.data(), levels.size_bytes());
+  h.add(upper.data(), upper.size_bytes());
+  h.add(images.data(), images.size_bytes());
+  return h.digest();
+}
+
+// Writes everything to a file descriptor, hashing what it writes.
+class HashedWriter {
+ public:
+  explicit HashedWriter(int fd) : fd_(fd) {}
+  void put(const void* data, std::size_t n) {
+    hash_.add(data, n);
+    for (auto* p = static_cast<const char*>(data); n > 0;) {
+      const auto written = ::write(fd_, p, std::min<std::size_t>(n, 1u << 30));
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0)
+        throw SnapshotError(std::string("cannot be written: ") +
+                            std::strerror(written < 0 ? errno : EIO));
+      p += written;
+      n -= static_cast<std::size_t>(written);
+      offset_ += static_cast<std::uint64_t>(written);
+    }
+  }
+  void pad_to(std::uint64_t offset) {
+    static const char zeros[4096] = {};
+    while (offset_ < offset) put(zeros, std::min<std::uint64_t>(sizeof zeros, offset - offset_));
+  }
+  std::uint64_t digest() const { return hash_.digest(); }
+
+ private:
+  int fd_;
+  std::uint64_t offset_ = 0;
+  Hasher hash_;
+};
+
+// Reads exactly `n` bytes at `offset`, or says why not.
+void read_at(int fd, void* out, std::size_t n, std::uint64_t offset) {
+  for (auto* p = static_cast<char*>(out); n > 0;) {
+    const auto got = ::pread(fd, p, n, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) throw SnapshotError("cannot be read");
+    p += got;
+    n -= static_cast<std::size_t>(got);
+    offset += static_cast<std::uint64_t>(got);
+  }
+}
+
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// The header's promises, checked against the file size and the catalogue's shape, so
+// that every section lies inside the file and every size is what hnswlib expects.
+void check_header(const SnapshotHeader& h, std::uint64_t file_bytes, const GraphShape& shape) {
+  if (std::memcmp(h.magic, kSnapshotMagic, sizeof h.magic) != 0)
+    throw SnapshotError("is not a picdex graph snapshot of this version");
+  if (h.dim != shape.dim || h.m != shape.m || h.max_m0 != 2 * shape.m ||
+      h.element_bytes != link_list_bytes(h.max_m0) + 4 * h.dim + 8)
+    throw SnapshotError("header does not match the catalogue's dimension and M");
+  if (h.count >= (1ull << 32) || h.deleted > h.count)
+    throw SnapshotError("header claims an impossible element count");
+  if (h.count == 0 ? h.max_level != -1
+                   : (h.entry_point >= h.count || h.max_level < 0 || h.max_level > 64))
+    throw SnapshotError("header has an invalid entry point or level");
+  // count < 2^32 and element_bytes < 2^20 (dim and M are bounded): no sum below overflows.
+  const bool fits =
+      h.level0_offset == kSnapshotAlign &&
+      h.levels_offset == align_up(h.level0_offset + h.count * h.element_bytes, 8) &&
+      h.upper_offset == h.levels_offset + 4 * h.count && h.upper_bytes <= file_bytes &&
+      h.images_offset == align_up(h.upper_offset + h.upper_bytes, 8) &&
+      h.images_count <= file_bytes / 8 && h.images_offset + 8 * h.images_count == file_bytes;
+  if (!fits) throw SnapshotError("sections do not fit the file (truncated?)");
+}
+
+}  // namespace
+
+Graph::Mapping::~Mapping() {
+  if (address) ::munmap(address, bytes);
+  if (fd >= 0) ::close(fd);
+}
+
+Graph::Graph(const GraphShape& shape, std::unique_ptr<hnswlib::InnerProductSpace> space)
+    : shape_(shape),
+      space_(std::move(space)),
+      hnsw_(new hnswlib::HierarchicalNSW<float>(space_.get()), HnswDelete{false}) {
+  // hnswlib's bare constructor initialises nothing: so that destruction is safe whatever
+  // map() gets to, start from an empty graph.
+  auto& h = *hnsw_;
+  h.cur_element_count = 0;
+  h.data_level0_memory_ = nullptr;
+  h.linkLists_ = nullptr;
+  h.visited_list_pool_ = nullptr;
+}
+
+Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
+                 const std::string& checksum, std::vector<std::int64_t>& image_of) {
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0)
+    throw SnapshotError(errno == ENOENT ? "is missing"
+                                        : std::string("cannot be opened: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) throw SnapshotError("cannot be read");
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size != bytes)
+    throw SnapshotError("has " + std::to_string(size) + " bytes, the manifest says " +
+                        std::to_string(bytes));
+  SnapshotHeader head{};
+  if (size < sizeof head) throw SnapshotError("is too short to hold a header");
+  read_at(file.fd, &head, sizeof head, 0);
+  check_header(head, size, shape);
+
+  std::vector<std::int32_t> levels(head.count);
+  std::vector<char> upper(head.upper_bytes);
+  image_of.resize(head.images_count);
+  read_at(file.fd, levels.data(), levels.size() * 4, head.levels_offset);
+  read_at(file.fd, upper.data(), upper.size(), head.upper_offset);
+  read_at(file.fd, image_of.data(), image_of.size() * 8, head.images_offset);
+  if (header_checksum(head, levels, upper, image_of) != head.checksum)
+    throw SnapshotError("fails its checksum");
+
+  // Upper layers: sizes agree with the levels, every link stays inside the graph.
+  const std::uint64_t list_bytes = link_list_bytes(head.m);
+  std::uint64_t upper_expected = 0;
+  for (const auto level : levels) {
+    if (level < 0 || level > head.max_level)
+      throw SnapshotError("an element's level is out of range");
+    upper_expected += static_cast<std::uint64_t>(level) * list_bytes;
+  }
+  if (upper_expected != upper.size() ||
+      (head.count > 0 && levels[head.entry_point] != head.max_level))
+    throw SnapshotError("upper layers do not match the levels");
+  for (std::uint64_t at = 0; at < upper.size(); at += list_bytes) {
+    std::uint32_t n;
+    std::memcpy(&n, upper.data() + at, 4);
+    if ((n & 0xffff) > head.m) throw SnapshotError("an upper-layer list has too many links");
+    for (std::uint32_t j = 0; j < (n & 0xffff); ++j) {
+      std::uint32_t id;
+      std::memcpy(&id, upper.data() + at + 4 + 4 * j, 4);
+      if (id >= head.count) throw SnapshotError("an upper-layer link is out of range");
+    }
+  }
+
+  Graph graph(shape, std::make_unique<hnswlib::InnerProductSpace>(shape.dim));
+  auto& h = *graph.hnsw_;
+  // Room to grow before hnswlib must copy layer 0 to the heap (see reserve()).
+  const std::size_t capacity = head.count + std::max<std::size_t>(head.count / 4, 1024);
+  const std::size_t level0_bytes = head.count * head.element_bytes;
+  const std::size_t reserved = align_up(capacity * head.element_bytes, kSnapshotAlign);
+  void* region = ::mmap(nullptr, reserved, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (region == MAP_FAILED)
+    throw SnapshotError(std::string("cannot be mapped: ") + std::strerror(errno));
+  graph.mapping_ = std::make_unique<Mapping>(region, reserved, std::exchange(file.fd, -1));
+  if (level0_bytes > 0 &&
+      ::mmap(region, level0_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+             graph.mapping_->fd, static_cast<off_t>(head.level0_offset)) == MAP_FAILED)
+    throw SnapshotError(std::string("cannot be mapped: ") + std::strerror(errno));
+  h.data_level0_memory_ = static_cast<char*>(region);
+  graph.hnsw_.get_deleter().level0_mapped = true;
+
+  // hnswlib's fields, as its own loader sets them.
+  h.max_elements_ = capacity;
+  h.size_data_per_element_ = head.element_bytes;
+  h.M_ = h.maxM_ = head.m;
+  h.maxM0_ = head.max_m0;
+  h.ef_construction_ = std::max<std::size_t>(head.ef_construction, head.m);
+  h.ef_ = 10;
+  h.mult_ = head.mult;
+  h.revSize_ = 1.0 / head.mult;
+  h.maxlevel_ = static_cast<int>(head.max_level);
+  h.enterpoint_node_ = static_cast<hnswlib::tableint>(head.entry_point);
+  h.size_links_level0_ = link_list_bytes(head.max_m0);
+  h.size_links_per_element_ = list_bytes;
+  h.offsetLevel0_ = 0;
+  h.offsetData_ = h.size_links_level0_;
+  h.label_offset_ = h.size_links_level0_ + 4 * head.dim;
+  h.data_size_ = graph.space_->get_data_size();
+  h.fstdistfunc_ = graph.space_->get_dist_func();
+  h.dist_func_param_ = graph.space_->get_dist_func_param();
+  h.num_deleted_ = head.deleted;
+  h.element_levels_.assign(capacity, 0);
+  h.linkLists_ = static_cast<char**>(std::calloc(capacity, sizeof(char*)));
+  if (!h.linkLists_) throw std::bad_alloc();
+  const char* next = upper.data();
+  for (std::size_t id = 0; id < head.count; ++id) {
+    if (levels[id] == 0) continue;
+    const std::size_t n = static_cast<std::size_t>(levels[id]) * list_bytes;
+    h.linkLists_[id] = static_cast<char*>(std::malloc(n));
+    if (!h.linkLists_[id]) throw std::bad_alloc();
+    std::memcpy(h.linkLists_[id], next, n);
+    next += n;
+    h.element_levels_[id] = levels[id];
+    h.cur_element_count = id + 1;  // so that destruction frees what is allocated so far
+  }
+  h.cur_element_count = head.count;
+  graph.file_ = path;
+  graph.unchecked_ = checksum;
+  return graph;
+}
+
+std::optional<std::string> Graph::make_writable() {
+  if (writable()) return std::nullopt;
+  Hasher whole;
+  std::vector<char> buffer(1 << 20);
+  for (off_t at = 0;;) {
+    const auto got = ::pread(mapping_->fd, buffer.data(), buffer.size(), at);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return std::string("cannot be read: ") + std::strerror(errno);
+    if (got == 0) break;
+    whole.add(buffer.data(), static_cast<std::size_t>(got));
+    at += got;
+  }
+  if (checksum_hex(whole.digest()) != unchecked_) return "fails its checksum";
+
+  auto& h = *hnsw_;
+  h.label_lookup_.clear();
+  h.label_lookup_.reserve(h.cur_element_count);
+  for (hnswlib::tableint id = 0; id < h.cur_element_count; ++id) {
+    const auto* list = reinterpret_cast<const std::uint32_t*>(h.get_linklist0(id));
+    const std::uint32_t n = list[0] & 0xffff;
+    if (n > h.maxM0_) return "element " + std::to_string(id) + " has too many links";
+    for (std::uint32_t j = 1; j <= n; ++j)
+      if (list[j] >= h.cur_element_count)
+        return "element " + std::to_string(id) + " links out of range";
+    if (!h.label_lookup_.emplace(h.getExternalLabel(id), id).second)
+      return "holds label " + std::to_string(h.getExternalLabel(id)) + " twice";
+  }
+  std::vector<std::mutex>(h.max_elements_).swap(h.link_list_locks_);
+  std::vector<std::mutex>(h.max_update_element_locks).swap(h.link_list_update_locks_);
+  h.visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(h.max_elements_));
+  unchecked_.clear();
+  return std::nullopt;
+}
+
+std::uint64_t Graph::write(int fd, std::span<const std::int64_t> image_of) const {
+  require_writable();
+  const auto& h = *hnsw_;
+  const std::uint64_t count = h.cur_element_count;
+  std::vector<std::int32_t> levels(count);
+  std::vector<char> upper;
+  for (std::size_t id = 0; id < count; ++id) {
+    levels[id] = h.element_levels_[id];
+    if (levels[id] > 0)
+      upper.insert(
+          upper.end(), h.linkLists_[id],
+          h.linkLists_[id] + static_cast<std::size_t>(levels[id]) * h.size_links_per_element_);
+  }
+  SnapshotHeader head{};
+  std::memcpy(head.magic, kSnapshotMagic, sizeof head.magic);
+  head.dim = shape_.dim;
+  head.m = h.M_;
+  head.max_m0 = h.maxM0_;
+  head.ef_construction = h.ef_construction_;
+  head.mult = h.mult_;
+  head.count = count;
+  head.deleted = h.num_deleted_;
+  head.max_level = count ? h.maxlevel_ : -1;
+  head.entry_point = count ? h.enterpoint_node_ : 0;
+  head.element_bytes = h.size_data_per_element_;
+  head.level0_offset = kSnapshotAlign;
+  head.levels_offset = align_up(head.level0_offset + count * head.element_bytes, 8);
+  head.upper_offset = head.levels_offset + 4 * count;
+  head.upper_bytes = upper.size();
+  head.images_offset = align_up(head.upper_offset + head.upper_bytes, 8);
+  head.images_count = image_of.size();
+  head.checksum = header_checksum(head, levels, upper, image_of);
+
+  HashedWriter out(fd);
+  out.put(&head, sizeof head);
+  out.pad_to(head.level0_offset);
+  out.put(h.data_level0_memory_, count * head.element_bytes);
+  out.pad_to(head.levels_offset);
+  out.put(levels.data(), levels.size() * 4);
+  out.put(upper.data(), upper.size());
+  out.pad_to(head.images_offset);
+  out.put(image_of.data(), image_of.size() * 8);
+  return out.digest();
+}
+
+}  // namespace picdex::index

@@ -1,0 +1,144 @@
+// Graph::search is hnswlib's search algorithm (greedy descent through the upper layers,
+// then a beam search of breadth ef on layer 0), run over hnswlib's own memory layout
+// but with two differences that matter to us:
+// - no allocation per query: the heaps and the visited marks live in per-thread scratch;
+// - every neighbour id read from layer 0 is checked against the element count, so a
+//   mapped snapshot whose layer 0 has not been verified yet cannot lead a search astray
+//   outside the graph (the upper layers are checked when they are loaded).
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "index/graph.hpp"
+
+namespace picdex::index {
+namespace {
+
+using Scored = std::pair<float, hnswlib::tableint>;  // distance, internal id
+
+// Per-thread search state, reused by every search the thread makes.
+struct Scratch {
+  std::vector<std::uint16_t> visited;  // visited[id] == tag: seen in this search
+  std::uint16_t tag = 0;
+  std::vector<Scored> best;        // max-heap by distance: the ef best so far
+  std::vector<Scored> candidates;  // min-heap by distance: still to expand
+
+  // Starts a search over `elements` ids.
+  void begin(std::size_t elements) {
+    if (visited.size() < elements) visited.resize(std::max(elements, visited.size() * 2), 0);
+    if (++tag == 0) {  // wrapped: old marks could collide with the new tag
+      std::fill(visited.begin(), visited.end(), 0);
+      tag = 1;
+    }
+    best.clear();
+    candidates.clear();
+  }
+};
+
+// A link list's first word holds its length in the low 16 bits (the rest are flags).
+std::size_t link_count(const std::uint32_t* list) {
+  return list[0] & 0xffff;
+}
+
+constexpr auto farther = [](const Scored& a, const Scored& b) { return a.first < b.first; };
+constexpr auto nearer = [](const Scored& a, const Scored& b) { return a.first > b.first; };
+
+}  // namespace
+
+void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
+                   std::vector<Neighbor>& out) const {
+  out.clear();
+  const auto& h = *hnsw_;
+  const auto count = static_cast<hnswlib::tableint>(h.cur_element_count);
+  if (count == 0 || n == 0) return;
+  ef = std::max(ef, n);
+  const void* q = query.data();
+  auto distance = [&](hnswlib::tableint id) {
+    return h.fstdistfunc_(q, h.getDataByInternalId(id), h.dist_func_param_);
+  };
+
+  // Upper layers: walk greedily towards the query.
+  hnswlib::tableint current = h.enterpoint_node_;
+  float current_distance = distance(current);
+  for (int level = h.maxlevel_; level > 0; --level) {
+    for (bool moved = true; moved;) {
+      moved = false;
+      const auto* list = reinterpret_cast<const std::uint32_t*>(h.get_linklist(current, level));
+      const std::size_t size = link_count(list);
+      for (std::size_t j = 1; j <= size; ++j) {
+        const float d = distance(list[j]);
+        if (d < current_distance) {
+          current_distance = d;
+          current = list[j];
+          moved = true;
+        }
+      }
+    }
+  }
+
+  // Layer 0: beam search, skipping deleted points in the results but not in the walk.
+  thread_local Scratch s;
+  s.begin(h.max_elements_);
+  const bool has_deletions = h.num_deleted_ > 0;
+  const std::size_t max_links = h.maxM0_;
+  auto keep = [&](hnswlib::tableint id, float d) {
+    s.candidates.emplace_back(d, id);
+    std::push_heap(s.candidates.begin(), s.candidates.end(), nearer);
+    if (!has_deletions || !h.isMarkedDeleted(id)) {
+      s.best.emplace_back(d, id);
+      std::push_heap(s.best.begin(), s.best.end(), farther);
+      if (s.best.size() > ef) {
+        std::pop_heap(s.best.begin(), s.best.end(), farther);
+        s.best.pop_back();
+      }
+    }
+  };
+  float bound = std::numeric_limits<float>::max();
+  keep(current, current_distance);
+  if (!s.best.empty()) bound = s.best.front().first;
+  s.visited[current] = s.tag;
+
+  while (!s.candidates.empty()) {
+    const Scored next = s.candidates.front();
+    if (next.first > bound && (s.best.size() == ef || !has_deletions)) break;
+    std::pop_heap(s.candidates.begin(), s.candidates.end(), nearer);
+    s.candidates.pop_back();
+
+    const auto* list = reinterpret_cast<const std::uint32_t*>(h.get_linklist0(next.second));
+    const std::size_t size = std::min(link_count(list), max_links);
+    if (size > 0) {
+      __builtin_prefetch(s.visited.data() + list[1]);
+      __builtin_prefetch(list + 2);
+    }
+    for (std::size_t j = 1; j <= size; ++j) {
+      const hnswlib::tableint id = list[j];
+      if (j < size && list[j + 1] < count) __builtin_prefetch(h.getDataByInternalId(list[j + 1]));
+      if (id >= count || s.visited[id] == s.tag) continue;
+      s.visited[id] = s.tag;
+      const float d = distance(id);
+      if (s.best.size() < ef || d < bound) {
+        keep(id, d);
+        if (!s.best.empty()) bound = s.best.front().first;
+      }
+    }
+  }
+
+  // The n nearest, nearest first.
+  std::sort_heap(s.best.begin(), s.best.end(), farther);
+  const std::size_t found = std::min(n, s.best.size());
+  out.reserve(found);
+  for (std::size_t i = 0; i < found; ++i)
+    out.push_back(
+        {static_cast<std::int64_t>(h.getExternalLabel(s.best[i].second)), 1.0f - s.best[i].first});
+}
+
+std::vector<Neighbor> Graph::search(std::span<const float> query, std::size_t n,
+                                    std::size_t ef) const {
+  std::vector<Neighbor> out;
+  search(query, n, ef, out);
+  return out;
+}
+
+}  // namespace picdex::index
