@@ -110,16 +110,21 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
     const std::size_t size = std::min(link_count(list), max_links);
     if (size > 0) {
       __builtin_prefetch(s.visited.data() + list[1]);
+      if (list[1] < count) __builtin_prefetch(h.getDataByInternalId(list[1]));
       __builtin_prefetch(list + 2);
     }
     for (std::size_t j = 1; j <= size; ++j) {
       const hnswlib::tableint id = list[j];
-      if (j < size && list[j + 1] < count) __builtin_prefetch(h.getDataByInternalId(list[j + 1]));
+      if (j < size && list[j + 1] < count) {
+        __builtin_prefetch(s.visited.data() + list[j + 1]);
+        __builtin_prefetch(h.getDataByInternalId(list[j + 1]));
+      }
       if (id >= count || s.visited[id] == s.tag) continue;
       s.visited[id] = s.tag;
       const float d = distance(id);
       if (s.best.size() < ef || d < bound) {
         keep(id, d);
+        __builtin_prefetch(h.get_linklist0(s.candidates.front().second));  // the next to expand
         if (!s.best.empty()) bound = s.best.front().first;
       }
     }

@@ -1,0 +1,44 @@
+// The vector sets compare_hnswlib runs on: unit vectors (picdex searches by cosine), a
+// set of queries, and each query's exact top 10 by cosine.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+inline constexpr std::size_t kK = 10;
+
+struct Dataset {
+  std::string name;
+  std::size_t n = 0, dim = 0;
+  std::vector<float> base;                      // n x dim, unit length
+  std::vector<float> queries;                   // q x dim, unit length
+  std::vector<std::vector<std::size_t>> truth;  // exact top-k ids per query (cosine)
+  // The file's own ground truth (bigann's squared L2 on the raw vectors), when given.
+  std::vector<std::vector<std::size_t>> file_truth;
+  // For caption sets: the base captions' text, and seconds the embedder took for them.
+  std::vector<std::string> captions;
+  std::string embedder;
+  double embed_seconds = 0;
+
+  std::size_t query_count() const { return queries.size() / dim; }
+};
+
+// Clustered Gaussian vectors (100 centres), seeded: always the same set.
+Dataset synthetic(std::size_t n, std::size_t dim);
+// .fvecs base and queries; `truth_ivecs` may be empty.
+Dataset fvecs(const std::string& base, const std::string& queries, const std::string& truth_ivecs);
+// Captions (image_id<TAB>index<TAB>caption): caption #0 of each image is the base, up to
+// 500 of the others, spread evenly, are the queries; embedded with `embedder`.
+Dataset captions(const std::string& tsv, const std::string& embedder);
+
+// Exact top-k ids of every query by inner product over `base`.
+std::vector<std::vector<std::size_t>> exact_top_k(const Dataset& data);
+
+// Fraction of the true top-k found, over all queries.
+double recall(const std::vector<std::vector<std::size_t>>& found,
+              const std::vector<std::vector<std::size_t>>& truth);
+
+}  // namespace bench
