@@ -11,15 +11,11 @@
 //   (one caption per image) and an exact scan;
 // - cold start: a fresh `picdex search` process vs a fresh process doing hnswlib
 //   loadIndex + one query, each with its peak RSS;
-//   (measured through `compare_hnswlib --measure`, see measure());
+//   (measured through `compare_hnswlib --measure`, see bench/measure.hpp);
 // - opening the catalogue with 0 and with 10,000 changes newer than its snapshot;
 // - file sizes.
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <fcntl.h>
 #include <hnswlib/hnswlib.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
@@ -34,8 +30,7 @@
 #include <vector>
 
 #include "datasets.hpp"
-
-extern char** environ;
+#include "measure.hpp"
 
 namespace {
 
@@ -49,62 +44,6 @@ double since(Clock::time_point start) {
 
 std::span<const float> row(const std::vector<float>& v, std::size_t i, std::size_t dim) {
   return {v.data() + i * dim, dim};
-}
-
-struct Run {
-  double seconds = -1;
-  long peak_rss_kb = 0;
-};
-
-// `compare_hnswlib --measure OUT PROGRAM ARGS...`: runs PROGRAM (output discarded) and
-// writes its wall time and peak RSS to OUT. A process's peak RSS counts the memory of the
-// process it was forked from: measured from this small wrapper rather than from the big
-// benchmark, it is the program's own.
-int measure(const std::string& out, char** argv) {
-  const auto start = Clock::now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  if (pid < 0 || wait4(pid, &status, 0, &usage) != pid) return 1;
-  const double seconds = since(start);
-  std::ofstream(out) << seconds << " " << usage.ru_maxrss << "\n";
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
-// Runs a program through --measure: its wall time and peak RSS, or seconds -1 if it failed.
-Run run_measured(const std::vector<std::string>& args) {
-  const auto out = fs::temp_directory_path() / ("picdex-measure-" + std::to_string(getpid()));
-  std::vector<std::string> all{"/proc/self/exe", "--measure", out.string()};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  Run run;
-  pid_t pid;
-  int status = 0;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0 &&
-      waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    std::ifstream in(out);
-    in >> run.seconds >> run.peak_rss_kb;
-  }
-  fs::remove(out);
-  return run;
-}
-
-Run best_of_three(const std::vector<std::string>& args) {
-  Run best{1e9, 0};
-  for (int i = 0; i < 3; ++i) {
-    const auto r = run_measured(args);
-    if (r.seconds < 0) return r;
-    if (r.seconds < best.seconds) best = r;
-  }
-  return best;
 }
 
 // Puts vectors as images "PREFIX<i>", one caption each, kBatch to a transaction.
@@ -179,7 +118,7 @@ struct SavedSnapshot {
 
 int main(int argc, char** argv) {
   const std::string kind = argc > 1 ? argv[1] : "synthetic";
-  if (kind == "--measure" && argc > 3) return measure(argv[2], argv + 3);
+  if (kind == "--measure" && argc > 3) return bench::measure(argv[2], argv + 3);
   bench::Dataset data;
   try {
     if (kind == "fvecs" && (argc == 4 || argc == 5)) {
@@ -320,9 +259,10 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> raw_args{PICDEX_RAW_LOAD_QUERY, raw_index.string(), std::to_string(dim)};
   for (const float x : row(data.queries, 0, dim)) raw_args.push_back(std::to_string(x));
-  const auto raw_cold = best_of_three(raw_args);
-  const auto ours_cold = best_of_three({PICDEX_BINARY, "search", path.string(), "--vector-file",
-                                        (folder / "q.txt").string(), "-k", "10"});
+  const auto raw_cold = bench::best_of_three(raw_args);
+  const auto ours_cold =
+      bench::best_of_three({PICDEX_BINARY, "search", path.string(), "--vector-file",
+                            (folder / "q.txt").string(), "-k", "10"});
   std::printf("\ncold start, fresh process, one query (best of 3; files in the page cache)\n");
   std::printf("                                     seconds  ratio   peak RSS  ratio\n");
   std::printf("  raw hnswlib loadIndex + searchKnn  %7.3f   1.00   %6.1f MB   1.00\n",

@@ -39,16 +39,14 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
   if (options.k == 0) return {};
   const std::size_t ef = options.ef ? options.ef : ef_search;
 
-  // The graph lock is taken before the read transaction begins, and writers in this
-  // process commit only under the graph lock held uniquely: so the snapshot holds every
-  // change the graph holds, and the hits' rows are all in it. If the snapshot holds more
-  // (another process wrote), catch up and try again; after a few tries under a stream of
-  // such writes, search the graph as it is.
+  // The graph lock is taken before the hits' statement reads its snapshot, and writers
+  // in this process commit only under the graph lock held uniquely: so the snapshot holds
+  // every change the graph holds, and every hit's row. If it holds more (another process
+  // wrote), catch up and search again; after a few tries under a stream of such writes,
+  // answer from the graph as it is.
   for (int attempt = 1;; ++attempt) {
     auto hits = with_reader([&](store::Rows& rows) -> std::optional<std::vector<Hit>> {
       std::shared_lock graph_lock(graph_mutex);
-      store::ReadTransaction snapshot(rows);
-      if (rows.last_seq() > applied_seq && attempt < 4) return std::nullopt;
       const auto& best = nearest_images(query, options.k, ef);
       thread_local std::vector<std::int64_t> ids;
       ids.clear();
@@ -56,7 +54,9 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
         if (b.caption.score < options.min_score) break;
         ids.push_back(b.caption.label);
       }
-      auto rows_of = rows.hits(ids);
+      std::int64_t latest = 0;
+      auto rows_of = rows.hits(ids, latest);
+      if (latest > applied_seq && attempt < 4) return std::nullopt;
       std::vector<Hit> out;
       out.reserve(ids.size());
       for (std::size_t i = 0; i < ids.size(); ++i) {

@@ -155,16 +155,18 @@ void Rows::log_change(std::int64_t caption_id, const char* op) {
   s.exec();
 }
 
-std::vector<std::optional<HitRow>> Rows::hits(std::span<const std::int64_t> caption_ids) {
+std::vector<std::optional<HitRow>> Rows::hits(std::span<const std::int64_t> caption_ids,
+                                              std::int64_t& latest_seq) {
   std::vector<std::optional<HitRow>> out(caption_ids.size());
-  if (caption_ids.empty()) return out;
   auto& slot = hits_by_count_[caption_ids.size()];
   if (!slot) {
+    // The latest change always comes back, on a row of its own when no caption matches.
     std::string sql =
-        "SELECT c.id, i.uri, c.text, i.metadata FROM captions c JOIN images i ON i.id = "
-        "c.image_id WHERE c.id IN (?";
-    for (std::size_t i = 1; i < caption_ids.size(); ++i) sql += ",?";
-    sql += ")";
+        "WITH latest(seq) AS (SELECT coalesce(max(seq), 0) FROM changes) "
+        "SELECT latest.seq, c.id, i.uri, c.text, i.metadata FROM latest "
+        "LEFT JOIN captions c ON c.id IN (";
+    for (std::size_t i = 0; i < caption_ids.size(); ++i) sql += i ? ",?" : "?";
+    sql += ") LEFT JOIN images i ON i.id = c.image_id";
     slot = std::make_unique<SQLite::Statement>(db_, sql);
   }
   auto& s = *slot;
@@ -172,37 +174,15 @@ std::vector<std::optional<HitRow>> Rows::hits(std::span<const std::int64_t> capt
   for (std::size_t i = 0; i < caption_ids.size(); ++i)
     s.bind(static_cast<int>(i + 1), caption_ids[i]);
   while (s.executeStep()) {
-    const auto id = s.getColumn(0).getInt64();
+    latest_seq = s.getColumn(0).getInt64();
+    if (s.getColumn(1).isNull()) continue;
+    const auto id = s.getColumn(1).getInt64();
     for (std::size_t i = 0; i < caption_ids.size(); ++i)
       if (caption_ids[i] == id)
-        out[i] = HitRow{s.getColumn(1).getString(), s.getColumn(2).getString(),
-                        s.getColumn(3).getString()};
+        out[i] = HitRow{s.getColumn(2).getString(), s.getColumn(3).getString(),
+                        s.getColumn(4).getString()};
   }
   return out;
-}
-
-void Rows::begin_read() {
-  prepared("COMMIT");  // prepared now, so that end_read need not prepare anything
-  prepared("ROLLBACK");
-  auto& s = prepared("BEGIN");
-  Reset r{s};
-  s.exec();
-}
-
-void Rows::end_read() noexcept {
-  // Ending a read transaction cannot lose anything; if COMMIT fails, roll back.
-  try {
-    auto& s = prepared("COMMIT");
-    Reset r{s};
-    s.exec();
-  } catch (const SQLite::Exception&) {
-    try {
-      auto& s = prepared("ROLLBACK");
-      Reset r{s};
-      s.exec();
-    } catch (const SQLite::Exception&) {
-    }
-  }
 }
 
 std::int64_t Rows::last_seq() {

@@ -67,9 +67,10 @@ class Rows {
   void move_caption(std::int64_t caption_id, int pos);
   void delete_caption(std::int64_t caption_id);
 
-  // The rows of several hits in one statement, in the order of `caption_ids`; nullopt
-  // for a caption removed meanwhile.
-  std::vector<std::optional<HitRow>> hits(std::span<const std::int64_t> caption_ids);
+  // The rows of several hits, in the order of `caption_ids` (nullopt for a caption not
+  // in the catalogue), and the latest change's seq: one statement, so one snapshot.
+  std::vector<std::optional<HitRow>> hits(std::span<const std::int64_t> caption_ids,
+                                          std::int64_t& latest_seq);
 
   std::int64_t last_seq();
   std::int64_t count_images();
@@ -90,10 +91,6 @@ class Rows {
   std::optional<Manifest> manifest();
   void set_manifest(const Manifest& m);
 
-  // Cached BEGIN and COMMIT for a read transaction (see ReadTransaction).
-  void begin_read();
-  void end_read() noexcept;
-
  private:
   void log_change(std::int64_t caption_id, const char* op);
   SQLite::Statement& prepared(const char* sql);
@@ -101,19 +98,6 @@ class Rows {
   SQLite::Database& db_;
   std::map<std::size_t, std::unique_ptr<SQLite::Statement>> hits_by_count_;
   std::vector<std::pair<const char*, std::unique_ptr<SQLite::Statement>>> cache_;
-};
-
-// A read transaction for the scope: every read inside sees one snapshot of the catalogue,
-// and it takes SQLite's locks once instead of once per statement.
-class ReadTransaction {
- public:
-  explicit ReadTransaction(Rows& rows) : rows_(rows) { rows_.begin_read(); }
-  ~ReadTransaction() { rows_.end_read(); }
-  ReadTransaction(const ReadTransaction&) = delete;
-  ReadTransaction& operator=(const ReadTransaction&) = delete;
-
- private:
-  Rows& rows_;
 };
 
 // Vectors are stored as float32 little-endian blobs (this build targets little-endian).
