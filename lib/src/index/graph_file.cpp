@@ -213,6 +213,8 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
       ::mmap(region, level0_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
              graph.mapping_->fd, static_cast<off_t>(head.level0_offset)) == MAP_FAILED)
     throw SnapshotError(std::string("cannot be mapped: ") + std::strerror(errno));
+  // Searches touch scattered elements: read only the pages they touch, not their neighbours.
+  if (level0_bytes > 0) ::madvise(region, level0_bytes, MADV_RANDOM);
   h.data_level0_memory_ = static_cast<char*>(region);
   graph.hnsw_.get_deleter().level0_mapped = true;
 
