@@ -61,6 +61,45 @@ TEST_CASE("put, get, upsert and remove images by URI", "[catalogue]") {
   }
 }
 
+TEST_CASE("hits carry the current URI, caption and metadata, also for handles opened before",
+          "[catalogue][search]") {
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  auto writer = Catalogue::create(path, {.embedder = "lexical:dim=256"});
+  writer.put({"a.jpg", {"A red bicycle by a wall", "A bike"}, R"({"v": 1})"});
+  writer.put({"b.jpg", {"A blue boat on a lake"}, "{}"});
+  writer.checkpoint();  // the hit rows are saved with the graph snapshot
+  OpenOptions read_only;
+  read_only.read_only = true;
+  auto reader = Catalogue::open(path, read_only);
+  auto first = [](const Catalogue& cat) {
+    const auto hits = cat.search("red bicycle", {.k = 1});
+    REQUIRE(hits.size() == 1);
+    return hits[0];
+  };
+  CHECK(first(reader).uri == "a.jpg");
+  CHECK(first(reader).caption == "A red bicycle by a wall");
+  CHECK(first(reader).metadata == R"({"v":1})");
+
+  // A metadata-only change, then a caption change, each seen by the older handle.
+  writer.put({"a.jpg", {"A red bicycle by a wall", "A bike"}, R"({"v": 2})"});
+  CHECK(first(reader).metadata == R"({"v":2})");
+  writer.put({"a.jpg", {"A red bicycle in the snow"}, R"({"v": 2})"});
+  CHECK(first(reader).caption == "A red bicycle in the snow");
+  CHECK(reader.verify().ok());
+
+  // And by a fresh handle, from the snapshot saved on close plus the log.
+  writer = Catalogue::open(path);
+  writer.put({"b.jpg", {"A blue boat on a lake"}, R"({"w": true})"});
+  { auto closing = std::move(writer); }
+  auto reopened = Catalogue::open(path, read_only);
+  CHECK(first(reopened).caption == "A red bicycle in the snow");
+  const auto boat = reopened.search("blue boat", {.k = 1});
+  REQUIRE(boat.size() == 1);
+  CHECK(boat[0].metadata == R"({"w":true})");
+  CHECK(reopened.verify().ok());
+}
+
 TEST_CASE("several captions of one image group into one hit carrying the best caption",
           "[catalogue][search]") {
   TempDir dir;

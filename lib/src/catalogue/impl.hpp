@@ -1,11 +1,11 @@
 // Catalogue::Impl: the state behind a Catalogue and the invariants that tie it together.
 //
-// - SQLite (`db`, `rows`) is the truth; `graph` and `image_of` are derived from it and
+// - SQLite (`db`, `rows`) is the truth; `graph` and `hit_rows` are derived from it and
 //   hold exactly the changes up to `applied_seq`.
 // - The graph only ever changes by replaying the change log (sync_graph), for our own
 //   writes and other processes' alike, so there is one path to get right.
 // - Locks: `write_mutex` serialises writers and guards `db`/`rows`; `graph_mutex` guards
-//   `graph`, `image_of` and `applied_seq` (shared for search, unique to apply changes).
+//   `graph`, `hit_rows` and `applied_seq` (shared for search, unique to apply changes).
 //   A writer commits while holding graph_mutex uniquely, so a search never sees rows
 //   and graph disagree. Readers use their own connections from `readers`.
 #pragma once
@@ -83,8 +83,8 @@ class Catalogue::Impl {
   // --- search.cpp
   // Replays the changes other processes committed since the graph was last synced.
   void catch_up();
-  // Searches the graph and fetches the hits' rows in one read transaction whose snapshot
-  // matches the graph: one indexed read plus one statement for the k hits when current.
+  // Catches up when other processes have written, then searches the graph and takes the
+  // hits from hit_rows: one indexed SQL read per search, none for the hits.
   std::vector<Hit> search(std::span<const float> query, const SearchOptions& options);
   // The best caption of each of the k images nearest to `query` (fewer if the graph has
   // fewer), best first. The result lives in per-thread storage until the next call.
@@ -116,7 +116,7 @@ class Catalogue::Impl {
   mutable std::mutex write_mutex;
   mutable WriterFirstMutex graph_mutex;
   std::unique_ptr<index::Graph> graph;
-  std::vector<std::int64_t> image_of;  // caption id -> image id, 0 when none
+  index::HitRows hit_rows;  // what searches return, per caption
   std::int64_t applied_seq = 0;
   std::int64_t snapshot_seq = 0;
 

@@ -21,7 +21,7 @@ void Catalogue::Impl::checkpoint() {
   {
     std::shared_lock graph_lock(graph_mutex);
     seq = applied_seq;
-    file = index::write_snapshot(*graph, image_of, path, seq);
+    file = index::write_snapshot(*graph, hit_rows, path, seq);
   }
   std::optional<store::Manifest> previous;
   bool recorded = false;
@@ -48,7 +48,7 @@ void Catalogue::Impl::checkpoint() {
 void Catalogue::Impl::rebuild_index() {
   if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
   auto fresh = std::make_unique<index::Graph>(shape);
-  std::vector<std::int64_t> fresh_image_of;
+  index::HitRows fresh_rows;
   std::int64_t seq = 0;
   store::guarded(path.string(), [&] {
     // One read transaction: the captions and the seq they correspond to agree.
@@ -66,23 +66,23 @@ void Catalogue::Impl::rebuild_index() {
       vectors.clear();
       if (options.observer.progress) options.observer.progress(done, total);
     };
-    rows->for_each_caption([&](std::int64_t id, std::int64_t image, std::span<const float> vec) {
+    rows->for_each_caption([&](std::int64_t id, std::int64_t, std::span<const float> vec) {
       if (vec.size() != shape.dim)
         throw FormatError(path.string() + ": caption " + std::to_string(id) +
                           " has a vector of the wrong dimension");
-      if (static_cast<std::size_t>(id) >= fresh_image_of.size())
-        fresh_image_of.resize(static_cast<std::size_t>(id) + 1, 0);
-      fresh_image_of[static_cast<std::size_t>(id)] = image;
       labels.push_back(id);
       vectors.insert(vectors.end(), vec.begin(), vec.end());
       if (labels.size() == kChunk) flush();
     });
     flush();
+    rows->for_each_hit_row(
+        [&](std::int64_t id, std::int64_t image, std::string_view text, std::string_view uri,
+            std::string_view metadata) { fresh_rows.put(id, image, text, uri, metadata); });
   });
   {
     std::unique_lock graph_lock(graph_mutex);
     graph = std::move(fresh);
-    image_of = std::move(fresh_image_of);
+    hit_rows = std::move(fresh_rows);
     applied_seq = seq;
     sync_graph(*rows);  // anything committed by others since the read
   }
@@ -133,12 +133,9 @@ VerifyReport Catalogue::Impl::verify() const {
     if (check != "ok") report.problems.push_back("SQLite quick_check: " + check);
     report.images = static_cast<std::size_t>(rows.count_images());
     std::vector<std::int64_t> caption_ids;
-    std::size_t misfiled = 0;  // captions the graph's side table files under another image
-    rows.for_each_caption([&](std::int64_t id, std::int64_t image, std::span<const float> vec) {
+    rows.for_each_caption([&](std::int64_t id, std::int64_t, std::span<const float> vec) {
       ++report.captions_checked;
       caption_ids.push_back(id);
-      const auto at = static_cast<std::size_t>(id);
-      misfiled += at >= image_of.size() || image_of[at] != image;
       if (vec.size() != shape.dim) {
         report.problems.push_back("caption " + std::to_string(id) + ": vector has " +
                                   std::to_string(vec.size()) + " dimensions, not " +
@@ -161,9 +158,17 @@ VerifyReport Catalogue::Impl::verify() const {
       report.problems.push_back("graph: " + std::to_string(missing.size()) + " captions missing, " +
                                 std::to_string(orphans.size()) + " labels without a caption");
     }
+    std::size_t misfiled = 0;  // captions whose mirrored search row disagrees with SQLite
+    rows.for_each_hit_row([&](std::int64_t id, std::int64_t image, std::string_view text,
+                              std::string_view uri, std::string_view metadata) {
+      const auto row = hit_rows.row(id);
+      misfiled += !row || hit_rows.image_of(id) != image || row->text != text || row->uri != uri ||
+                  row->metadata != metadata;
+    });
     if (misfiled > 0)
       report.problems.push_back("graph: " + std::to_string(misfiled) +
-                                " captions mapped to the wrong image");
+                                " captions whose search row (image, text, URI or metadata) "
+                                "disagrees with the database");
     if (const auto m = rows.manifest(); m && m->seq > rows.last_seq())
       report.problems.push_back("graph snapshot manifest claims change " + std::to_string(m->seq) +
                                 ", newer than the log's last (" + std::to_string(rows.last_seq()) +

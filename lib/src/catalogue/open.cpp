@@ -92,7 +92,7 @@ void Catalogue::Impl::give_back(std::unique_ptr<Reader> reader) const {
 // files of crashed or superseded saves.
 void Catalogue::Impl::load_graph() {
   graph = std::make_unique<index::Graph>(shape);
-  image_of.clear();
+  hit_rows.clear();
   applied_seq = snapshot_seq = 0;
   bool damaged = false;
   // A snapshot can vanish between reading the manifest and opening the file when another
@@ -104,7 +104,7 @@ void Catalogue::Impl::load_graph() {
     std::string why;
     try {
       auto mapped = index::Graph::map(shape, file, static_cast<std::uint64_t>(manifest->bytes),
-                                      manifest->checksum, image_of);
+                                      manifest->checksum, hit_rows);
       if (!read_only)
         if (auto problem = mapped.make_writable()) throw index::SnapshotError(*problem);
       if (mapped.elements() != static_cast<std::size_t>(manifest->elements))
@@ -113,7 +113,7 @@ void Catalogue::Impl::load_graph() {
       applied_seq = snapshot_seq = manifest->seq;
       break;
     } catch (const index::SnapshotError& e) {
-      image_of.clear();
+      hit_rows.clear();
       why = e.what();
     }
     const auto again = store::guarded(path.string(), [&] { return rows->manifest(); });

@@ -10,12 +10,11 @@ namespace picdex {
 namespace {
 
 // Keeps the first (best) caption of each image, in order, up to k images.
-void group(const std::vector<index::Neighbor>& captions, const std::vector<std::int64_t>& image_of,
-           std::size_t k, std::vector<BestCaption>& out) {
+void group(const std::vector<index::Neighbor>& captions, const index::HitRows& rows, std::size_t k,
+           std::vector<BestCaption>& out) {
   out.clear();
   for (const auto& n : captions) {
-    const auto id = static_cast<std::size_t>(n.label);
-    const auto image = id < image_of.size() ? image_of[id] : 0;
+    const auto image = rows.image_of(n.label);
     if (image == 0) continue;
     if (std::any_of(out.begin(), out.end(), [&](const BestCaption& b) { return b.image == image; }))
       continue;
@@ -39,36 +38,25 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
   if (options.k == 0) return {};
   const std::size_t ef = options.ef ? options.ef : ef_search;
 
-  // The graph lock is taken before the hits' statement reads its snapshot, and writers
-  // in this process commit only under the graph lock held uniquely: so the snapshot holds
-  // every change the graph holds, and every hit's row. If it holds more (another process
-  // wrote), catch up and search again; after a few tries under a stream of such writes,
-  // answer from the graph as it is.
+  // The graph and the hit rows hold the changes up to applied_seq. One indexed read tells
+  // whether other processes have committed more; if so, catch up first. Under a stream
+  // of such writes, after a few tries answer from the state caught up to.
   for (int attempt = 1;; ++attempt) {
-    auto hits = with_reader([&](store::Rows& rows) -> std::optional<std::vector<Hit>> {
-      std::shared_lock graph_lock(graph_mutex);
-      const auto& best = nearest_images(query, options.k, ef);
-      thread_local std::vector<std::int64_t> ids;
-      ids.clear();
-      for (const auto& b : best) {
-        if (b.caption.score < options.min_score) break;
-        ids.push_back(b.caption.label);
-      }
-      std::int64_t latest = 0;
-      auto rows_of = rows.hits(ids, latest);
-      if (latest > applied_seq && attempt < 4) return std::nullopt;
-      std::vector<Hit> out;
-      out.reserve(ids.size());
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        auto& row = rows_of[i];
-        if (!row) continue;  // only after giving up on catching up with other processes
-        out.push_back({std::move(row->uri), best[i].caption.score, std::move(row->caption),
-                       std::move(row->metadata)});
-      }
-      return out;
-    });
-    if (hits) return std::move(*hits);
-    catch_up();
+    const auto latest = with_reader([](store::Rows& rows) { return rows.last_seq(); });
+    std::shared_lock graph_lock(graph_mutex);
+    if (latest > applied_seq && attempt < 4) {
+      graph_lock.unlock();
+      catch_up();
+      continue;
+    }
+    std::vector<Hit> hits;
+    for (const auto& b : nearest_images(query, options.k, ef)) {
+      if (b.caption.score < options.min_score) break;
+      if (const auto row = hit_rows.row(b.caption.label))
+        hits.push_back({std::string(row->uri), b.caption.score, std::string(row->text),
+                        std::string(row->metadata)});
+    }
+    return hits;
   }
 }
 
@@ -81,11 +69,11 @@ const std::vector<BestCaption>& Catalogue::Impl::nearest_images(std::span<const 
   // Ask for k captions first (enough when images have one caption each), then widen.
   for (std::size_t n = k;; n *= 4) {
     if (n >= live) {
-      group(graph->exact(query, live), image_of, k, best);
+      group(graph->exact(query, live), hit_rows, k, best);
       break;
     }
     graph->search(query, n, std::max(ef, n), captions);
-    group(captions, image_of, k, best);
+    group(captions, hit_rows, k, best);
     if (best.size() == k) break;
   }
   return best;

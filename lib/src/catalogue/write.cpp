@@ -190,7 +190,7 @@ void Catalogue::Impl::sync_graph(store::Rows& source) {
     warn("graph snapshot " + graph->mapped_file().string() + " " + *why +
          "; rebuilding it from the stored vectors");
     graph = std::make_unique<index::Graph>(shape);
-    image_of.clear();
+    hit_rows.clear();
     applied_seq = snapshot_seq = 0;  // so the next checkpoint saves a sound snapshot
     changes = source.changes_since(0);
   }
@@ -202,12 +202,11 @@ void Catalogue::Impl::sync_graph(store::Rows& source) {
       if (change.vec->size() != shape.dim)
         throw FormatError(path.string() + ": caption " + std::to_string(id) +
                           " has a vector of the wrong dimension");
-      if (id >= image_of.size()) image_of.resize(std::max(id + 1, image_of.size() * 2), 0);
-      image_of[id] = change.image_id;
+      hit_rows.put(change.caption_id, change.image_id, change.text, change.uri, change.metadata);
       labels.push_back(change.caption_id);
       vectors.insert(vectors.end(), change.vec->begin(), change.vec->end());
     } else {
-      if (id < image_of.size()) image_of[id] = 0;
+      hit_rows.remove(change.caption_id);
       graph->remove(change.caption_id);
     }
   }

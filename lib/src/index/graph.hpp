@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "index/hit_rows.hpp"
+
 namespace hnswlib {
 class InnerProductSpace;
 template <typename T>
@@ -42,11 +44,11 @@ class Graph {
  public:
   explicit Graph(const GraphShape& shape);
   // Maps the snapshot at `path` (see snapshot_format.hpp), which the manifest says is
-  // `bytes` long with XXH3-64 `checksum` (16 hex digits), and fills `image_of` from it.
+  // `bytes` long with XXH3-64 `checksum` (16 hex digits), and fills `rows` from it.
   // Checks the header and the small sections; layer 0 is left unchecked, for searches
   // only, until make_writable(). Throws SnapshotError.
   static Graph map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
-                   const std::string& checksum, std::vector<std::int64_t>& image_of);
+                   const std::string& checksum, HitRows& rows);
   Graph(Graph&&) noexcept;
   Graph& operator=(Graph&&) noexcept;
   ~Graph();
@@ -82,9 +84,9 @@ class Graph {
   // Every live label.
   std::vector<std::int64_t> labels() const;
 
-  // Writes the graph and `image_of` to `fd` in snapshot format. Returns the XXH3-64 of
-  // the bytes written. Throws SnapshotError if a write fails. Needs writable().
-  std::uint64_t write(int fd, std::span<const std::int64_t> image_of) const;
+  // Writes the graph and `rows` (compacted) to `fd` in snapshot format. Returns the
+  // XXH3-64 of the bytes written. Throws SnapshotError if a write fails. Needs writable().
+  std::uint64_t write(int fd, const HitRows& rows) const;
 
  private:
   // A region of address space holding layer 0: the snapshot's block mapped copy-on-write,

@@ -20,7 +20,8 @@
 namespace picdex::index {
 namespace {
 
-static_assert(std::is_trivially_copyable_v<SnapshotHeader> && sizeof(SnapshotHeader) == 144);
+static_assert(std::is_trivially_copyable_v<SnapshotHeader> && sizeof(SnapshotHeader) == 192);
+static_assert(sizeof(HitRows::Caption) == 24 && sizeof(HitRows::Image) == 32);
 
 // Bytes of one link list in hnswlib: a count word, then up to `m` neighbour ids.
 std::uint64_t link_list_bytes(std::uint64_t m) {
@@ -47,16 +48,33 @@ class Hasher {
   XXH3_state_t* state_;
 };
 
-// The header's own checksum: over the header (checksum field zero) and the small sections.
+// The header's own checksum: over the header (checksum field zero) and every section but
+// layer 0.
 std::uint64_t header_checksum(SnapshotHeader header, std::span<const std::int32_t> levels,
-                              std::span<const char> upper, std::span<const std::int64_t> images) {
+                              std::span<const char> upper, const HitRows& rows) {
   header.checksum = 0;
   Hasher h;
   h.add(&header, sizeof header);
   h.add(levels.data(), levels.size_bytes());
   h.add(upper.data(), upper.size_bytes());
-  h.add(images.data(), images.size_bytes());
+  h.add(rows.caption_slots().data(), rows.caption_slots().size_bytes());
+  h.add(rows.caption_texts().data(), rows.caption_texts().size());
+  h.add(rows.image_slots().data(), rows.image_slots().size_bytes());
+  h.add(rows.image_texts().data(), rows.image_texts().size());
   return h.digest();
+}
+
+// Sets the section offsets from the sizes (count, element_bytes, upper_bytes and the hit
+// rows' counts and bytes) and returns where the file ends.
+std::uint64_t lay_out(SnapshotHeader& h) {
+  h.level0_offset = kSnapshotAlign;
+  h.levels_offset = align_up(h.level0_offset + h.count * h.element_bytes, 8);
+  h.upper_offset = h.levels_offset + 4 * h.count;
+  h.caption_slots_offset = align_up(h.upper_offset + h.upper_bytes, 8);
+  h.caption_texts_offset = h.caption_slots_offset + h.caption_count * sizeof(HitRows::Caption);
+  h.image_slots_offset = align_up(h.caption_texts_offset + h.caption_texts_bytes, 8);
+  h.image_texts_offset = h.image_slots_offset + h.image_count * sizeof(HitRows::Image);
+  return h.image_texts_offset + h.image_texts_bytes;
 }
 
 // Writes everything to a file descriptor, hashing what it writes.
@@ -120,13 +138,13 @@ void check_header(const SnapshotHeader& h, std::uint64_t file_bytes, const Graph
   if (h.count == 0 ? h.max_level != -1
                    : (h.entry_point >= h.count || h.max_level < 0 || h.max_level > 64))
     throw SnapshotError("header has an invalid entry point or level");
-  // count < 2^32 and element_bytes < 2^20 (dim and M are bounded): no sum below overflows.
-  const bool fits =
-      h.level0_offset == kSnapshotAlign &&
-      h.levels_offset == align_up(h.level0_offset + h.count * h.element_bytes, 8) &&
-      h.upper_offset == h.levels_offset + 4 * h.count && h.upper_bytes <= file_bytes &&
-      h.images_offset == align_up(h.upper_offset + h.upper_bytes, 8) &&
-      h.images_count <= file_bytes / 8 && h.images_offset + 8 * h.images_count == file_bytes;
+  // count < 2^32 and element_bytes < 2^20 (dim and M are bounded), and no other size
+  // exceeds the file's: no sum in lay_out() overflows.
+  SnapshotHeader expected = h;
+  const bool fits = h.upper_bytes <= file_bytes && h.caption_count <= file_bytes &&
+                    h.caption_texts_bytes <= file_bytes && h.image_count <= file_bytes &&
+                    h.image_texts_bytes <= file_bytes && lay_out(expected) == file_bytes &&
+                    std::memcmp(&expected, &h, sizeof h) == 0;
   if (!fits) throw SnapshotError("sections do not fit the file (truncated?)");
 }
 
@@ -151,7 +169,7 @@ Graph::Graph(const GraphShape& shape, std::unique_ptr<hnswlib::InnerProductSpace
 }
 
 Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
-                 const std::string& checksum, std::vector<std::int64_t>& image_of) {
+                 const std::string& checksum, HitRows& rows) {
   Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0)
     throw SnapshotError(errno == ENOENT ? "is missing"
@@ -169,11 +187,25 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
 
   std::vector<std::int32_t> levels(head.count);
   std::vector<char> upper(head.upper_bytes);
-  image_of.resize(head.images_count);
+  std::vector<HitRows::Caption> caption_slots(head.caption_count);
+  std::string caption_texts(head.caption_texts_bytes, '\0');
+  std::vector<HitRows::Image> image_slots(head.image_count);
+  std::string image_texts(head.image_texts_bytes, '\0');
   read_at(file.fd, levels.data(), levels.size() * 4, head.levels_offset);
   read_at(file.fd, upper.data(), upper.size(), head.upper_offset);
-  read_at(file.fd, image_of.data(), image_of.size() * 8, head.images_offset);
-  if (header_checksum(head, levels, upper, image_of) != head.checksum)
+  read_at(file.fd, caption_slots.data(), caption_slots.size() * sizeof(HitRows::Caption),
+          head.caption_slots_offset);
+  read_at(file.fd, caption_texts.data(), caption_texts.size(), head.caption_texts_offset);
+  read_at(file.fd, image_slots.data(), image_slots.size() * sizeof(HitRows::Image),
+          head.image_slots_offset);
+  read_at(file.fd, image_texts.data(), image_texts.size(), head.image_texts_offset);
+  try {
+    rows = HitRows::from_tables(std::move(caption_slots), std::move(caption_texts),
+                                std::move(image_slots), std::move(image_texts));
+  } catch (const std::runtime_error& e) {
+    throw SnapshotError(e.what());
+  }
+  if (header_checksum(head, levels, upper, rows) != head.checksum)
     throw SnapshotError("fails its checksum");
 
   // Upper layers: sizes agree with the levels, every link stays inside the graph.
@@ -292,8 +324,9 @@ std::optional<std::string> Graph::make_writable() {
   return std::nullopt;
 }
 
-std::uint64_t Graph::write(int fd, std::span<const std::int64_t> image_of) const {
+std::uint64_t Graph::write(int fd, const HitRows& all_rows) const {
   require_writable();
+  const auto rows = all_rows.compacted();
   const auto& h = *hnsw_;
   const std::uint64_t count = h.cur_element_count;
   std::vector<std::int32_t> levels(count);
@@ -317,13 +350,13 @@ std::uint64_t Graph::write(int fd, std::span<const std::int64_t> image_of) const
   head.max_level = count ? h.maxlevel_ : -1;
   head.entry_point = count ? h.enterpoint_node_ : 0;
   head.element_bytes = h.size_data_per_element_;
-  head.level0_offset = kSnapshotAlign;
-  head.levels_offset = align_up(head.level0_offset + count * head.element_bytes, 8);
-  head.upper_offset = head.levels_offset + 4 * count;
   head.upper_bytes = upper.size();
-  head.images_offset = align_up(head.upper_offset + head.upper_bytes, 8);
-  head.images_count = image_of.size();
-  head.checksum = header_checksum(head, levels, upper, image_of);
+  head.caption_count = rows.caption_slots().size();
+  head.caption_texts_bytes = rows.caption_texts().size();
+  head.image_count = rows.image_slots().size();
+  head.image_texts_bytes = rows.image_texts().size();
+  lay_out(head);
+  head.checksum = header_checksum(head, levels, upper, rows);
 
   HashedWriter out(fd);
   out.put(&head, sizeof head);
@@ -332,8 +365,12 @@ std::uint64_t Graph::write(int fd, std::span<const std::int64_t> image_of) const
   out.pad_to(head.levels_offset);
   out.put(levels.data(), levels.size() * 4);
   out.put(upper.data(), upper.size());
-  out.pad_to(head.images_offset);
-  out.put(image_of.data(), image_of.size() * 8);
+  out.pad_to(head.caption_slots_offset);
+  out.put(rows.caption_slots().data(), rows.caption_slots().size_bytes());
+  out.put(rows.caption_texts().data(), rows.caption_texts().size());
+  out.pad_to(head.image_slots_offset);
+  out.put(rows.image_slots().data(), rows.image_slots().size_bytes());
+  out.put(rows.image_texts().data(), rows.image_texts().size());
   return out.digest();
 }
 

@@ -43,7 +43,7 @@ std::string snapshot_prefix(const std::filesystem::path& catalogue) {
   return catalogue.filename().string() + ".graph-";
 }
 
-SnapshotFile write_snapshot(const Graph& graph, std::span<const std::int64_t> image_of,
+SnapshotFile write_snapshot(const Graph& graph, const HitRows& rows,
                             const std::filesystem::path& catalogue, std::int64_t seq) {
   const auto base = catalogue.parent_path() / (snapshot_prefix(catalogue) + std::to_string(seq));
   auto tmp = base;
@@ -60,7 +60,7 @@ SnapshotFile write_snapshot(const Graph& graph, std::span<const std::int64_t> im
   };
   std::string checksum;
   try {
-    checksum = checksum_hex(graph.write(fd, image_of));
+    checksum = checksum_hex(graph.write(fd, rows));
     if (::fsync(fd) != 0)
       throw SnapshotError(std::string("cannot be synced: ") + std::strerror(errno));
   } catch (const SnapshotError& e) {
@@ -117,8 +117,8 @@ std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue,
 
 std::optional<std::string> check_snapshot(const SnapshotFile& expected, const GraphShape& shape) {
   try {
-    std::vector<std::int64_t> image_of;
-    auto graph = Graph::map(shape, expected.path, expected.bytes, expected.checksum, image_of);
+    HitRows rows;
+    auto graph = Graph::map(shape, expected.path, expected.bytes, expected.checksum, rows);
     if (auto why = graph.make_writable()) return why;
     if (graph.elements() != expected.elements)
       return "holds another number of elements than the manifest";

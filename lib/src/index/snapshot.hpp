@@ -41,10 +41,10 @@ struct SnapshotFile {
 // temp files are "C.graph-SEQ.tmp-PID". Both start with this prefix.
 std::string snapshot_prefix(const std::filesystem::path& catalogue);
 
-// Saves `graph` and `image_of`, which hold the changes up to `seq`, beside `catalogue`
+// Saves `graph` and `rows`, which hold the changes up to `seq`, beside `catalogue`
 // atomically (temp file, fsync, rename, fsync of the folder) and returns what the manifest
 // should record, with the file still locked. Throws IoError if it cannot be written.
-SnapshotFile write_snapshot(const Graph& graph, std::span<const std::int64_t> image_of,
+SnapshotFile write_snapshot(const Graph& graph, const HitRows& rows,
                             const std::filesystem::path& catalogue, std::int64_t seq);
 
 // fsyncs the folder holding `path`, so that a rename or new file in it is durable.

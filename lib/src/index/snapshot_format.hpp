@@ -6,9 +6,10 @@
 //                     it can be mapped in place
 //   levels            count int32: each element's top layer
 //   upper layers      the layer 1.. link lists of the elements above layer 0, in id order
-//   images            images_count int64: caption id -> image id (0: none), as of the save
+//   hit rows          HitRows' four tables as of the save (8-byte aligned): caption slots,
+//                     caption texts, image slots, image texts (see hit_rows.hpp)
 //
-// Opening maps layer 0 and reads the small sections, which the header's checksum covers;
+// Opening maps layer 0 and reads the other sections, which the header's checksum covers;
 // layer 0 itself is only read as searches touch it. The manifest's checksum covers the
 // whole file and is checked before anything changes the graph (see Graph::make_writable).
 // All numbers are little-endian.
@@ -31,8 +32,9 @@ struct SnapshotHeader {
   std::int64_t max_level;
   std::uint64_t entry_point;
   std::uint64_t element_bytes;
-  std::uint64_t level0_offset, levels_offset, upper_offset, upper_bytes, images_offset,
-      images_count;
+  std::uint64_t level0_offset, levels_offset, upper_offset, upper_bytes;
+  std::uint64_t caption_slots_offset, caption_count, caption_texts_offset, caption_texts_bytes;
+  std::uint64_t image_slots_offset, image_count, image_texts_offset, image_texts_bytes;
   std::uint64_t checksum;  // XXH3-64 of this header (with checksum 0) and all but layer 0
 };
 

@@ -101,6 +101,12 @@ void Rows::update_metadata(std::int64_t image_id, const std::string& metadata) {
   s.bind(1, metadata);
   s.bind(2, image_id);
   s.exec();
+  auto& log = prepared(
+      "INSERT INTO changes(caption_id, op) SELECT id, 'put' FROM captions "
+      "WHERE image_id = ?");
+  Reset l{log};
+  log.bind(1, image_id);
+  log.exec();
 }
 
 void Rows::delete_image(const ImageRow& image) {
@@ -155,36 +161,6 @@ void Rows::log_change(std::int64_t caption_id, const char* op) {
   s.exec();
 }
 
-std::vector<std::optional<HitRow>> Rows::hits(std::span<const std::int64_t> caption_ids,
-                                              std::int64_t& latest_seq) {
-  std::vector<std::optional<HitRow>> out(caption_ids.size());
-  auto& slot = hits_by_count_[caption_ids.size()];
-  if (!slot) {
-    // The latest change always comes back, on a row of its own when no caption matches.
-    std::string sql =
-        "WITH latest(seq) AS (SELECT coalesce(max(seq), 0) FROM changes) "
-        "SELECT latest.seq, c.id, i.uri, c.text, i.metadata FROM latest "
-        "LEFT JOIN captions c ON c.id IN (";
-    for (std::size_t i = 0; i < caption_ids.size(); ++i) sql += i ? ",?" : "?";
-    sql += ") LEFT JOIN images i ON i.id = c.image_id";
-    slot = std::make_unique<SQLite::Statement>(db_, sql);
-  }
-  auto& s = *slot;
-  Reset r{s};
-  for (std::size_t i = 0; i < caption_ids.size(); ++i)
-    s.bind(static_cast<int>(i + 1), caption_ids[i]);
-  while (s.executeStep()) {
-    latest_seq = s.getColumn(0).getInt64();
-    if (s.getColumn(1).isNull()) continue;
-    const auto id = s.getColumn(1).getInt64();
-    for (std::size_t i = 0; i < caption_ids.size(); ++i)
-      if (caption_ids[i] == id)
-        out[i] = HitRow{s.getColumn(2).getString(), s.getColumn(3).getString(),
-                        s.getColumn(4).getString()};
-  }
-  return out;
-}
-
 std::int64_t Rows::last_seq() {
   auto& s = prepared("SELECT coalesce(max(seq), 0) FROM changes");
   Reset r{s};
@@ -208,18 +184,23 @@ std::int64_t Rows::count_captions() {
 
 std::vector<ChangedCaption> Rows::changes_since(std::int64_t seq) {
   auto& s = prepared(
-      "SELECT ch.seq, ch.caption_id, c.image_id, c.vec FROM "
+      "SELECT ch.seq, ch.caption_id, c.image_id, c.vec, c.text, i.uri, i.metadata FROM "
       "(SELECT caption_id, max(seq) AS seq FROM changes WHERE seq > ? GROUP BY caption_id) ch "
-      "LEFT JOIN captions c ON c.id = ch.caption_id ORDER BY ch.seq");
+      "LEFT JOIN captions c ON c.id = ch.caption_id LEFT JOIN images i ON i.id = c.image_id "
+      "ORDER BY ch.seq");
   Reset r{s};
   s.bind(1, seq);
   std::vector<ChangedCaption> out;
   while (s.executeStep()) {
-    ChangedCaption change{s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), 0, std::nullopt};
+    ChangedCaption change{
+        s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), 0, std::nullopt, {}, {}, {}};
     const auto blob = s.getColumn(3);
     if (!blob.isNull()) {
       change.image_id = s.getColumn(2).getInt64();
       change.vec = vector_from_blob(blob.getBlob(), blob.getBytes());
+      change.text = s.getColumn(4).getString();
+      change.uri = s.getColumn(5).getString();
+      change.metadata = s.getColumn(6).getString();
     }
     out.push_back(std::move(change));
   }
@@ -238,9 +219,18 @@ void Rows::for_each_caption(
   }
 }
 
-void Rows::for_each_caption_image(const std::function<void(std::int64_t, std::int64_t)>& f) {
-  SQLite::Statement s(db_, "SELECT id, image_id FROM captions INDEXED BY captions_by_image");
-  while (s.executeStep()) f(s.getColumn(0).getInt64(), s.getColumn(1).getInt64());
+void Rows::for_each_hit_row(const std::function<void(std::int64_t, std::int64_t, std::string_view,
+                                                     std::string_view, std::string_view)>& f) {
+  SQLite::Statement s(db_,
+                      "SELECT c.id, c.image_id, c.text, i.uri, i.metadata FROM captions c "
+                      "JOIN images i ON i.id = c.image_id ORDER BY c.id");
+  auto view = [&](int column) {
+    const auto c = s.getColumn(column);
+    const char* text = c.getText();  // before getBytes(), as SQLite asks
+    return std::string_view(text, static_cast<std::size_t>(c.getBytes()));
+  };
+  while (s.executeStep())
+    f(s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), view(2), view(3), view(4));
 }
 
 void Rows::for_each_image(

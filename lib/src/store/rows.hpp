@@ -28,12 +28,6 @@ struct ImageRow {
   std::vector<CaptionRow> captions;  // in order
 };
 
-struct HitRow {
-  std::string uri;
-  std::string caption;
-  std::string metadata;
-};
-
 struct Manifest {
   std::string file;
   std::int64_t seq = 0;
@@ -42,12 +36,13 @@ struct Manifest {
   std::int64_t elements = 0;
 };
 
-// A change since some seq: the caption's vector if it still exists, else nullopt.
+// A change since some seq: the caption's vector and row if it still exists, else nullopt.
 struct ChangedCaption {
   std::int64_t seq = 0;  // the caption's newest change
   std::int64_t caption_id = 0;
   std::int64_t image_id = 0;
   std::optional<std::vector<float>> vec;
+  std::string text, uri, metadata;  // when vec is set
 };
 
 class Rows {
@@ -59,6 +54,7 @@ class Rows {
 
   std::optional<ImageRow> find_image(std::string_view uri, bool with_vectors = false);
   std::int64_t insert_image(std::string_view uri, const std::string& metadata);
+  // Logs a change for each of the image's captions, so readers refresh their hit rows.
   void update_metadata(std::int64_t image_id, const std::string& metadata);
   void delete_image(const ImageRow& image);  // logs a delete for each caption
 
@@ -66,11 +62,6 @@ class Rows {
                               std::span<const float> vec);
   void move_caption(std::int64_t caption_id, int pos);
   void delete_caption(std::int64_t caption_id);
-
-  // The rows of several hits, in the order of `caption_ids` (nullopt for a caption not
-  // in the catalogue), and the latest change's seq: one statement, so one snapshot.
-  std::vector<std::optional<HitRow>> hits(std::span<const std::int64_t> caption_ids,
-                                          std::int64_t& latest_seq);
 
   std::int64_t last_seq();
   std::int64_t count_images();
@@ -82,8 +73,10 @@ class Rows {
   void for_each_caption(const std::function<void(std::int64_t id, std::int64_t image_id,
                                                  std::span<const float> vec)>& f);
 
-  // Every caption's id and image (reads only the index, not the vectors).
-  void for_each_caption_image(const std::function<void(std::int64_t id, std::int64_t image_id)>& f);
+  // Every caption's id, image, text and its image's URI and metadata (not the vectors).
+  void for_each_hit_row(
+      const std::function<void(std::int64_t id, std::int64_t image_id, std::string_view text,
+                               std::string_view uri, std::string_view metadata)>& f);
   // Every image with its captions in order, images in the order they were added.
   void for_each_image(const std::function<void(std::string uri, std::vector<std::string> captions,
                                                std::string metadata)>& f);
@@ -96,7 +89,6 @@ class Rows {
   SQLite::Statement& prepared(const char* sql);
 
   SQLite::Database& db_;
-  std::map<std::size_t, std::unique_ptr<SQLite::Statement>> hits_by_count_;
   std::vector<std::pair<const char*, std::unique_ptr<SQLite::Statement>>> cache_;
 };
 

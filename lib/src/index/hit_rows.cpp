@@ -1,0 +1,81 @@
+#include "index/hit_rows.hpp"
+
+#include <stdexcept>
+
+namespace picdex::index {
+namespace {
+
+std::uint64_t append(std::string& arena, std::string_view text) {
+  const auto at = arena.size();
+  arena.append(text);
+  return at;
+}
+
+bool inside(std::uint64_t at, std::uint64_t bytes, std::size_t arena) {
+  return at <= arena && bytes <= arena - at;
+}
+
+}  // namespace
+
+std::optional<HitRows::Row> HitRows::row(std::int64_t caption) const {
+  const auto image = image_of(caption);
+  if (image <= 0 || static_cast<std::size_t>(image) >= images_.size()) return std::nullopt;
+  const auto& c = captions_[static_cast<std::size_t>(caption)];
+  const auto& i = images_[static_cast<std::size_t>(image)];
+  const std::string_view texts(texts_), image_texts(image_texts_);
+  return Row{image_texts.substr(i.uri_at, i.uri_bytes), texts.substr(c.text_at, c.text_bytes),
+             image_texts.substr(i.metadata_at, i.metadata_bytes)};
+}
+
+void HitRows::put(std::int64_t caption, std::int64_t image, std::string_view text,
+                  std::string_view uri, std::string_view metadata) {
+  const auto c = static_cast<std::size_t>(caption), i = static_cast<std::size_t>(image);
+  if (caption < 0 || image <= 0) throw std::invalid_argument("HitRows::put: invalid id");
+  if (c >= captions_.size()) captions_.resize(std::max(c + 1, captions_.size() * 2));
+  if (i >= images_.size()) images_.resize(std::max(i + 1, images_.size() * 2));
+  auto& slot = captions_[c];
+  if (slot.image != image || std::string_view(texts_).substr(slot.text_at, slot.text_bytes) != text)
+    slot = {image, append(texts_, text), text.size()};
+  auto& is = images_[i];
+  const std::string_view texts(image_texts_);
+  if (texts.substr(is.uri_at, is.uri_bytes) != uri ||
+      texts.substr(is.metadata_at, is.metadata_bytes) != metadata) {
+    is.uri_at = append(image_texts_, uri);
+    is.uri_bytes = uri.size();
+    is.metadata_at = append(image_texts_, metadata);
+    is.metadata_bytes = metadata.size();
+  }
+}
+
+void HitRows::remove(std::int64_t caption) {
+  if (caption >= 0 && static_cast<std::size_t>(caption) < captions_.size())
+    captions_[static_cast<std::size_t>(caption)] = {};
+}
+
+HitRows HitRows::compacted() const {
+  HitRows out;
+  for (std::size_t c = 0; c < captions_.size(); ++c)
+    if (const auto r = row(static_cast<std::int64_t>(c)))
+      out.put(static_cast<std::int64_t>(c), captions_[c].image, r->text, r->uri, r->metadata);
+  return out;
+}
+
+HitRows HitRows::from_tables(std::vector<Caption> captions, std::string texts,
+                             std::vector<Image> images, std::string image_texts) {
+  for (const auto& c : captions)
+    if (c.image < 0 || (c.image > 0 && (static_cast<std::size_t>(c.image) >= images.size() ||
+                                        !inside(c.text_at, c.text_bytes, texts.size()))))
+      throw std::runtime_error("a caption's row points outside its table");
+  for (const auto& i : images)
+    if (!inside(i.uri_at, i.uri_bytes, image_texts.size()) ||
+        !inside(i.metadata_at, i.metadata_bytes, image_texts.size()))
+      throw std::runtime_error("an image's row points outside its table");
+  HitRows out;
+  out.captions_ = std::move(captions);
+  out.texts_ = std::move(texts);
+  out.images_ = std::move(images);
+  out.image_texts_ = std::move(image_texts);
+  return out;
+}
+
+}  // namespace picdex::index

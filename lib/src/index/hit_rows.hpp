@@ -1,0 +1,64 @@
+// HitRows: what a search returns for each caption (its image, its text, the image's URI
+// and metadata), mirrored in memory. Like the graph it is derived from SQLite: replayed
+// from the change log and saved in the graph snapshot, so a search reads its hits here
+// instead of querying SQLite for them. Not synchronised (guarded like the graph).
+//
+// Storage is flat: fixed-size slots indexed by caption id and by image id, pointing into
+// two text arenas. Changes append to the arenas; compacted() drops what is no longer
+// referenced, and is what a snapshot saves.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace picdex::index {
+
+class HitRows {
+ public:
+  struct Caption {  // slot of a caption id; image 0 when the caption does not exist
+    std::int64_t image = 0;
+    std::uint64_t text_at = 0, text_bytes = 0;
+  };
+  struct Image {  // slot of an image id
+    std::uint64_t uri_at = 0, uri_bytes = 0, metadata_at = 0, metadata_bytes = 0;
+  };
+
+  std::int64_t image_of(std::int64_t caption) const {
+    const auto at = static_cast<std::size_t>(caption);
+    return caption >= 0 && at < captions_.size() ? captions_[at].image : 0;
+  }
+  // The caption's text and its image's URI and metadata; nullopt if it does not exist.
+  struct Row {
+    std::string_view uri, text, metadata;
+  };
+  std::optional<Row> row(std::int64_t caption) const;
+
+  void put(std::int64_t caption, std::int64_t image, std::string_view text, std::string_view uri,
+           std::string_view metadata);
+  void remove(std::int64_t caption);
+  void clear() { *this = HitRows(); }
+
+  // The same rows without unreferenced text or images.
+  HitRows compacted() const;
+
+  // The flat tables, for saving; and building from loaded tables, which are checked:
+  // throws std::runtime_error with a one-line reason if a slot points outside its arena.
+  std::span<const Caption> caption_slots() const { return captions_; }
+  std::string_view caption_texts() const { return texts_; }
+  std::span<const Image> image_slots() const { return images_; }
+  std::string_view image_texts() const { return image_texts_; }
+  static HitRows from_tables(std::vector<Caption> captions, std::string texts,
+                             std::vector<Image> images, std::string image_texts);
+
+ private:
+  std::vector<Caption> captions_;
+  std::string texts_;
+  std::vector<Image> images_;
+  std::string image_texts_;
+};
+
+}  // namespace picdex::index
