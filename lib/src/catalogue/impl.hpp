@@ -12,6 +12,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,7 @@
 #include "index/graph.hpp"
 #include "picdex/catalogue.hpp"
 #include "picdex/embedder.hpp"
+#include "store/beacon.hpp"
 #include "store/database.hpp"
 #include "store/rows.hpp"
 
@@ -117,6 +119,10 @@ class Catalogue::Impl {
   mutable WriterFirstMutex graph_mutex;
   std::unique_ptr<index::Graph> graph;
   index::HitRows hit_rows;  // what searches return, per caption
+  // Other processes' commits show in `beacon`; `quiet_beacon` is the (even) value it had
+  // when a search last found SQLite holding nothing newer than applied_seq.
+  store::ChangeBeacon beacon;
+  std::atomic<std::uint64_t> quiet_beacon{1};
   std::int64_t applied_seq = 0;
   std::int64_t snapshot_seq = 0;
 

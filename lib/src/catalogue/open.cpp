@@ -227,6 +227,7 @@ Catalogue Catalogue::open(const fs::path& path, OpenOptions options) {
   if (impl->shape.dim != impl->embedder->dim())
     throw FormatError(where + ": meta dim " + std::to_string(impl->shape.dim) +
                       " disagrees with embedder '" + *spec + "'");
+  impl->beacon = store::ChangeBeacon(path, !impl->read_only);
   impl->load_graph();
   return Catalogue(std::move(impl));
 }

@@ -38,17 +38,22 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
   if (options.k == 0) return {};
   const std::size_t ef = options.ef ? options.ef : ef_search;
 
-  // The graph and the hit rows hold the changes up to applied_seq. One indexed read tells
-  // whether other processes have committed more; if so, catch up first. Under a stream
-  // of such writes, after a few tries answer from the state caught up to.
+  // The graph and the hit rows hold the changes up to applied_seq. Unless the beacon shows
+  // that no process has committed since the last check, one indexed read tells whether
+  // others have committed more; if so, catch up first. Under a stream of such writes,
+  // after a few tries answer from the state caught up to.
   for (int attempt = 1;; ++attempt) {
-    const auto latest = with_reader([](store::Rows& rows) { return rows.last_seq(); });
+    const auto signal = beacon.read();  // before the check: a later commit changes it
+    const bool quiet = store::ChangeBeacon::quiet(signal) && signal == quiet_beacon.load();
+    const auto latest = quiet ? 0 : with_reader([](store::Rows& rows) { return rows.last_seq(); });
     std::shared_lock graph_lock(graph_mutex);
     if (latest > applied_seq && attempt < 4) {
       graph_lock.unlock();
       catch_up();
       continue;
     }
+    if (!quiet && latest <= applied_seq && store::ChangeBeacon::quiet(signal))
+      quiet_beacon = signal;
     std::vector<Hit> hits;
     for (const auto& b : nearest_images(query, options.k, ef)) {
       if (b.caption.score < options.min_score) break;

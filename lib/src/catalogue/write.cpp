@@ -173,9 +173,16 @@ bool Catalogue::Impl::remove(std::string_view uri) {
 void Catalogue::Impl::commit(SQLite::Transaction& tx) {
   {
     std::unique_lock graph_lock(graph_mutex);
+    beacon.begin_commit();  // throws, so the transaction rolls back, if it cannot signal
     fault::failpoint("commit.before");
-    tx.commit();
+    try {
+      tx.commit();
+    } catch (...) {
+      beacon.end_commit();
+      throw;
+    }
     fault::failpoint("commit.after");
+    beacon.end_commit();
     sync_graph(*rows);
   }
   maybe_compact();

@@ -1,0 +1,94 @@
+#include "store/beacon.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "picdex/error.hpp"
+
+namespace picdex::store {
+namespace {
+
+constexpr std::size_t kBytes = sizeof(std::uint64_t);
+
+std::atomic_ref<std::uint64_t> atomic(std::uint64_t* counter) {
+  return std::atomic_ref<std::uint64_t>(*counter);
+}
+
+}  // namespace
+
+ChangeBeacon::ChangeBeacon(const std::filesystem::path& catalogue, bool writer) {
+  path_ = catalogue;
+  path_ += ".beacon";
+  if (writer && map(catalogue, true)) return;
+  map(catalogue,
+      false);  // read-only: whatever SQLite allows, a commit will refuse (see writable())
+}
+
+bool ChangeBeacon::map(const std::filesystem::path& catalogue, bool writer) {
+  struct stat st {};
+  // Created with the catalogue's permissions, as SQLite creates its -wal and -shm files.
+  const mode_t mode = ::stat(catalogue.c_str(), &st) == 0 ? (st.st_mode & 0666) : 0644;
+  const int fd = writer ? ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, mode)
+                        : ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  void* map = MAP_FAILED;
+  // A new file is extended with zeros (so is one another process is just creating).
+  if (::fstat(fd, &st) == 0 &&
+      (st.st_size >= static_cast<off_t>(kBytes) || (writer && ::ftruncate(fd, kBytes) == 0)))
+    map = ::mmap(nullptr, kBytes, writer ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return false;
+  counter_ = static_cast<std::uint64_t*>(map);
+  writable_ = writer;
+  return true;
+}
+
+void ChangeBeacon::require_writable() const {
+  if (!writable_)
+    throw IoError(path_.string() + ": cannot be written (read-only file or folder?); " +
+                  "commits must be signalled to other processes");
+}
+
+ChangeBeacon::ChangeBeacon(ChangeBeacon&& other) noexcept
+    : path_(std::move(other.path_)),
+      counter_(std::exchange(other.counter_, nullptr)),
+      writable_(std::exchange(other.writable_, false)) {}
+
+ChangeBeacon& ChangeBeacon::operator=(ChangeBeacon&& other) noexcept {
+  if (this != &other) {
+    if (counter_) ::munmap(counter_, kBytes);
+    path_ = std::move(other.path_);
+    counter_ = std::exchange(other.counter_, nullptr);
+    writable_ = std::exchange(other.writable_, false);
+  }
+  return *this;
+}
+
+ChangeBeacon::~ChangeBeacon() {
+  if (counter_) ::munmap(counter_, kBytes);
+}
+
+std::uint64_t ChangeBeacon::read() const {
+  return counter_ ? atomic(counter_).load(std::memory_order_acquire) : 1;
+}
+
+void ChangeBeacon::begin_commit() {
+  require_writable();
+  const auto v = atomic(counter_).load(std::memory_order_relaxed);
+  atomic(counter_).store((v + 1) | 1, std::memory_order_seq_cst);  // odd, and new
+}
+
+void ChangeBeacon::end_commit() {
+  if (!writable_) return;
+  const auto v = atomic(counter_).load(std::memory_order_relaxed);
+  atomic(counter_).store(v + 1, std::memory_order_release);  // even (v is odd)
+}
+
+}  // namespace picdex::store
