@@ -88,6 +88,31 @@ TEST_CASE("changes after the last snapshot are replayed on open", "[persistence]
   CHECK(cat.verify().ok());
 }
 
+TEST_CASE("an empty catalogue's snapshot reopens and takes new images", "[persistence]") {
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  {
+    auto cat = Catalogue::create(path, {.embedder = "lexical:dim=256"});
+    cat.checkpoint();  // a snapshot of an empty graph
+  }
+  for (const bool read_only : {true, false}) {
+    OpenOptions options;
+    options.read_only = read_only;
+    auto cat = Catalogue::open(path, options);
+    CHECK(cat.search("anything at all", {.k = 3}).empty());
+  }
+  {
+    auto cat = Catalogue::open(path);
+    cat.put({"a.jpg", {"a lighthouse on a rocky coast"}, "{}"});
+    cat.put({"b.jpg", {"a bowl of ripe lemons"}, "{}"});
+    CHECK(cat.search("lighthouse by the sea", {.k = 1})[0].uri == "a.jpg");
+    CHECK(cat.verify().ok());
+  }
+  auto cat = Catalogue::open(path);
+  CHECK(cat.search("lemons in a bowl", {.k = 1})[0].uri == "b.jpg");
+  CHECK(cat.verify().ok());
+}
+
 TEST_CASE("rebuild_index drops deleted elements and keeps results", "[persistence]") {
   TempDir dir;
   auto cat = Catalogue::create(dir / "c.pdx");

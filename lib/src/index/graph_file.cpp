@@ -260,7 +260,8 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
   h.mult_ = head.mult;
   h.revSize_ = 1.0 / head.mult;
   h.maxlevel_ = static_cast<int>(head.max_level);
-  h.enterpoint_node_ = static_cast<hnswlib::tableint>(head.entry_point);
+  // hnswlib marks an empty graph by an entry point of -1 (its first insert checks for it).
+  h.enterpoint_node_ = static_cast<hnswlib::tableint>(head.count ? head.entry_point : -1);
   h.size_links_level0_ = link_list_bytes(head.max_m0);
   h.size_links_per_element_ = list_bytes;
   h.offsetLevel0_ = 0;

@@ -1,5 +1,6 @@
 #include "index/hit_rows.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace picdex::index {
@@ -54,6 +55,15 @@ void HitRows::remove(std::int64_t caption) {
 
 HitRows HitRows::compacted() const {
   HitRows out;
+  // Sized exactly, so put() does not grow them: no empty slots past the last live one.
+  std::size_t captions = 0, images = 0;
+  for (std::size_t c = 0; c < captions_.size(); ++c)
+    if (row(static_cast<std::int64_t>(c))) {
+      captions = c + 1;
+      images = std::max(images, static_cast<std::size_t>(captions_[c].image) + 1);
+    }
+  out.captions_.resize(captions);
+  out.images_.resize(images);
   for (std::size_t c = 0; c < captions_.size(); ++c)
     if (const auto r = row(static_cast<std::int64_t>(c)))
       out.put(static_cast<std::int64_t>(c), captions_[c].image, r->text, r->uri, r->metadata);
