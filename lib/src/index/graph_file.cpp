@@ -199,13 +199,14 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
   read_at(file.fd, image_slots.data(), image_slots.size() * sizeof(HitRows::Image),
           head.image_slots_offset);
   read_at(file.fd, image_texts.data(), image_texts.size(), head.image_texts_offset);
+  HitRows loaded;
   try {
-    rows = HitRows::from_tables(std::move(caption_slots), std::move(caption_texts),
-                                std::move(image_slots), std::move(image_texts));
+    loaded = HitRows::from_tables(std::move(caption_slots), std::move(caption_texts),
+                                  std::move(image_slots), std::move(image_texts));
   } catch (const std::runtime_error& e) {
     throw SnapshotError(e.what());
   }
-  if (header_checksum(head, levels, upper, rows) != head.checksum)
+  if (header_checksum(head, levels, upper, loaded) != head.checksum)
     throw SnapshotError("fails its checksum");
 
   // Upper layers: sizes agree with the levels, every link stays inside the graph.
@@ -219,16 +220,20 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
   if (upper_expected != upper.size() ||
       (head.count > 0 && levels[head.entry_point] != head.max_level))
     throw SnapshotError("upper layers do not match the levels");
-  for (std::uint64_t at = 0; at < upper.size(); at += list_bytes) {
-    std::uint32_t n;
-    std::memcpy(&n, upper.data() + at, 4);
-    if ((n & 0xffff) > head.m) throw SnapshotError("an upper-layer list has too many links");
-    for (std::uint32_t j = 0; j < (n & 0xffff); ++j) {
-      std::uint32_t id;
-      std::memcpy(&id, upper.data() + at + 4 + 4 * j, 4);
-      if (id >= head.count) throw SnapshotError("an upper-layer link is out of range");
+  // A link on layer l must reach an element that has layer l (a search follows it there).
+  std::uint64_t at = 0;
+  for (const auto level : levels)
+    for (std::int32_t l = 1; l <= level; ++l, at += list_bytes) {
+      std::uint32_t n;
+      std::memcpy(&n, upper.data() + at, 4);
+      if ((n & 0xffff) > head.m) throw SnapshotError("an upper-layer list has too many links");
+      for (std::uint32_t j = 0; j < (n & 0xffff); ++j) {
+        std::uint32_t id;
+        std::memcpy(&id, upper.data() + at + 4 + 4 * j, 4);
+        if (id >= head.count || levels[id] < l)
+          throw SnapshotError("an upper-layer link is out of range");
+      }
     }
-  }
 
   Graph graph(shape, std::make_unique<hnswlib::InnerProductSpace>(shape.dim));
   auto& h = *graph.hnsw_;
@@ -286,6 +291,7 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
     h.cur_element_count = id + 1;  // so that destruction frees what is allocated so far
   }
   h.cur_element_count = head.count;
+  rows = std::move(loaded);
   graph.file_ = path;
   graph.unchecked_ = checksum;
   return graph;
@@ -308,6 +314,7 @@ std::optional<std::string> Graph::make_writable() {
   auto& h = *hnsw_;
   h.label_lookup_.clear();
   h.label_lookup_.reserve(h.cur_element_count);
+  std::size_t deleted = 0;
   for (hnswlib::tableint id = 0; id < h.cur_element_count; ++id) {
     const auto* list = reinterpret_cast<const std::uint32_t*>(h.get_linklist0(id));
     const std::uint32_t n = list[0] & 0xffff;
@@ -317,7 +324,9 @@ std::optional<std::string> Graph::make_writable() {
         return "element " + std::to_string(id) + " links out of range";
     if (!h.label_lookup_.emplace(h.getExternalLabel(id), id).second)
       return "holds label " + std::to_string(h.getExternalLabel(id)) + " twice";
+    deleted += h.isMarkedDeleted(id);
   }
+  if (deleted != h.num_deleted_) return "marks another number of elements deleted than its header";
   std::vector<std::mutex>(h.max_elements_).swap(h.link_list_locks_);
   std::vector<std::mutex>(h.max_update_element_locks).swap(h.link_list_update_locks_);
   h.visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(h.max_elements_));

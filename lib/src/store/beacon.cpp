@@ -27,8 +27,8 @@ ChangeBeacon::ChangeBeacon(const std::filesystem::path& catalogue, bool writer) 
   path_ = catalogue;
   path_ += ".beacon";
   if (writer && map(catalogue, true)) return;
-  map(catalogue,
-      false);  // read-only: whatever SQLite allows, a commit will refuse (see writable())
+  // Read-only: a writer that gets here refuses to commit (begin_commit).
+  map(catalogue, false);
 }
 
 bool ChangeBeacon::map(const std::filesystem::path& catalogue, bool writer) {
