@@ -35,12 +35,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 constexpr std::size_t kM = 32, kEfConstruction = 200, kBatch = 10000;
-
-double since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::span<const float> row(const std::vector<float>& v, std::size_t i, std::size_t dim) {
   return {v.data() + i * dim, dim};
@@ -71,9 +66,9 @@ picdex::OpenOptions read_only_if(bool read_only) {
 double best_open(const fs::path& path, bool read_only) {
   double best = 1e9;
   for (int i = 0; i < 3; ++i) {
-    const auto start = Clock::now();
+    const auto start = bench::Clock::now();
     auto cat = picdex::Catalogue::open(path, read_only_if(read_only));
-    best = std::min(best, since(start));
+    best = std::min(best, bench::seconds_since(start));
   }
   return best;
 }
@@ -148,7 +143,7 @@ int main(int argc, char** argv) {
 
   // Ingest: raw hnswlib, parallel addPoint of distinct labels.
   hnswlib::InnerProductSpace space(dim);
-  auto start = Clock::now();
+  auto start = bench::Clock::now();
   hnswlib::HierarchicalNSW<float> raw(&space, data.n, kM, kEfConstruction, 42);
   {
     std::vector<std::thread> pool;
@@ -159,27 +154,27 @@ int main(int argc, char** argv) {
       });
     for (auto& t : pool) t.join();
   }
-  const double raw_build = since(start);
+  const double raw_build = bench::seconds_since(start);
 
   // Ingest: picdex, the same vectors as external vectors, kBatch images a transaction.
   const auto folder = fs::temp_directory_path() / "picdex-compare";
   fs::remove_all(folder);
   fs::create_directories(folder);
   const auto path = folder / "c.pdx";
-  start = Clock::now();
+  start = bench::Clock::now();
   {
     auto cat = picdex::Catalogue::create(path, {.embedder = "none:dim=" + std::to_string(dim),
                                                 .m = kM,
                                                 .ef_construction = kEfConstruction});
     put_vectors(cat, data.base, dim, "");
   }  // closing saves the snapshot
-  const double picdex_build = since(start);
+  const double picdex_build = bench::seconds_since(start);
   std::printf("\ningest                          vectors/s   ratio\n");
   std::printf("  raw hnswlib                 %10.0f   1.00\n", data.n / raw_build);
   std::printf("  picdex put+close            %10.0f   %.2f\n", data.n / picdex_build,
               raw_build / picdex_build);
   if (!data.embedder.empty()) {
-    start = Clock::now();
+    start = bench::Clock::now();
     {
       auto cat = picdex::Catalogue::create(
           folder / "text.pdx",
@@ -193,7 +188,7 @@ int main(int argc, char** argv) {
         }
       }
     }
-    const double t = since(start);
+    const double t = bench::seconds_since(start);
     std::printf("  picdex put text+close       %10.0f   %.2f   (embedding included)\n", data.n / t,
                 raw_build / t);
     fs::remove(folder / "text.pdx");
@@ -207,23 +202,23 @@ int main(int argc, char** argv) {
     // three timed rounds, alternating sides; the best round of each counts.
     auto run_raw = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found) {
       raw.setEf(ef);
-      const auto t = Clock::now();
+      const auto t = bench::Clock::now();
       for (std::size_t i = 0; i < q; ++i) {
         found[i].clear();
         for (auto top = raw.searchKnn(row(data.queries, i, dim).data(), bench::kK); !top.empty();
              top.pop())
           found[i].push_back(top.top().second);
       }
-      return q / since(t);
+      return q / bench::seconds_since(t);
     };
     auto run_ours = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found) {
-      const auto t = Clock::now();
+      const auto t = bench::Clock::now();
       for (std::size_t i = 0; i < q; ++i) {
         found[i].clear();
         for (const auto& h : cat.search(row(data.queries, i, dim), {.k = bench::kK, .ef = ef}))
           found[i].push_back(std::stoul(h.uri));
       }
-      return q / since(t);
+      return q / bench::seconds_since(t);
     };
     std::vector<std::vector<std::size_t>> raw_found(q), ours_found(q);
     run_raw(256, raw_found);
@@ -243,9 +238,9 @@ int main(int argc, char** argv) {
                     bench::recall(ours_found, data.file_truth));
       std::printf("\n");
     }
-    start = Clock::now();
+    start = bench::Clock::now();
     const auto exact = bench::exact_top_k(data);
-    std::printf("  exact scan       %9.0f   %.3f\n", q / since(start),
+    std::printf("  exact scan       %9.0f   %.3f\n", q / bench::seconds_since(start),
                 bench::recall(exact, data.truth));
   }
 
@@ -291,16 +286,16 @@ int main(int argc, char** argv) {
     put_vectors(cat, extra, dim, "new-");
   }
   saved.restore(path);
-  start = Clock::now();
+  start = bench::Clock::now();
   double ro = 0, rw = 0;
   {
     auto cat = picdex::Catalogue::open(path, read_only_if(true));
-    ro = since(start);
+    ro = bench::seconds_since(start);
   }
-  start = Clock::now();
+  start = bench::Clock::now();
   {
     auto cat = picdex::Catalogue::open(path);
-    rw = since(start);
+    rw = bench::seconds_since(start);
   }
   std::printf("  %zu pending changes    read-only %7.3f s   read-write %7.3f s\n", pending, ro, rw);
 

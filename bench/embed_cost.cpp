@@ -9,22 +9,18 @@
 #include <string>
 #include <vector>
 
-using Clock = std::chrono::steady_clock;
+#include "measure.hpp"
 
 namespace {
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Seconds per caption, best of three passes.
 double per_caption(const picdex::Embedder& e, const std::vector<std::string>& captions) {
   std::vector<float> out(e.dim());
   double best = 1e9;
   for (int pass = 0; pass < 3; ++pass) {
-    const auto start = Clock::now();
+    const auto start = bench::Clock::now();
     for (const auto& c : captions) e.embed(c, out);
-    best = std::min(best, seconds_since(start) / static_cast<double>(captions.size()));
+    best = std::min(best, bench::seconds_since(start) / static_cast<double>(captions.size()));
   }
   return best;
 }
@@ -41,10 +37,10 @@ int main(int argc, char** argv) {
   for (std::string line; std::getline(in, line);)
     captions.push_back(line.substr(line.rfind('\t') + 1));
 
-  auto start = Clock::now();
+  auto start = bench::Clock::now();
   const auto learned = picdex::make_embedder(argc > 2 ? std::string("learned:model=") + argv[2]
                                                       : std::string("learned"));
-  const double load = seconds_since(start);
+  const double load = bench::seconds_since(start);
   const auto lexical = picdex::make_embedder("lexical");
   const double l = per_caption(*learned, captions), x = per_caption(*lexical, captions);
   std::printf("%zu captions, one thread\n", captions.size());

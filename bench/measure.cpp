@@ -6,23 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 
 extern char** environ;
 
 namespace bench {
-namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-}  // namespace
 
 int measure(const std::string& out, char** argv) {
   const auto start = Clock::now();
@@ -36,7 +27,7 @@ int measure(const std::string& out, char** argv) {
   int status = 0;
   rusage usage{};
   if (pid < 0 || wait4(pid, &status, 0, &usage) != pid) return 1;
-  const double seconds = since(start);
+  const double seconds = seconds_since(start);
   std::ofstream(out) << seconds << " " << usage.ru_maxrss << "\n";
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -1,4 +1,5 @@
-// Measuring another program: wall time and peak RSS of a fresh process.
+// Measuring: elapsed time, and the wall time and peak RSS of another program run as a
+// fresh process.
 //
 // A process's peak RSS (getrusage's ru_maxrss) includes the memory of the process it was
 // forked from, so a big benchmark cannot spawn the program and read it directly. Instead
@@ -6,10 +7,17 @@
 // handled by measure()), which forks and runs PROGRAM and writes what it measured to OUT.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 namespace bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 struct Run {
   double seconds = -1;  // -1: the program failed

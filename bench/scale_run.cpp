@@ -22,11 +22,6 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 double peak_rss_mb() {
   rusage usage{};
@@ -46,16 +41,16 @@ int main(int argc, char** argv) {
   if (argc > 3 && std::string(argv[1]) == "--measure") return bench::measure(argv[2], argv + 3);
   const std::size_t n = argc > 1 ? std::stoul(argv[1]) : 1000000;
   const std::size_t dim = argc > 2 ? std::stoul(argv[2]) : 128;
-  auto start = Clock::now();
+  auto start = bench::Clock::now();
   const auto data = bench::synthetic(n, dim);
   std::printf("%s: generated with exact top-10 of %zu queries in %.1f s\n", data.name.c_str(),
-              data.query_count(), since(start));
+              data.query_count(), bench::seconds_since(start));
 
   const auto folder = fs::temp_directory_path() / "picdex-scale";
   fs::remove_all(folder);
   fs::create_directories(folder);
   const auto path = folder / "c.pdx";
-  start = Clock::now();
+  start = bench::Clock::now();
   double put_seconds = 0;
   {
     auto cat = picdex::Catalogue::create(path, {.embedder = "none:dim=" + std::to_string(dim)});
@@ -68,12 +63,12 @@ int main(int argc, char** argv) {
         cat.put(batch);
         batch.clear();
         if ((i + 1) % 100000 == 0)
-          std::fprintf(stderr, "  %zu imported, %.0f s\n", i + 1, since(start));
+          std::fprintf(stderr, "  %zu imported, %.0f s\n", i + 1, bench::seconds_since(start));
       }
     }
-    put_seconds = since(start);
+    put_seconds = bench::seconds_since(start);
   }
-  const double import_seconds = since(start);
+  const double import_seconds = bench::seconds_since(start);
   std::printf("import: put %.1f s, put + close (final snapshot) %.1f s, %.0f vectors/s\n",
               put_seconds, import_seconds, n / import_seconds);
   std::printf("peak RSS of this process so far: %.0f MB (the dataset itself is %.0f MB)\n",
@@ -93,21 +88,21 @@ int main(int argc, char** argv) {
               cold.seconds, cold.peak_rss_kb / 1024.0);
 
   for (const bool ro : {true, false}) {
-    start = Clock::now();
+    start = bench::Clock::now();
     auto cat = picdex::Catalogue::open(path, read_only(ro));
-    std::printf("open %s: %.3f s%s\n", ro ? "read-only " : "read-write", since(start),
-                ro ? "" : " (checks the snapshot whole)");
+    std::printf("open %s: %.3f s%s\n", ro ? "read-only " : "read-write",
+                bench::seconds_since(start), ro ? "" : " (checks the snapshot whole)");
     if (!ro) continue;
     const std::size_t q = data.query_count();
     for (std::size_t ef : {64, 128}) {
       std::vector<std::vector<std::size_t>> found(q);
-      start = Clock::now();
+      start = bench::Clock::now();
       for (std::size_t i = 0; i < q; ++i)
         for (const auto& h : cat.search(std::span<const float>(data.queries.data() + i * dim, dim),
                                         {.k = 10, .ef = ef}))
           found[i].push_back(std::stoul(h.uri));
       std::printf("  search ef %-4zu %6.0f QPS (one thread, first pass), recall@10 %.3f\n", ef,
-                  q / since(start), bench::recall(found, data.truth));
+                  q / bench::seconds_since(start), bench::recall(found, data.truth));
     }
   }
   std::printf("peak RSS of this process: %.0f MB\n", peak_rss_mb());
