@@ -10,16 +10,21 @@
 namespace picdex::embed::wordnet {
 namespace {
 
-// Index of `word` in a sorted table of C strings, or -1.
-long find(const char* const* table, std::uint32_t count, std::string_view word) {
-  const auto end = table + count;
-  const auto it =
-      std::lower_bound(table, end, word, [](const char* a, std::string_view b) { return a < b; });
-  return it != end && *it == word ? it - table : -1;
+// Index of `word` in a sorted table, or -1.
+long find(const Strings& table, std::string_view word) {
+  std::uint32_t low = 0, high = table.count;  // lower bound in [low, high)
+  while (low < high) {
+    const auto mid = low + (high - low) / 2;
+    if (std::string_view(table[mid]) < word)
+      low = mid + 1;
+    else
+      high = mid;
+  }
+  return low < table.count && table[low] == word ? static_cast<long>(low) : -1;
 }
 
 std::optional<std::uint32_t> lemma(std::string_view word) {
-  const auto i = find(kLemmas, kLemmaCount, word);
+  const auto i = find(kLemmas, word);
   if (i < 0) return std::nullopt;
   return kLemmaSynset[i];
 }
@@ -28,8 +33,7 @@ std::optional<std::uint32_t> lemma(std::string_view word) {
 
 std::optional<std::uint32_t> concept_of(std::string_view word) {
   if (auto found = lemma(word)) return found;
-  if (const auto i = find(kExceptionForms, kExceptionCount, word); i >= 0)
-    return lemma(kExceptionBases[i]);
+  if (const auto i = find(kExceptionForms, word); i >= 0) return lemma(kExceptionBases[i]);
   // WordNet's detachment rules for nouns, tried in order.
   static constexpr std::pair<std::string_view, std::string_view> kRules[] = {
       {"s", ""},      {"ses", "s"},   {"xes", "x"},   {"zes", "z"},
@@ -62,11 +66,11 @@ std::uint32_t fingerprint() {
   static const std::uint32_t value = [] {
     XXH3_state_t* state = XXH3_createState();
     XXH3_64bits_reset(state);
-    for (std::uint32_t i = 0; i < kLemmaCount; ++i) {
+    for (std::uint32_t i = 0; i < kLemmas.count; ++i) {
       XXH3_64bits_update(state, kLemmas[i], std::strlen(kLemmas[i]) + 1);
       XXH3_64bits_update(state, &kLemmaSynset[i], sizeof kLemmaSynset[i]);
     }
-    for (std::uint32_t i = 0; i < kExceptionCount; ++i) {
+    for (std::uint32_t i = 0; i < kExceptionForms.count; ++i) {
       XXH3_64bits_update(state, kExceptionForms[i], std::strlen(kExceptionForms[i]) + 1);
       XXH3_64bits_update(state, kExceptionBases[i], std::strlen(kExceptionBases[i]) + 1);
     }

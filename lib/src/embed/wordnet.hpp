@@ -12,13 +12,20 @@
 
 namespace picdex::embed::wordnet {
 
+// A table of strings stored as one block of NUL-terminated text and their offsets: a
+// table of pointers would cost the loader a relocation per entry at every start.
+struct Strings {
+  const char* text;
+  const std::uint32_t* at;
+  std::uint32_t count;
+  const char* operator[](std::uint32_t i) const { return text + at[i]; }
+};
+
 // The generated tables (see make_lexicon.cpp for their layout).
-extern const std::uint32_t kLemmaCount;
-extern const char* const kLemmas[];  // sorted
+extern const Strings kLemmas;  // sorted
 extern const std::uint32_t kLemmaSynset[];
-extern const std::uint32_t kExceptionCount;
-extern const char* const kExceptionForms[];  // sorted
-extern const char* const kExceptionBases[];
+extern const Strings kExceptionForms;  // sorted
+extern const Strings kExceptionBases;
 extern const std::uint32_t kSynsetCount;
 extern const std::uint8_t kDepth[];         // steps from the root of the hierarchy
 extern const std::uint32_t kParentStart[];  // kSynsetCount + 1 entries into kParents
