@@ -113,6 +113,24 @@ TEST_CASE("an empty catalogue's snapshot reopens and takes new images", "[persis
   CHECK(cat.verify().ok());
 }
 
+TEST_CASE("a reopened catalogue grows past the room its mapped snapshot left", "[persistence]") {
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  {
+    auto cat = Catalogue::create(path, {.embedder = "lexical:dim=256"});
+    fill(cat, 300, 6);
+    cat.checkpoint();
+  }
+  // The mapping has room for 300 + 1024 elements: 1500 more move layer 0 to the heap.
+  auto cat = Catalogue::open(path);
+  fill(cat, 1500, 7);
+  const auto captions = test::synthetic_captions(1500, 7);
+  CHECK(cat.search(captions[1499], {.k = 1})[0].uri == "img7-1499");
+  CHECK(cat.search(test::synthetic_captions(300, 6)[5], {.k = 1})[0].uri == "img6-5");
+  CHECK(cat.size() == 1800);
+  CHECK(cat.verify().ok());
+}
+
 TEST_CASE("rebuild_index drops deleted elements and keeps results", "[persistence]") {
   TempDir dir;
   auto cat = Catalogue::create(dir / "c.pdx");

@@ -66,18 +66,16 @@ void Catalogue::Impl::rebuild_index() {
       vectors.clear();
       if (options.observer.progress) options.observer.progress(done, total);
     };
-    rows->for_each_caption([&](std::int64_t id, std::int64_t, std::span<const float> vec) {
-      if (vec.size() != shape.dim)
-        throw FormatError(path.string() + ": caption " + std::to_string(id) +
+    rows->for_each_caption([&](const store::Rows::CaptionRecord& c) {
+      if (c.vec.size() != shape.dim)
+        throw FormatError(path.string() + ": caption " + std::to_string(c.id) +
                           " has a vector of the wrong dimension");
-      labels.push_back(id);
-      vectors.insert(vectors.end(), vec.begin(), vec.end());
+      fresh_rows.put(c.id, c.image_id, c.text, c.uri, c.metadata);
+      labels.push_back(c.id);
+      vectors.insert(vectors.end(), c.vec.begin(), c.vec.end());
       if (labels.size() == kChunk) flush();
     });
     flush();
-    rows->for_each_hit_row(
-        [&](std::int64_t id, std::int64_t image, std::string_view text, std::string_view uri,
-            std::string_view metadata) { fresh_rows.put(id, image, text, uri, metadata); });
   });
   {
     std::unique_lock graph_lock(graph_mutex);
@@ -133,19 +131,24 @@ VerifyReport Catalogue::Impl::verify() const {
     if (check != "ok") report.problems.push_back("SQLite quick_check: " + check);
     report.images = static_cast<std::size_t>(rows.count_images());
     std::vector<std::int64_t> caption_ids;
-    rows.for_each_caption([&](std::int64_t id, std::int64_t, std::span<const float> vec) {
+    std::size_t misfiled = 0;  // captions whose mirrored search row disagrees with SQLite
+    rows.for_each_caption([&](const store::Rows::CaptionRecord& c) {
       ++report.captions_checked;
-      caption_ids.push_back(id);
-      if (vec.size() != shape.dim) {
-        report.problems.push_back("caption " + std::to_string(id) + ": vector has " +
-                                  std::to_string(vec.size()) + " dimensions, not " +
+      caption_ids.push_back(c.id);
+      const auto row = hit_rows.row(c.id);
+      misfiled += !row || hit_rows.image_of(c.id) != c.image_id || row->text != c.text ||
+                  row->uri != c.uri || row->metadata != c.metadata;
+      if (c.vec.size() != shape.dim) {
+        report.problems.push_back("caption " + std::to_string(c.id) + ": vector has " +
+                                  std::to_string(c.vec.size()) + " dimensions, not " +
                                   std::to_string(shape.dim));
         return;
       }
       double norm = 0;
-      for (float v : vec) norm += static_cast<double>(v) * v;
+      for (float v : c.vec) norm += static_cast<double>(v) * v;
       if (!std::isfinite(norm) || std::abs(std::sqrt(norm) - 1.0) > 1e-3)
-        report.problems.push_back("caption " + std::to_string(id) + ": vector is not unit length");
+        report.problems.push_back("caption " + std::to_string(c.id) +
+                                  ": vector is not unit length");
     });
     auto labels = graph->labels();
     std::sort(labels.begin(), labels.end());
@@ -158,13 +161,6 @@ VerifyReport Catalogue::Impl::verify() const {
       report.problems.push_back("graph: " + std::to_string(missing.size()) + " captions missing, " +
                                 std::to_string(orphans.size()) + " labels without a caption");
     }
-    std::size_t misfiled = 0;  // captions whose mirrored search row disagrees with SQLite
-    rows.for_each_hit_row([&](std::int64_t id, std::int64_t image, std::string_view text,
-                              std::string_view uri, std::string_view metadata) {
-      const auto row = hit_rows.row(id);
-      misfiled += !row || hit_rows.image_of(id) != image || row->text != text || row->uri != uri ||
-                  row->metadata != metadata;
-    });
     if (misfiled > 0)
       report.problems.push_back("graph: " + std::to_string(misfiled) +
                                 " captions whose search row (image, text, URI or metadata) "

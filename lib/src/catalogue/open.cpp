@@ -105,10 +105,10 @@ void Catalogue::Impl::load_graph() {
     try {
       auto mapped = index::Graph::map(shape, file, static_cast<std::uint64_t>(manifest->bytes),
                                       manifest->checksum, hit_rows);
-      if (!read_only)
-        if (auto problem = mapped.make_writable()) throw index::SnapshotError(*problem);
       if (mapped.elements() != static_cast<std::size_t>(manifest->elements))
         throw index::SnapshotError("holds another number of elements than the manifest");
+      if (!read_only)
+        if (auto problem = mapped.make_writable()) throw index::SnapshotError(*problem);
       graph = std::make_unique<index::Graph>(std::move(mapped));
       applied_seq = snapshot_seq = manifest->seq;
       break;

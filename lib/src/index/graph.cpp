@@ -51,9 +51,11 @@ void Graph::require_writable() const {
 
 void Graph::reserve(std::size_t needed) {
   if (needed <= hnsw_->max_elements_) return;
+  const std::size_t capacity = std::max(needed, hnsw_->max_elements_ * 2);
   if (hnsw_.get_deleter().level0_mapped) {
-    // hnswlib grows layer 0 with realloc(): give it a heap copy of the mapped block first.
-    const std::size_t bytes = hnsw_->max_elements_ * hnsw_->size_data_per_element_;
+    // hnswlib grows layer 0 with realloc(): give it a heap copy of the mapped block, at the
+    // new size already, so that its realloc below has nothing to move.
+    const std::size_t bytes = capacity * hnsw_->size_data_per_element_;
     auto* heap = static_cast<char*>(std::malloc(bytes));
     if (!heap) throw std::bad_alloc();
     std::memcpy(heap, hnsw_->data_level0_memory_,
@@ -62,7 +64,7 @@ void Graph::reserve(std::size_t needed) {
     hnsw_.get_deleter().level0_mapped = false;
     mapping_.reset();
   }
-  hnsw_->resizeIndex(std::max(needed, hnsw_->max_elements_ * 2));
+  hnsw_->resizeIndex(capacity);
 }
 
 void Graph::add(std::span<const std::int64_t> labels, std::span<const float> vectors,

@@ -207,30 +207,29 @@ std::vector<ChangedCaption> Rows::changes_since(std::int64_t seq) {
   return out;
 }
 
-void Rows::for_each_caption(
-    const std::function<void(std::int64_t, std::int64_t, std::span<const float>)>& f) {
-  SQLite::Statement s(db_, "SELECT id, image_id, vec FROM captions ORDER BY id");
-  std::vector<float> scratch;
-  while (s.executeStep()) {
-    const auto blob = s.getColumn(2);
-    scratch.resize(static_cast<std::size_t>(blob.getBytes()) / sizeof(float));
-    std::memcpy(scratch.data(), blob.getBlob(), scratch.size() * sizeof(float));
-    f(s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), scratch);
-  }
-}
-
-void Rows::for_each_hit_row(const std::function<void(std::int64_t, std::int64_t, std::string_view,
-                                                     std::string_view, std::string_view)>& f) {
+void Rows::for_each_caption(const std::function<void(const CaptionRecord&)>& f) {
   SQLite::Statement s(db_,
-                      "SELECT c.id, c.image_id, c.text, i.uri, i.metadata FROM captions c "
-                      "JOIN images i ON i.id = c.image_id ORDER BY c.id");
+                      "SELECT c.id, c.image_id, c.vec, c.text, i.uri, i.metadata FROM captions c "
+                      "LEFT JOIN images i ON i.id = c.image_id ORDER BY c.id");
   auto view = [&](int column) {
     const auto c = s.getColumn(column);
     const char* text = c.getText();  // before getBytes(), as SQLite asks
     return std::string_view(text, static_cast<std::size_t>(c.getBytes()));
   };
-  while (s.executeStep())
-    f(s.getColumn(0).getInt64(), s.getColumn(1).getInt64(), view(2), view(3), view(4));
+  std::vector<float> scratch;
+  CaptionRecord record;
+  while (s.executeStep()) {
+    const auto blob = s.getColumn(2);
+    scratch.resize(static_cast<std::size_t>(blob.getBytes()) / sizeof(float));
+    std::memcpy(scratch.data(), blob.getBlob(), scratch.size() * sizeof(float));
+    record.id = s.getColumn(0).getInt64();
+    record.image_id = s.getColumn(1).getInt64();
+    record.vec = scratch;
+    record.text = view(3);
+    record.uri = view(4);
+    record.metadata = view(5);
+    f(record);
+  }
 }
 
 void Rows::for_each_image(

@@ -68,14 +68,14 @@ class Rows {
   // Captions touched by changes after `seq`, each once, with their current state, in
   // order of their newest change.
   std::vector<ChangedCaption> changes_since(std::int64_t seq);
-  // Every caption's id, image and vector, in id order.
-  void for_each_caption(const std::function<void(std::int64_t id, std::int64_t image_id,
-                                                 std::span<const float> vec)>& f);
-
-  // Every caption's id, image, text and its image's URI and metadata (not the vectors).
-  void for_each_hit_row(
-      const std::function<void(std::int64_t id, std::int64_t image_id, std::string_view text,
-                               std::string_view uri, std::string_view metadata)>& f);
+  // Every caption, in id order, with its vector, text and its image's URI and metadata.
+  // The views are valid during the call only.
+  struct CaptionRecord {
+    std::int64_t id = 0, image_id = 0;
+    std::span<const float> vec;
+    std::string_view text, uri, metadata;
+  };
+  void for_each_caption(const std::function<void(const CaptionRecord&)>& f);
   // Every image with its captions in order, images in the order they were added.
   void for_each_image(const std::function<void(std::string uri, std::vector<std::string> captions,
                                                std::string metadata)>& f);
