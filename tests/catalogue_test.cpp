@@ -1,4 +1,7 @@
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "support.hpp"
 
@@ -159,4 +162,56 @@ TEST_CASE("the seed example: a pet on a rug is closer to a cat on a mat than a c
   REQUIRE(hits.size() == 2);
   CHECK(hits[0].uri == "pet.jpg");
   CHECK(hits[0].score > 2 * hits[1].score);
+}
+
+TEST_CASE("a put that fails part-way leaves nothing behind, in SQLite or in the graph",
+          "[catalogue][faults]") {
+  // put() inserts a batch's vectors into the graph while SQLite writes its rows; when the
+  // transaction then fails, the graph must forget them, or their ids (handed out again by
+  // the next put) would point at stale vectors.
+  TempDir dir;
+  const auto path = dir / "v.pdx";
+  auto cat = Catalogue::create(path, {.embedder = "none:dim=16"});
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  auto random_images = [&](const std::string& prefix, std::size_t n) {
+    std::vector<Image> out;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<float> v(16);
+      for (auto& x : v) x = normal(rng);
+      out.push_back({prefix + std::to_string(i), {"v"}, "{}", {v}});
+    }
+    return out;
+  };
+  auto finds_itself = [&](const Image& image) {
+    const auto hits = cat.search(image.vectors[0], {.k = 1});
+    return !hits.empty() && hits[0].uri == image.uri;
+  };
+  REQUIRE(cat.put(random_images("a", 300)).added == 300);
+
+  // A trigger stands in for any failure after rows and graph entries are written: SQLite
+  // refuses the batch's last caption.
+  SQLite::Database(path.string(), SQLite::OPEN_READWRITE)
+      .exec(
+          "CREATE TRIGGER refuse BEFORE INSERT ON captions WHEN NEW.text = 'refused' "
+          "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+  auto refused = random_images("b", 300);
+  refused.back().captions = {"refused"};
+  CHECK_THROWS_WITH(cat.put(refused), Catch::Contains("refused by the test"));
+  CHECK(cat.size() == 300);
+  for (std::size_t i = 0; i < refused.size(); i += 7)
+    CHECK(cat.search(refused[i].vectors[0], {.k = 1})[0].uri.starts_with("a"));
+
+  // The same URIs again with other vectors: they take the ids the failed batch had.
+  SQLite::Database(path.string(), SQLite::OPEN_READWRITE).exec("DROP TRIGGER refuse");
+  const auto retried = random_images("b", 300);
+  CHECK(cat.put(retried).added == 300);
+  std::size_t found = 0;
+  for (const auto& image : retried) found += finds_itself(image);
+  CHECK(found == retried.size());
+  CHECK(cat.verify().ok());
+  cat = Catalogue::open(path);
+  found = 0;
+  for (const auto& image : retried) found += finds_itself(image);
+  CHECK(found == retried.size());
 }

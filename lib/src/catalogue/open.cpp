@@ -91,6 +91,13 @@ void Catalogue::Impl::give_back(std::unique_ptr<Reader> reader) const {
 // sync_graph); a read-write open checks it whole now, and removes leftover snapshot
 // files of crashed or superseded saves.
 void Catalogue::Impl::load_graph() {
+  const bool damaged = restore_graph();
+  if (read_only) return;
+  if (damaged) checkpoint();  // so the next open need not rebuild again
+  remove_leftovers();
+}
+
+bool Catalogue::Impl::restore_graph() {
   graph = std::make_unique<index::Graph>(shape);
   hit_rows.clear();
   applied_seq = snapshot_seq = 0;
@@ -123,9 +130,7 @@ void Catalogue::Impl::load_graph() {
     break;
   }
   store::guarded(path.string(), [&] { sync_graph(*rows); });
-  if (read_only) return;
-  if (damaged) checkpoint();  // so the next open need not rebuild again
-  remove_leftovers();
+  return damaged;
 }
 
 void Catalogue::Impl::remove_leftovers() {
