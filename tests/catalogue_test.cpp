@@ -166,9 +166,8 @@ TEST_CASE("the seed example: a pet on a rug is closer to a cat on a mat than a c
 
 TEST_CASE("a put that fails part-way leaves nothing behind, in SQLite or in the graph",
           "[catalogue][faults]") {
-  // put() inserts a batch's vectors into the graph while SQLite writes its rows; when the
-  // transaction then fails, the graph must forget them, or their ids (handed out again by
-  // the next put) would point at stale vectors.
+  // Whatever a failed put wrote (rows, graph entries) must be gone: the same URIs put
+  // again, with other vectors, must be found by those vectors.
   TempDir dir;
   const auto path = dir / "v.pdx";
   auto cat = Catalogue::create(path, {.embedder = "none:dim=16"});

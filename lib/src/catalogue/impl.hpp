@@ -67,10 +67,6 @@ class Catalogue::Impl {
 
   // --- open.cpp
   void load_graph();
-  // Maps the snapshot and replays the log after it: the graph as SQLite has it. Returns
-  // whether the snapshot was damaged (then the graph was rebuilt from the vectors).
-  // Caller holds graph_mutex uniquely, or is the only one with the catalogue.
-  bool restore_graph();
   void remove_leftovers();
   void warn(const std::string& message) const;
   // Borrows a reader connection for the duration of `f(rows)`.
@@ -80,13 +76,8 @@ class Catalogue::Impl {
   // --- write.cpp
   PutResult put(std::span<const Image> images);
   bool remove(std::string_view uri);
-  // Commits a write transaction and applies it to the graph, then after_commit(). Caller
-  // holds write_mutex.
+  // Commits a write transaction and applies it to the graph. Caller holds write_mutex.
   void commit(SQLite::Transaction& tx);
-  // The same without after_commit(), for a caller that holds graph_mutex uniquely too.
-  void commit_locked(SQLite::Transaction& tx);
-  // Compacts and saves the snapshot when due. Caller holds write_mutex, not graph_mutex.
-  void after_commit();
   // Replays changes after applied_seq into the graph. Caller holds graph_mutex uniquely.
   void sync_graph(store::Rows& rows);
   void maybe_checkpoint(bool closing);

@@ -91,13 +91,6 @@ void Catalogue::Impl::give_back(std::unique_ptr<Reader> reader) const {
 // sync_graph); a read-write open checks it whole now, and removes leftover snapshot
 // files of crashed or superseded saves.
 void Catalogue::Impl::load_graph() {
-  const bool damaged = restore_graph();
-  if (read_only) return;
-  if (damaged) checkpoint();  // so the next open need not rebuild again
-  remove_leftovers();
-}
-
-bool Catalogue::Impl::restore_graph() {
   graph = std::make_unique<index::Graph>(shape);
   hit_rows.clear();
   applied_seq = snapshot_seq = 0;
@@ -130,7 +123,9 @@ bool Catalogue::Impl::restore_graph() {
     break;
   }
   store::guarded(path.string(), [&] { sync_graph(*rows); });
-  return damaged;
+  if (read_only) return;
+  if (damaged) checkpoint();  // so the next open need not rebuild again
+  remove_leftovers();
 }
 
 void Catalogue::Impl::remove_leftovers() {

@@ -2,8 +2,6 @@
 // log replayed into the graph.
 #include <nlohmann/json.hpp>
 
-#include <optional>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -74,14 +72,6 @@ bool same_captions(const store::ImageRow& row, const CleanImage& image) {
   return true;
 }
 
-// What put() writes for one image, decided before it writes anything.
-struct ImagePlan {
-  const CleanImage* image;
-  std::optional<store::ImageRow> row;     // as stored, if the URI is known
-  std::vector<std::int64_t> caption_ids;  // per caption: a new id, or -id of a kept row
-  std::vector<std::int64_t> dropped;      // caption rows to delete
-};
-
 }  // namespace
 
 PutResult Catalogue::Impl::put(std::span<const Image> images) {
@@ -92,8 +82,8 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
 
   std::lock_guard write_lock(write_mutex);
   return store::guarded(path.string(), [&] {
-    // Embed what is new before taking SQLite's write lock; the plan below decides again
-    // (another process may have written meanwhile) and embeds any stragglers.
+    // Embed what is new before taking SQLite's write lock; the transaction below decides
+    // again (another process may have written meanwhile) and embeds any stragglers.
     std::vector<std::string_view> texts;
     std::vector<std::pair<const CleanImage*, std::size_t>> origin;  // for error messages
     if (!external_vectors) {
@@ -120,97 +110,48 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     for (std::size_t i = 0; i < texts.size(); ++i)
       embedded.emplace(texts[i], std::span<const float>(vectors.data() + i * dim, dim));
     std::vector<float> straggler(dim);
-    auto vector_of = [&](const CleanImage& image, std::size_t pos) -> std::span<const float> {
-      if (external_vectors) return image.vectors[pos];
-      if (auto it = embedded.find(image.captions[pos]); it != embedded.end()) return it->second;
-      embedder->embed(image.captions[pos], straggler);
+    auto vector_of = [&](std::string_view text) -> std::span<const float> {
+      if (auto it = embedded.find(text); it != embedded.end()) return it->second;
+      embedder->embed(text, straggler);
       return straggler;
     };
 
     PutResult result;
-    std::unique_lock graph_lock(graph_mutex, std::defer_lock);
-    bool speculated = false;
-    try {
-      SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
-      // Plan every row first, new captions with the ids they will get, so that the graph
-      // can take their vectors while SQLite writes the rows.
-      std::vector<ImagePlan> plans;
-      std::vector<std::int64_t> new_ids;
-      std::vector<float> new_vectors;  // new_ids' vectors, one after another
-      const std::int64_t first_id = rows->next_caption_id();
-      std::int64_t next_id = first_id;
-      for (const auto& image : batch) {
-        auto row = rows->find_image(image.source->uri, external_vectors);
-        if (row && row->metadata == image.metadata && same_captions(*row, image)) {
-          ++result.unchanged;
-          continue;
-        }
-        ++(row ? result.updated : result.added);
-        auto& plan = plans.emplace_back(ImagePlan{&image, std::move(row), {}, {}});
-        // Keep caption rows that stay (no new vector), drop the rest, add the new.
-        std::unordered_map<std::string_view, const store::CaptionRow*> existing;
-        if (plan.row)
-          for (const auto& c : plan.row->captions) existing.emplace(c.text, &c);
-        for (std::size_t pos = 0; pos < image.captions.size(); ++pos) {
-          if (auto it = existing.find(image.captions[pos]);
-              it != existing.end() && same_caption(*it->second, image, pos)) {
-            plan.caption_ids.push_back(-it->second->id);  // kept: negative
-            existing.erase(it);
-          } else {
-            const auto vec = vector_of(image, pos);
-            plan.caption_ids.push_back(next_id);
-            new_ids.push_back(next_id++);
-            new_vectors.insert(new_vectors.end(), vec.begin(), vec.end());
-          }
-        }
-        for (const auto& [text, caption] : existing) plan.dropped.push_back(caption->id);
+    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const auto& image : batch) {
+      const auto row = rows->find_image(image.source->uri, external_vectors);
+      if (row && row->metadata == image.metadata && same_captions(*row, image)) {
+        ++result.unchanged;
+        continue;
       }
-
-      graph_lock.lock();
-      sync_graph(*rows);  // other processes' commits first: our ids follow theirs
-      // Graph insertion runs beside the row writes. Until the commit the graph holds
-      // captions SQLite does not; if anything fails, restore_graph() puts it back.
-      std::exception_ptr graph_failure;
-      std::jthread inserting;
-      if (!new_ids.empty() && graph->writable()) {
-        speculated = true;
-        inserting = std::jthread([&] {
-          try {
-            graph->add(new_ids, new_vectors, threads);
-          } catch (...) {
-            graph_failure = std::current_exception();
-          }
-        });
+      std::int64_t image_id;
+      if (row) {
+        image_id = row->id;
+        if (row->metadata != image.metadata) rows->update_metadata(image_id, image.metadata);
+        ++result.updated;
+      } else {
+        image_id = rows->insert_image(image.source->uri, image.metadata);
+        ++result.added;
       }
-      for (const auto& plan : plans) {
-        const auto& image = *plan.image;
-        std::int64_t image_id;
-        if (plan.row) {
-          image_id = plan.row->id;
-          if (plan.row->metadata != image.metadata) rows->update_metadata(image_id, image.metadata);
+      // Keep caption rows that stay (no new vector), drop the rest, add the new.
+      std::unordered_map<std::string_view, const store::CaptionRow*> existing;
+      if (row)
+        for (const auto& c : row->captions) existing.emplace(c.text, &c);
+      for (std::size_t pos = 0; pos < image.captions.size(); ++pos) {
+        const auto text = image.captions[pos];
+        if (auto it = existing.find(text);
+            it != existing.end() && same_caption(*it->second, image, pos)) {
+          rows->move_caption(it->second->id, static_cast<int>(pos));
+          existing.erase(it);
         } else {
-          image_id = rows->insert_image(image.source->uri, image.metadata);
+          rows->insert_caption(
+              image_id, static_cast<int>(pos), text,
+              external_vectors ? std::span<const float>(image.vectors[pos]) : vector_of(text));
         }
-        for (std::size_t pos = 0; pos < plan.caption_ids.size(); ++pos) {
-          const auto id = plan.caption_ids[pos];
-          if (id < 0)
-            rows->move_caption(-id, static_cast<int>(pos));
-          else
-            rows->insert_caption(
-                id, image_id, static_cast<int>(pos), image.captions[pos],
-                std::span<const float>(new_vectors).subspan((id - first_id) * dim, dim));
-        }
-        for (const auto id : plan.dropped) rows->delete_caption(id);
       }
-      if (inserting.joinable()) inserting.join();
-      if (graph_failure) std::rethrow_exception(graph_failure);
-      commit_locked(tx);
-    } catch (...) {
-      if (speculated) restore_graph();  // the transaction has rolled back by now
-      throw;
+      for (const auto& [text, caption] : existing) rows->delete_caption(caption->id);
     }
-    graph_lock.unlock();
-    after_commit();
+    commit(tx);
     return result;
   });
 }
@@ -228,30 +169,22 @@ bool Catalogue::Impl::remove(std::string_view uri) {
   });
 }
 
+// Commits while holding the graph lock, so no search sees the rows ahead of the graph.
 void Catalogue::Impl::commit(SQLite::Transaction& tx) {
   {
     std::unique_lock graph_lock(graph_mutex);
-    commit_locked(tx);
-  }
-  after_commit();
-}
-
-// Commits while holding the graph lock, so no search sees the rows ahead of the graph.
-void Catalogue::Impl::commit_locked(SQLite::Transaction& tx) {
-  beacon.begin_commit();  // throws, so the transaction rolls back, if it cannot signal
-  fault::failpoint("commit.before");
-  try {
-    tx.commit();
-  } catch (...) {
+    beacon.begin_commit();  // throws, so the transaction rolls back, if it cannot signal
+    fault::failpoint("commit.before");
+    try {
+      tx.commit();
+    } catch (...) {
+      beacon.end_commit();
+      throw;
+    }
+    fault::failpoint("commit.after");
     beacon.end_commit();
-    throw;
+    sync_graph(*rows);
   }
-  fault::failpoint("commit.after");
-  beacon.end_commit();
-  sync_graph(*rows);
-}
-
-void Catalogue::Impl::after_commit() {
   maybe_compact();
   maybe_checkpoint(false);
 }

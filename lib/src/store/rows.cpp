@@ -117,28 +117,22 @@ void Rows::delete_image(const ImageRow& image) {
   s.exec();
 }
 
-std::int64_t Rows::next_caption_id() {
-  auto& s =
-      prepared("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'captions'), 0) + 1");
-  Reset r{s};
-  s.executeStep();
-  return s.getColumn(0).getInt64();
-}
-
-void Rows::insert_caption(std::int64_t id, std::int64_t image_id, int pos, std::string_view text,
-                          std::span<const float> vec) {
+std::int64_t Rows::insert_caption(std::int64_t image_id, int pos, std::string_view text,
+                                  std::span<const float> vec) {
+  auto& s = prepared("INSERT INTO captions(image_id, pos, text, vec) VALUES (?, ?, ?, ?)");
+  std::int64_t id;
   {
-    auto& s = prepared("INSERT INTO captions(id, image_id, pos, text, vec) VALUES (?, ?, ?, ?, ?)");
     Reset r{s};
-    s.bind(1, id);
-    s.bind(2, image_id);
-    s.bind(3, pos);
-    s.bind(4, std::string(text));
-    s.bindNoCopy(5, static_cast<const void*>(vec.data()),
+    s.bind(1, image_id);
+    s.bind(2, pos);
+    s.bind(3, std::string(text));
+    s.bindNoCopy(4, static_cast<const void*>(vec.data()),
                  static_cast<int>(vec.size() * sizeof(float)));
     s.exec();
+    id = db_.getLastInsertRowid();
   }
   log_change(id, "put");
+  return id;
 }
 
 void Rows::move_caption(std::int64_t caption_id, int pos) {

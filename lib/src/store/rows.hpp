@@ -57,12 +57,8 @@ class Rows {
   void update_metadata(std::int64_t image_id, const std::string& metadata);
   void delete_image(const ImageRow& image);  // logs a delete for each caption
 
-  // The id the next caption gets: above every id ever used (captions are AUTOINCREMENT),
-  // so a graph label never names two captions.
-  std::int64_t next_caption_id();
-  // Inserts a caption with the id next_caption_id() handed out.
-  void insert_caption(std::int64_t id, std::int64_t image_id, int pos, std::string_view text,
-                      std::span<const float> vec);
+  std::int64_t insert_caption(std::int64_t image_id, int pos, std::string_view text,
+                              std::span<const float> vec);
   void move_caption(std::int64_t caption_id, int pos);
   void delete_caption(std::int64_t caption_id);
 
