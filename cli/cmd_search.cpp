@@ -47,6 +47,7 @@ std::vector<float> read_vector(const std::string& file) {
 
 int cmd_search(const Args& args) {
   std::string path, text, queries, vector_file;
+  std::vector<std::string> where;
   SearchOptions search;
   bool json = false;
   po::options_description options("options");
@@ -55,6 +56,11 @@ int cmd_search(const Args& args) {
       "k,k", po::value(&search.k)->default_value(search.k), "how many images to return")(
       "ef", po::value(&search.ef), "HNSW search breadth (default: the catalogue's)")(
       "min-score", po::value(&search.min_score), "drop hits below this cosine similarity")(
+      "offset", po::value(&search.offset)->default_value(0),
+      "skip this many best images first (the next page)")(
+      "where", po::value(&where)->composing(),
+      "only images whose metadata meets CONDITION: KEY=VALUE, KEY!=VALUE, KEY<N, KEY<=N, "
+      "KEY>N, KEY>=N or 'KEY in A,B,C' (repeatable: all must hold)")(
       "queries", po::value(&queries), "run every line of FILE (or - for stdin) as a query")(
       "vector-file", po::value(&vector_file),
       "search with the vector in FILE (a JSON array, or numbers separated by spaces or commas)")(
@@ -63,13 +69,21 @@ int cmd_search(const Args& args) {
   positional.add("catalogue", 1).add("text", 1);
   po::variables_map vm;
   if (!parse(args,
-             "picdex search CATALOGUE TEXT [-k N] [--ef N] [--min-score S] [--json]\n"
+             "picdex search CATALOGUE TEXT [-k N] [--offset N] [--where CONDITION]...\n"
+             "                     [--ef N] [--min-score S] [--json]\n"
              "       picdex search CATALOGUE --queries FILE|- [--json]\n"
              "       picdex search CATALOGUE --vector-file FILE|- [-k N] [--json]",
              options, positional, vm))
     return Exit::ok;
   if (!text.empty() + !queries.empty() + !vector_file.empty() != 1)
     throw UsageError("give one of: a query text, --queries FILE, --vector-file FILE");
+  for (const auto& condition : where) {
+    try {
+      search.where.push_back(Condition::parse(condition));
+    } catch (const InputError& e) {
+      throw UsageError(std::string("--") + e.what());
+    }
+  }
 
   auto catalogue = open_catalogue(path, /*read_only=*/true);
   if (!vector_file.empty()) {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "picdex/filter.hpp"
+
 namespace picdex {
 
 class Embedder;
@@ -46,6 +48,11 @@ struct SearchOptions {
   std::size_t k = 10;
   std::size_t ef = 0;       // HNSW search breadth; 0 uses the catalogue's default
   float min_score = -1.0f;  // hits below this cosine similarity are dropped
+  std::size_t offset = 0;   // skip this many best hits first (the next page)
+  // Only images whose metadata meets every condition (see filter.hpp). Small matching
+  // sets are scanned exactly; larger ones searched in the graph, widening until enough
+  // matching images are found. Either way min(k, matching images - offset) hits.
+  std::vector<Condition> where = {};
 };
 
 // Defaults measured (README, "Choosing the defaults"): on 20k lexical caption vectors
@@ -136,7 +143,8 @@ class Catalogue {
   // Throws NotFoundError if the URI is not in the catalogue.
   Image get(std::string_view uri) const;
 
-  // Exactly min(k, images) hits (fewer only by min_score), one per image, best first.
+  // Exactly min(k, images - offset) hits (fewer only by min_score), one per image, best
+  // first; with conditions, counting only the images that meet them.
   std::vector<Hit> search(std::string_view text, const SearchOptions& options = {}) const;
   std::vector<Hit> search(std::span<const float> vector, const SearchOptions& options = {}) const;
 

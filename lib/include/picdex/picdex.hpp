@@ -4,5 +4,6 @@
 #include "picdex/catalogue.hpp"
 #include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
+#include "picdex/filter.hpp"
 #include "picdex/import.hpp"
 #include "picdex/train.hpp"

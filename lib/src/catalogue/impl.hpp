@@ -25,6 +25,7 @@
 #include "store/beacon.hpp"
 #include "store/database.hpp"
 #include "store/rows.hpp"
+#include "store/where.hpp"
 
 namespace picdex {
 
@@ -61,6 +62,31 @@ struct BestCaption {
   index::Neighbor caption;
 };
 
+// The images a filtered search may return: those matching its conditions.
+class ImageSet {
+ public:
+  ImageSet() = default;
+  explicit ImageSet(const store::ImageMatch& match) : images_(match.images) {
+    if (!match.ids.empty()) member_.resize(static_cast<std::size_t>(match.ids.back()) + 1);
+    for (const auto id : match.ids) member_[static_cast<std::size_t>(id)] = true;
+    size_ = match.ids.size();
+  }
+  bool contains(std::int64_t image) const {
+    const auto at = static_cast<std::size_t>(image);
+    return image >= 0 && at < member_.size() && member_[at];
+  }
+  std::size_t size() const { return size_; }
+  // Of the catalogue's images.
+  double fraction() const { return images_ ? static_cast<double>(size_) / images_ : 0.0; }
+
+ private:
+  std::vector<bool> member_;  // by image id
+  std::size_t size_ = 0, images_ = 0;
+};
+
+// Filtered searches scan the matching captions exactly below this fraction of images.
+inline constexpr double kScanBelowFraction = 0.05;
+
 class Catalogue::Impl {
  public:
   Impl(std::filesystem::path path, OpenOptions options, store::OpenMode mode);
@@ -88,11 +114,12 @@ class Catalogue::Impl {
   // Catches up when other processes have written, then searches the graph and takes the
   // hits from hit_rows: one indexed SQL read per search, none for the hits.
   std::vector<Hit> search(std::span<const float> query, const SearchOptions& options);
-  // The best caption of each of the k images nearest to `query` (fewer if the graph has
-  // fewer), best first. The result lives in per-thread storage until the next call.
-  // Caller holds graph_mutex (shared).
+  // The best caption of each of the k images nearest to `query` (fewer if the graph, or
+  // `only`, has fewer), best first; with `only`, of those images alone. The result lives in
+  // per-thread storage until the next call. Caller holds graph_mutex (shared).
   const std::vector<BestCaption>& nearest_images(std::span<const float> query, std::size_t k,
-                                                 std::size_t ef) const;
+                                                 std::size_t ef,
+                                                 const ImageSet* only = nullptr) const;
 
   // --- maintain.cpp
   void checkpoint();

@@ -5,17 +5,18 @@
 #include "catalogue/impl.hpp"
 #include "index/unit_vector.hpp"
 #include "picdex/error.hpp"
+#include "store/where.hpp"
 
 namespace picdex {
 namespace {
 
-// Keeps the first (best) caption of each image, in order, up to k images.
+// Keeps the first (best) caption of each image, in order, up to k images (of `only`).
 void group(const std::vector<index::Neighbor>& captions, const index::HitRows& rows, std::size_t k,
-           std::vector<BestCaption>& out) {
+           const ImageSet* only, std::vector<BestCaption>& out) {
   out.clear();
   for (const auto& n : captions) {
     const auto image = rows.image_of(n.label);
-    if (image == 0) continue;
+    if (image == 0 || (only && !only->contains(image))) continue;
     if (std::any_of(out.begin(), out.end(), [&](const BestCaption& b) { return b.image == image; }))
       continue;
     out.push_back({image, n});
@@ -37,25 +38,39 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
   const auto query = index::unit_vector(raw, shape.dim, "query vector");
   if (options.k == 0) return {};
   const std::size_t ef = options.ef ? options.ef : ef_search;
+  const bool filtered = !options.where.empty();
 
   // The graph and the hit rows hold the changes up to applied_seq. Unless the beacon shows
   // that no process has committed since the last check, one indexed read tells whether
   // others have committed more; if so, catch up first. Under a stream of such writes,
-  // after a few tries answer from the state caught up to.
+  // after a few tries answer from the state caught up to. A filtered search reads the
+  // matching images in the same read, and uses them only with a graph at that same state.
   for (int attempt = 1;; ++attempt) {
     const auto signal = beacon.read();  // before the check: a later commit changes it
-    const bool quiet = store::ChangeBeacon::quiet(signal) && signal == quiet_beacon.load();
-    const auto latest = quiet ? 0 : with_reader([](store::Rows& rows) { return rows.last_seq(); });
+    const bool quiet =
+        !filtered && store::ChangeBeacon::quiet(signal) && signal == quiet_beacon.load();
+    std::int64_t latest = 0;
+    ImageSet matching;
+    if (!quiet)
+      with_reader([&](store::Rows& rows) {
+        SQLite::Transaction read(rows.database());  // one snapshot for both reads
+        latest = rows.last_seq();
+        if (filtered) matching = ImageSet(store::match_images(rows.database(), options.where));
+        return 0;
+      });
     std::shared_lock graph_lock(graph_mutex);
-    if (latest > applied_seq && attempt < 4) {
+    if (latest != applied_seq && !quiet && attempt < 4) {
       graph_lock.unlock();
-      catch_up();
+      if (latest > applied_seq) catch_up();
       continue;
     }
     if (!quiet && latest <= applied_seq && store::ChangeBeacon::quiet(signal))
       quiet_beacon = signal;
     std::vector<Hit> hits;
-    for (const auto& b : nearest_images(query, options.k, ef)) {
+    const auto& best =
+        nearest_images(query, options.k + options.offset, ef, filtered ? &matching : nullptr);
+    for (std::size_t i = options.offset; i < best.size(); ++i) {
+      const auto& b = best[i];
       if (b.caption.score < options.min_score) break;
       if (const auto row = hit_rows.row(b.caption.label))
         hits.push_back({std::string(row->uri), b.caption.score, std::string(row->text),
@@ -66,20 +81,37 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
 }
 
 const std::vector<BestCaption>& Catalogue::Impl::nearest_images(std::span<const float> query,
-                                                                std::size_t k,
-                                                                std::size_t ef) const {
+                                                                std::size_t k, std::size_t ef,
+                                                                const ImageSet* only) const {
   thread_local std::vector<index::Neighbor> captions;
   thread_local std::vector<BestCaption> best;
   const std::size_t live = graph->live();
-  // Ask for k captions first (enough when images have one caption each), then widen.
-  for (std::size_t n = k;; n *= 4) {
+  const std::size_t target = only ? std::min(k, only->size()) : k;
+  const double fraction = only ? only->fraction() : 1.0;
+  auto scan = [&] {
+    if (!only) return group(graph->exact(query, live), hit_rows, k, nullptr, best);
+    const auto keep = [&](std::int64_t label) { return only->contains(hit_rows.image_of(label)); };
+    group(graph->exact(query, live, keep), hit_rows, k, only, best);
+  };
+  best.clear();
+  if (target == 0) return best;
+  // A few matching captions: score them all. Cheaper than a graph search that has to
+  // pass over many non-matching ones, and exact.
+  if (only && (fraction <= kScanBelowFraction || fraction * static_cast<double>(live) <=
+                                                     4.0 * static_cast<double>(std::max(ef, k)))) {
+    scan();
+    return best;
+  }
+  // Ask for as many captions as should hold k matching images (k when every image has one
+  // caption and all match), then widen.
+  for (auto n = static_cast<std::size_t>(std::ceil(static_cast<double>(k) / fraction));; n *= 4) {
     if (n >= live) {
-      group(graph->exact(query, live), hit_rows, k, best);
+      scan();
       break;
     }
     graph->search(query, n, std::max(ef, n), captions);
-    group(captions, hit_rows, k, best);
-    if (best.size() == k) break;
+    group(captions, hit_rows, k, only, best);
+    if (best.size() == target) break;
   }
   return best;
 }

@@ -109,14 +109,17 @@ void Graph::remove(std::int64_t label) {
   if (contains(label)) hnsw_->markDelete(static_cast<hnswlib::labeltype>(label));
 }
 
-std::vector<Neighbor> Graph::exact(std::span<const float> query, std::size_t n) const {
+std::vector<Neighbor> Graph::exact(std::span<const float> query, std::size_t n,
+                                   const std::function<bool(std::int64_t)>& keep) const {
   std::vector<Neighbor> all;
-  all.reserve(live());
+  all.reserve(keep ? 0 : live());
   auto distance = hnsw_->fstdistfunc_;
   for (hnswlib::tableint id = 0; id < hnsw_->cur_element_count; ++id) {
     if (hnsw_->isMarkedDeleted(id)) continue;
+    const auto label = static_cast<std::int64_t>(hnsw_->getExternalLabel(id));
+    if (keep && !keep(label)) continue;
     const float d = distance(query.data(), hnsw_->getDataByInternalId(id), hnsw_->dist_func_param_);
-    all.push_back({static_cast<std::int64_t>(hnsw_->getExternalLabel(id)), 1.0f - d});
+    all.push_back({label, 1.0f - d});
   }
   const auto better = [](const Neighbor& a, const Neighbor& b) {
     return a.score != b.score ? a.score > b.score : a.label < b.label;

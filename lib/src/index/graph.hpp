@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -79,8 +80,10 @@ class Graph {
   void search(std::span<const float> query, std::size_t n, std::size_t ef,
               std::vector<Neighbor>& out) const;
   std::vector<Neighbor> search(std::span<const float> query, std::size_t n, std::size_t ef) const;
-  // The same by exhaustive scan: exact, for small graphs and for checking recall.
-  std::vector<Neighbor> exact(std::span<const float> query, std::size_t n) const;
+  // The same by exhaustive scan: exact, for small graphs, filtered searches and checking
+  // recall. With `keep`, only the labels it accepts count (and only they are scored).
+  std::vector<Neighbor> exact(std::span<const float> query, std::size_t n,
+                              const std::function<bool(std::int64_t)>& keep = {}) const;
   // Every live label.
   std::vector<std::int64_t> labels() const;
 

@@ -47,6 +47,7 @@ struct ChangedCaption {
 class Rows {
  public:
   explicit Rows(SQLite::Database& db) : db_(db) {}
+  SQLite::Database& database() { return db_; }
 
   std::optional<std::string> meta(const std::string& key);
   void set_meta(const std::string& key, const std::string& value);

@@ -1,0 +1,77 @@
+// Condition::parse: the text form of a metadata condition ("year>=2015", "tag in a,b").
+#include <cmath>
+#include <cstdlib>
+
+#include "picdex/error.hpp"
+#include "picdex/filter.hpp"
+
+namespace picdex {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+bool is_number(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  const double value = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() && std::isfinite(value);
+}
+
+}  // namespace
+
+Condition Condition::parse(std::string_view text) {
+  const auto fail = [&](const std::string& why) {
+    return InputError("where '" + std::string(text) + "': " + why);
+  };
+  Condition out;
+  // " in " first: a key or value may hold '=' or '<' only after it.
+  std::size_t at = text.find(" in ");
+  const auto assign = text.find_first_of("=!<>");
+  std::string_view value;
+  if (at != std::string_view::npos && (assign == std::string_view::npos || at < assign)) {
+    out.op = Op::in;
+    out.key = trim(text.substr(0, at));
+    value = text.substr(at + 4);
+    for (std::size_t from = 0;;) {
+      const auto comma = value.find(',', from);
+      out.values.emplace_back(trim(value.substr(from, comma - from)));
+      if (out.values.back().empty()) throw fail("an empty value in the list");
+      if (comma == std::string_view::npos) break;
+      from = comma + 1;
+    }
+  } else {
+    if (assign == std::string_view::npos)
+      throw fail("expected KEY=VALUE, KEY!=VALUE, KEY<N, KEY<=N, KEY>N, KEY>=N or KEY in A,B");
+    struct Spelling {
+      std::string_view text;
+      Op op;
+    };
+    static constexpr Spelling kOps[] = {{"!=", Op::not_equal},     {"<=", Op::less_equal},
+                                        {">=", Op::greater_equal}, {"=", Op::equal},
+                                        {"<", Op::less},           {">", Op::greater}};
+    const auto rest = text.substr(assign);
+    const Spelling* found = nullptr;
+    for (const auto& s : kOps)
+      if (rest.starts_with(s.text)) {
+        found = &s;
+        break;
+      }
+    if (!found) throw fail("'!' must be followed by '='");
+    out.op = found->op;
+    out.key = trim(text.substr(0, assign));
+    value = text.substr(assign + found->text.size());
+    out.values.emplace_back(trim(value));
+    const bool numeric = out.op != Op::equal && out.op != Op::not_equal;
+    if (numeric && !is_number(out.values[0]))
+      throw fail("'" + std::string(found->text) + "' compares numbers; '" + out.values[0] +
+                 "' is not one");
+  }
+  if (out.key.empty()) throw fail("the key is empty");
+  return out;
+}
+
+}  // namespace picdex

@@ -1,0 +1,108 @@
+#include "store/where.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "picdex/error.hpp"
+
+namespace picdex::store {
+namespace {
+
+std::string parameter(int n) {
+  std::string out = "?";
+  out += std::to_string(n);  // not "?" + ...: g++ 12 warns falsely (-Wrestrict) on that
+  return out;
+}
+
+// The image's value at key ?key equals one of the strings in the JSON array ?strings (a
+// string equal to it, or true/false for a boolean) or of the numbers in ?numbers.
+std::string equals_one_of(int key, int strings, int numbers) {
+  return "EXISTS (SELECT 1 FROM json_each(images.metadata) AS m WHERE m.key = " + parameter(key) +
+         " AND CASE"
+         " WHEN m.type IN ('integer', 'real') THEN m.atom IN (SELECT value FROM json_each(" +
+         parameter(numbers) +
+         "))"
+         " WHEN m.type = 'text' THEN m.atom IN (SELECT value FROM json_each(" +
+         parameter(strings) +
+         "))"
+         " WHEN m.type IN ('true', 'false') THEN m.type IN (SELECT value FROM json_each(" +
+         parameter(strings) + ")) ELSE 0 END)";
+}
+
+// The image's value at key ?key is a number and compares with the number ?number by `op`.
+std::string compares(int key, const char* op, int number) {
+  return "EXISTS (SELECT 1 FROM json_each(images.metadata) AS m WHERE m.key = " + parameter(key) +
+         " AND m.type IN ('integer', 'real') AND m.atom " + op + " " + parameter(number) + ")";
+}
+
+const char* comparison(Condition::Op op) {
+  switch (op) {
+    case Condition::Op::less:
+      return "<";
+    case Condition::Op::less_equal:
+      return "<=";
+    case Condition::Op::greater:
+      return ">";
+    case Condition::Op::greater_equal:
+      return ">=";
+    default:
+      return nullptr;
+  }
+}
+
+bool parse_number(const std::string& s, double& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() && std::isfinite(out);
+}
+
+}  // namespace
+
+ImageMatch match_images(SQLite::Database& db, std::span<const Condition> conditions) {
+  // Condition i's parameters are ?3i+1 (key), ?3i+2 and ?3i+3.
+  std::string sql = "SELECT id, ";
+  if (conditions.empty()) sql += "1";
+  for (std::size_t i = 0; i < conditions.size(); ++i) {
+    const auto& c = conditions[i];
+    const int first = static_cast<int>(3 * i + 1);
+    if (i) sql += " AND ";
+    if (const char* op = comparison(c.op))
+      sql += compares(first, op, first + 1);
+    else
+      sql += (c.op == Condition::Op::not_equal ? "NOT " : "") +
+             equals_one_of(first, first + 1, first + 2);
+  }
+  sql += " FROM images ORDER BY id";
+  SQLite::Statement query(db, sql);
+  int parameter = 1;
+  for (const auto& c : conditions) {
+    query.bind(parameter++, c.key);
+    if (comparison(c.op)) {
+      double bound = 0;
+      if (!parse_number(c.values.at(0), bound))
+        throw InputError("where '" + c.key + "': '" + c.values[0] + "' is not a number");
+      query.bind(parameter++, bound);
+      ++parameter;  // unused
+      continue;
+    }
+    auto strings = nlohmann::json::array(), numbers = nlohmann::json::array();
+    for (const auto& v : c.values) {
+      strings.push_back(v);
+      if (double n; parse_number(v, n)) numbers.push_back(n);
+    }
+    query.bind(parameter++, strings.dump());
+    query.bind(parameter++, numbers.dump());
+  }
+  ImageMatch out;
+  while (query.executeStep()) {
+    ++out.images;
+    if (query.getColumn(1).getInt()) out.ids.push_back(query.getColumn(0).getInt64());
+  }
+  return out;
+}
+
+}  // namespace picdex::store
