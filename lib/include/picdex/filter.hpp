@@ -24,6 +24,8 @@ struct Condition {
   // "KEY in A,B,C". Spaces and tabs around the key and each value are dropped. Throws
   // InputError naming the text and what is wrong.
   static Condition parse(std::string_view text);
+
+  bool operator==(const Condition&) const = default;
 };
 
 }  // namespace picdex

@@ -153,9 +153,23 @@ class Catalogue::Impl {
   std::int64_t applied_seq = 0;
   std::int64_t snapshot_seq = 0;
 
+  // The images the last filtered search matched, kept while nothing is committed: a
+  // batch of queries with one filter reads the metadata once.
+  std::shared_ptr<const ImageSet> cached_matches(const std::vector<Condition>& where,
+                                                 std::int64_t seq) const;
+  void cache_matches(const std::vector<Condition>& where, std::int64_t seq,
+                     std::shared_ptr<const ImageSet> images) const;
+
  private:
   std::unique_ptr<Reader> take_reader() const;
   void give_back(std::unique_ptr<Reader> reader) const;
+  struct Matches {
+    std::vector<Condition> where;
+    std::int64_t seq = -1;  // last_seq they were read at
+    std::shared_ptr<const ImageSet> images;
+  };
+  mutable std::mutex matches_mutex;
+  mutable Matches matches;
   mutable std::mutex readers_mutex;
   mutable std::vector<std::unique_ptr<Reader>> readers;
 };

@@ -34,6 +34,18 @@ void Catalogue::Impl::catch_up() {
   });
 }
 
+std::shared_ptr<const ImageSet> Catalogue::Impl::cached_matches(const std::vector<Condition>& where,
+                                                                std::int64_t seq) const {
+  std::lock_guard lock(matches_mutex);
+  return matches.seq == seq && matches.where == where ? matches.images : nullptr;
+}
+
+void Catalogue::Impl::cache_matches(const std::vector<Condition>& where, std::int64_t seq,
+                                    std::shared_ptr<const ImageSet> images) const {
+  std::lock_guard lock(matches_mutex);
+  matches = {where, seq, std::move(images)};
+}
+
 std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const SearchOptions& options) {
   const auto query = index::unit_vector(raw, shape.dim, "query vector");
   if (options.k == 0) return {};
@@ -50,12 +62,15 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
     const bool quiet =
         !filtered && store::ChangeBeacon::quiet(signal) && signal == quiet_beacon.load();
     std::int64_t latest = 0;
-    ImageSet matching;
-    if (!quiet)
+    std::shared_ptr<const ImageSet> matching;
+    if (!quiet) latest = with_reader([](store::Rows& rows) { return rows.last_seq(); });
+    if (filtered && !(matching = cached_matches(options.where, latest)))
       with_reader([&](store::Rows& rows) {
-        SQLite::Transaction read(rows.database());  // one snapshot for both reads
+        SQLite::Transaction read(rows.database());  // the matches as of `latest`
         latest = rows.last_seq();
-        if (filtered) matching = ImageSet(store::match_images(rows.database(), options.where));
+        matching =
+            std::make_shared<const ImageSet>(store::match_images(rows.database(), options.where));
+        cache_matches(options.where, latest, matching);
         return 0;
       });
     std::shared_lock graph_lock(graph_mutex);
@@ -67,8 +82,7 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
     if (!quiet && latest <= applied_seq && store::ChangeBeacon::quiet(signal))
       quiet_beacon = signal;
     std::vector<Hit> hits;
-    const auto& best =
-        nearest_images(query, options.k + options.offset, ef, filtered ? &matching : nullptr);
+    const auto& best = nearest_images(query, options.k + options.offset, ef, matching.get());
     for (std::size_t i = options.offset; i < best.size(); ++i) {
       const auto& b = best[i];
       if (b.caption.score < options.min_score) break;
