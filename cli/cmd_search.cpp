@@ -48,6 +48,7 @@ std::vector<float> read_vector(const std::string& file) {
 int cmd_search(const Args& args) {
   std::string path, text, queries, vector_file;
   std::vector<std::string> where;
+  std::string mode = "vector";
   SearchOptions search;
   bool json = false;
   po::options_description options("options");
@@ -56,6 +57,8 @@ int cmd_search(const Args& args) {
       "k,k", po::value(&search.k)->default_value(search.k), "how many images to return")(
       "ef", po::value(&search.ef), "HNSW search breadth (default: the catalogue's)")(
       "min-score", po::value(&search.min_score), "drop hits below this cosine similarity")(
+      "mode", po::value(&mode)->default_value(mode),
+      "vector (caption vectors), keyword (caption words) or hybrid (both, rank-fused)")(
       "offset", po::value(&search.offset)->default_value(0),
       "skip this many best images first (the next page)")(
       "where", po::value(&where)->composing(),
@@ -69,7 +72,7 @@ int cmd_search(const Args& args) {
   positional.add("catalogue", 1).add("text", 1);
   po::variables_map vm;
   if (!parse(args,
-             "picdex search CATALOGUE TEXT [-k N] [--offset N] [--where CONDITION]...\n"
+             "picdex search CATALOGUE TEXT [-k N] [--mode M] [--offset N] [--where CONDITION]...\n"
              "                     [--ef N] [--min-score S] [--json]\n"
              "       picdex search CATALOGUE --queries FILE|- [--json]\n"
              "       picdex search CATALOGUE --vector-file FILE|- [-k N] [--json]",
@@ -77,6 +80,7 @@ int cmd_search(const Args& args) {
     return Exit::ok;
   if (!text.empty() + !queries.empty() + !vector_file.empty() != 1)
     throw UsageError("give one of: a query text, --queries FILE, --vector-file FILE");
+  search.mode = parse_mode(mode);
   for (const auto& condition : where) {
     try {
       search.where.push_back(Condition::parse(condition));

@@ -108,6 +108,23 @@ std::string hits_json_array(const std::vector<Hit>& hits) {
   return array.dump();
 }
 
+SearchMode parse_mode(const std::string& name) {
+  for (const auto mode : {SearchMode::vector, SearchMode::keyword, SearchMode::hybrid})
+    if (name == mode_name(mode)) return mode;
+  throw UsageError("--mode: '" + name + "': expected vector, keyword or hybrid");
+}
+
+const char* mode_name(SearchMode mode) {
+  switch (mode) {
+    case SearchMode::keyword:
+      return "keyword";
+    case SearchMode::hybrid:
+      return "hybrid";
+    default:
+      return "vector";
+  }
+}
+
 void print_hits(const std::vector<Hit>& hits, bool json) {
   if (json) {
     for (std::size_t i = 0; i < hits.size(); ++i)

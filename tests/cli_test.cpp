@@ -80,13 +80,21 @@ TEST_CASE("picdex init, import, search end to end", "[cli]") {
     const std::string queries =
         nlohmann::json::parse(first)["uri"].get<std::string>() + "\ta dog running on the beach\n" +
         nlohmann::json::parse(second)["uri"].get<std::string>() + "\ta dog running on the beach\n";
-    const auto run = run_picdex({"eval", cat, "-", "--json"}, queries);
+    const auto run = run_picdex({"eval", cat, "-", "--json", "--mode", "vector"}, queries);
     REQUIRE(run.status == 0);
     const auto figures = nlohmann::json::parse(run.out);
     CHECK(figures["queries"] == 2);
-    CHECK(figures["recall@1"] == 0.5);
-    CHECK(figures["recall@5"] == 1.0);
-    CHECK(figures["mrr"].get<double>() == Approx(0.75));
+    REQUIRE(figures["modes"].size() == 1);
+    const auto& vector = figures["modes"][0];
+    CHECK(vector["mode"] == "vector");
+    CHECK(vector["recall@1"] == 0.5);
+    CHECK(vector["recall@5"] == 1.0);
+    CHECK(vector["mrr"].get<double>() == Approx(0.75));
+    // By default every mode, one after another.
+    const auto all = nlohmann::json::parse(run_picdex({"eval", cat, "-", "--json"}, queries).out);
+    REQUIRE(all["modes"].size() == 3);
+    CHECK(all["modes"][1]["mode"] == "keyword");
+    CHECK(all["modes"][2]["mode"] == "hybrid");
     const auto bad = run_picdex({"eval", cat, "-"}, "no tab here\n");
     CHECK(bad.status == 65);
     CHECK(first_line(bad.err) == "picdex: <stdin>:1: line: expected expected_uri<TAB>query");

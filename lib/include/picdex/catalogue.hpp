@@ -44,6 +44,12 @@ struct Hit {
   std::string metadata;
 };
 
+// How a text query ranks images: by caption vectors (cosine similarity); by caption words
+// (BM25 over a full-text index: only images with a caption sharing a word); or both,
+// fused by reciprocal rank. Whatever the mode, a hit's score is the cosine similarity of
+// its caption to the query.
+enum class SearchMode { vector, keyword, hybrid };
+
 struct SearchOptions {
   std::size_t k = 10;
   std::size_t ef = 0;       // HNSW search breadth; 0 uses the catalogue's default
@@ -53,6 +59,7 @@ struct SearchOptions {
   // sets are scanned exactly; larger ones searched in the graph, widening until enough
   // matching images are found. Either way min(k, matching images - offset) hits.
   std::vector<Condition> where = {};
+  SearchMode mode = SearchMode::vector;  // keyword and hybrid need a text query
 };
 
 // Defaults measured (README, "Choosing the defaults"): on 20k lexical caption vectors
@@ -158,7 +165,8 @@ class Catalogue {
 
   // Saves a graph snapshot holding every change so far.
   void checkpoint();
-  // Rebuilds the graph from the stored vectors (dropping deleted elements) and saves it.
+  // Rebuilds the graph from the stored vectors (dropping deleted elements) and saves it,
+  // and re-indexes the caption words for keyword search.
   void rebuild_index();
   // rebuild_index(), then rewrites the database without its free space (VACUUM). Other
   // processes may keep reading; writers wait. Every step is atomic.

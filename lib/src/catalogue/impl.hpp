@@ -86,6 +86,8 @@ class ImageSet {
 
 // Filtered searches scan the matching captions exactly below this fraction of images.
 inline constexpr double kScanBelowFraction = 0.05;
+// Hybrid search fuses the best this many images by vector and by keyword.
+inline constexpr std::size_t kFusionDepth = 100;
 
 class Catalogue::Impl {
  public:
@@ -113,7 +115,9 @@ class Catalogue::Impl {
   void catch_up();
   // Catches up when other processes have written, then searches the graph and takes the
   // hits from hit_rows: one indexed SQL read per search, none for the hits.
-  std::vector<Hit> search(std::span<const float> query, const SearchOptions& options);
+  // `text` is the query's text, for keyword and hybrid modes (empty for a vector query).
+  std::vector<Hit> search(std::span<const float> query, const SearchOptions& options,
+                          std::string_view text = {});
   // The best caption of each of the k images nearest to `query` (fewer if the graph, or
   // `only`, has fewer), best first; with `only`, of those images alone. The result lives in
   // per-thread storage until the next call. Caller holds graph_mutex (shared).

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "catalogue/impl.hpp"
+#include "store/keywords.hpp"
 #include "fault/failpoint.hpp"
 #include "index/snapshot.hpp"
 #include "picdex/error.hpp"
@@ -248,6 +249,8 @@ void Catalogue::checkpoint() {
 }
 void Catalogue::rebuild_index() {
   std::lock_guard lock(impl_->write_mutex);
+  if (impl_->read_only) throw IoError(impl_->path.string() + ": catalogue is open read-only");
+  store::guarded(impl_->path.string(), [&] { store::rebuild_keywords(*impl_->db); });
   impl_->rebuild_index();
 }
 CompactReport Catalogue::compact() {

@@ -1,10 +1,14 @@
-// Search: nearest captions from the graph, grouped into images, widened until k images.
+// Search: nearest captions from the graph, grouped into images, widened until k images;
+// by caption words (FTS5); or both, fused by rank.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <unordered_map>
 
 #include "catalogue/impl.hpp"
 #include "index/unit_vector.hpp"
 #include "picdex/error.hpp"
+#include "store/keywords.hpp"
 #include "store/where.hpp"
 
 namespace picdex {
@@ -22,6 +26,60 @@ void group(const std::vector<index::Neighbor>& captions, const index::HitRows& r
     out.push_back({image, n});
     if (out.size() == k) return;
   }
+}
+
+// The best caption of each of the k images whose captions best match the words of `text`
+// (BM25; only captions sharing a word), best first, scored by cosine with `query`.
+std::vector<BestCaption> keyword_images(store::Rows& rows, std::string_view text,
+                                        std::span<const float> query, std::size_t k,
+                                        const ImageSet* only) {
+  const std::size_t target = only ? std::min(k, only->size()) : k;
+  std::vector<BestCaption> out;
+  for (std::size_t limit = 4 * k;; limit *= 4) {
+    const auto captions = store::keyword_captions(rows.database(), text, limit);
+    out.clear();
+    for (const auto& c : captions) {
+      if ((only && !only->contains(c.image_id)) ||
+          std::any_of(out.begin(), out.end(),
+                      [&](const BestCaption& b) { return b.image == c.image_id; }))
+        continue;
+      const float score = std::inner_product(query.begin(), query.end(), c.vec.begin(), 0.0f);
+      out.push_back({c.image_id, {c.caption_id, score}});
+      if (out.size() == k) break;
+    }
+    if (out.size() >= target || captions.size() < limit) return out;
+  }
+}
+
+// Reciprocal rank fusion (Cormack, Clarke and Buettcher, 2009): an image scores the sum of
+// 1 / (60 + rank) over the lists it is in. Ties go to the better cosine. Each image keeps
+// its best-scoring caption from either list.
+std::vector<BestCaption> fuse(const std::vector<BestCaption>& a, const std::vector<BestCaption>& b,
+                              std::size_t k) {
+  constexpr double kRankOffset = 60;
+  struct Fused {
+    double sum = 0;
+    BestCaption best{0, {0, -2.0f}};
+  };
+  std::unordered_map<std::int64_t, Fused> by_image;
+  for (const auto* list : {&a, &b})
+    for (std::size_t rank = 0; rank < list->size(); ++rank) {
+      const auto& entry = (*list)[rank];
+      auto& fused = by_image[entry.image];
+      fused.sum += 1.0 / (kRankOffset + static_cast<double>(rank + 1));
+      if (entry.caption.score > fused.best.caption.score) fused.best = entry;
+    }
+  std::vector<const Fused*> order;
+  for (const auto& [image, fused] : by_image) order.push_back(&fused);
+  std::sort(order.begin(), order.end(), [](const Fused* x, const Fused* y) {
+    if (x->sum != y->sum) return x->sum > y->sum;
+    if (x->best.caption.score != y->best.caption.score)
+      return x->best.caption.score > y->best.caption.score;
+    return x->best.image < y->best.image;
+  });
+  std::vector<BestCaption> out;
+  for (std::size_t i = 0; i < std::min(k, order.size()); ++i) out.push_back(order[i]->best);
+  return out;
 }
 
 }  // namespace
@@ -46,31 +104,45 @@ void Catalogue::Impl::cache_matches(const std::vector<Condition>& where, std::in
   matches = {where, seq, std::move(images)};
 }
 
-std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const SearchOptions& options) {
+std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const SearchOptions& options,
+                                         std::string_view text) {
   const auto query = index::unit_vector(raw, shape.dim, "query vector");
+  if (options.mode != SearchMode::vector && text.empty())
+    throw InputError("keyword and hybrid search need a query text");
   if (options.k == 0) return {};
   const std::size_t ef = options.ef ? options.ef : ef_search;
   const bool filtered = !options.where.empty();
+  const bool by_words = options.mode != SearchMode::vector;
+  const std::size_t wanted = options.k + options.offset;
+  // Hybrid search fuses two lists this deep (or deeper, for deep pages).
+  const std::size_t depth =
+      options.mode == SearchMode::hybrid ? std::max(wanted, kFusionDepth) : wanted;
 
   // The graph and the hit rows hold the changes up to applied_seq. Unless the beacon shows
   // that no process has committed since the last check, one indexed read tells whether
   // others have committed more; if so, catch up first. Under a stream of such writes,
-  // after a few tries answer from the state caught up to. A filtered search reads the
-  // matching images in the same read, and uses them only with a graph at that same state.
+  // after a few tries answer from the state caught up to. What else a search reads from
+  // SQLite (the images its filter matches, the captions its words match) comes from one
+  // read at a known seq, and is used only with a graph at that same seq.
   for (int attempt = 1;; ++attempt) {
     const auto signal = beacon.read();  // before the check: a later commit changes it
-    const bool quiet =
-        !filtered && store::ChangeBeacon::quiet(signal) && signal == quiet_beacon.load();
+    const bool quiet = !filtered && !by_words && store::ChangeBeacon::quiet(signal) &&
+                       signal == quiet_beacon.load();
     std::int64_t latest = 0;
     std::shared_ptr<const ImageSet> matching;
+    std::vector<BestCaption> by_keyword;
     if (!quiet) latest = with_reader([](store::Rows& rows) { return rows.last_seq(); });
-    if (filtered && !(matching = cached_matches(options.where, latest)))
+    if (filtered) matching = cached_matches(options.where, latest);
+    if ((filtered && !matching) || by_words)
       with_reader([&](store::Rows& rows) {
-        SQLite::Transaction read(rows.database());  // the matches as of `latest`
+        SQLite::Transaction read(rows.database());  // one state for everything read here
         latest = rows.last_seq();
-        matching =
-            std::make_shared<const ImageSet>(store::match_images(rows.database(), options.where));
-        cache_matches(options.where, latest, matching);
+        if (filtered && !matching) {
+          matching =
+              std::make_shared<const ImageSet>(store::match_images(rows.database(), options.where));
+          cache_matches(options.where, latest, matching);
+        }
+        if (by_words) by_keyword = keyword_images(rows, text, query, depth, matching.get());
         return 0;
       });
     std::shared_lock graph_lock(graph_mutex);
@@ -81,11 +153,19 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
     }
     if (!quiet && latest <= applied_seq && store::ChangeBeacon::quiet(signal))
       quiet_beacon = signal;
+
+    const std::vector<BestCaption>* ranked = &by_keyword;
+    std::vector<BestCaption> fused;
+    if (options.mode == SearchMode::vector) {
+      ranked = &nearest_images(query, wanted, ef, matching.get());
+    } else if (options.mode == SearchMode::hybrid) {
+      fused = fuse(nearest_images(query, depth, ef, matching.get()), by_keyword, wanted);
+      ranked = &fused;
+    }
     std::vector<Hit> hits;
-    const auto& best = nearest_images(query, options.k + options.offset, ef, matching.get());
-    for (std::size_t i = options.offset; i < best.size(); ++i) {
-      const auto& b = best[i];
-      if (b.caption.score < options.min_score) break;
+    for (std::size_t i = options.offset; i < ranked->size(); ++i) {
+      const auto& b = (*ranked)[i];
+      if (b.caption.score < options.min_score) continue;
       if (const auto row = hit_rows.row(b.caption.label))
         hits.push_back({std::string(row->uri), b.caption.score, std::string(row->text),
                         std::string(row->metadata)});
@@ -133,7 +213,7 @@ const std::vector<BestCaption>& Catalogue::Impl::nearest_images(std::span<const 
 std::vector<Hit> Catalogue::search(std::string_view text, const SearchOptions& options) const {
   std::vector<float> query(impl_->embedder->dim());
   impl_->embedder->embed(text, query);
-  return impl_->search(query, options);
+  return impl_->search(query, options, text);
 }
 
 std::vector<Hit> Catalogue::search(std::span<const float> vector,

@@ -1,0 +1,122 @@
+// Keyword and hybrid search: the FTS5 index kept with the captions, ranking by words,
+// fusion with the vector ranking, and catalogues of the format before the index.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <set>
+
+#include "support.hpp"
+
+using namespace picdex;
+using picdex::test::TempDir;
+using picdex::test::uris;
+
+namespace {
+
+const std::vector<Image> kImages = {
+    {"dog-beach.jpg", {"A brown dog runs along the beach"}, R"({"year":2020})"},
+    {"dogs-park.jpg", {"Two dogs playing with a ball in the park"}, R"({"year":2022})"},
+    {"cat-rug.jpg", {"A cat asleep on a woven rug"}, R"({"year":2022})"},
+    {"red-car.jpg", {"A red sports car parked on the street", "shiny paint"}, R"({"year":2019})"},
+    {"snow.jpg", {"Children building a snowman"}, R"({"year":2021})"}};
+
+SearchOptions mode(SearchMode m, std::size_t k = 10) {
+  SearchOptions o;
+  o.k = k;
+  o.mode = m;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("keyword search ranks images whose captions share the query's words", "[keyword]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "k.pdx", {.embedder = "lexical"});
+  cat.put(kImages);
+  // Stemmed: "dog" finds "dogs" too; images without a shared word are not returned.
+  const auto dogs = uris(cat.search("dog", mode(SearchMode::keyword)));
+  CHECK(std::set<std::string>(dogs.begin(), dogs.end()) ==
+        std::set<std::string>{"dog-beach.jpg", "dogs-park.jpg"});
+  CHECK(uris(cat.search("shiny", mode(SearchMode::keyword))) ==
+        std::vector<std::string>{"red-car.jpg"});
+  CHECK(cat.search("zeppelin", mode(SearchMode::keyword)).empty());
+  // Query syntax in the text is just words: no error, no operator.
+  CHECK(uris(cat.search("\"cat\" AND NOT (rug* OR -) NEAR", mode(SearchMode::keyword))) ==
+        std::vector<std::string>{"cat-rug.jpg"});
+  CHECK_THROWS_WITH(cat.search("!!! ...", mode(SearchMode::keyword)),
+                    "text has no words to embed");  // as in every mode
+  // Scores are cosine similarity, as in every mode.
+  const auto hit = cat.search("cat rug", mode(SearchMode::keyword)).at(0);
+  CHECK(hit.score == Approx(cat.search("cat rug", mode(SearchMode::vector, 1)).at(0).score));
+  // Filters and offsets apply.
+  auto filtered = mode(SearchMode::keyword);
+  filtered.where = {Condition::parse("year>=2021")};
+  CHECK(uris(cat.search("dog", filtered)) == std::vector<std::string>{"dogs-park.jpg"});
+  CHECK(cat.search("dog", {.k = 10, .offset = 1, .mode = SearchMode::keyword}).size() == 1);
+  CHECK_THROWS_WITH(
+      cat.search(std::vector<float>(cat.embedder().dim(), 1.0f), mode(SearchMode::keyword)),
+      "keyword and hybrid search need a query text");
+
+  SECTION("the index follows every write, in the same transaction") {
+    cat.remove("dog-beach.jpg");
+    cat.put(Image{"dogs-park.jpg", {"Two puppies playing"}});
+    cat.put(Image{"kennel.jpg", {"A dog kennel"}});
+    CHECK(uris(cat.search("dog", mode(SearchMode::keyword))) ==
+          std::vector<std::string>{"kennel.jpg"});
+    CHECK(uris(cat.search("puppies", mode(SearchMode::keyword))) ==
+          std::vector<std::string>{"dogs-park.jpg"});
+    CHECK(cat.verify().ok());
+    cat = Catalogue::open(dir / "k.pdx");
+    CHECK(uris(cat.search("dog", mode(SearchMode::keyword))) ==
+          std::vector<std::string>{"kennel.jpg"});
+  }
+}
+
+TEST_CASE("hybrid search fuses the vector and keyword rankings", "[keyword]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "h.pdx", {.embedder = "lexical"});
+  cat.put(kImages);
+  const std::string query = "a dog on the beach";
+  const auto by_vector = uris(cat.search(query, mode(SearchMode::vector)));
+  const auto by_keyword = uris(cat.search(query, mode(SearchMode::keyword)));
+  const auto hybrid = uris(cat.search(query, mode(SearchMode::hybrid)));
+  // The fusion worked out by hand: 1 / (60 + rank) summed over the lists.
+  std::map<std::string, double> fused;
+  for (const auto* list : {&by_vector, &by_keyword})
+    for (std::size_t rank = 0; rank < list->size(); ++rank)
+      fused[(*list)[rank]] += 1.0 / (60.0 + static_cast<double>(rank + 1));
+  REQUIRE(hybrid.size() == fused.size());
+  for (std::size_t i = 1; i < hybrid.size(); ++i) CHECK(fused[hybrid[i - 1]] >= fused[hybrid[i]]);
+  CHECK(hybrid[0] == "dog-beach.jpg");  // first in both lists
+  auto paged = mode(SearchMode::hybrid, 2);
+  paged.offset = 2;
+  CHECK(uris(cat.search(query, paged)) ==
+        std::vector<std::string>(hybrid.begin() + 2, hybrid.begin() + 4));
+}
+
+TEST_CASE("a catalogue of format 1 gets its keyword index when opened for writing",
+          "[keyword][persistence]") {
+  TempDir dir;
+  const auto path = dir / "old.pdx";
+  {
+    auto cat = Catalogue::create(path, {.embedder = "lexical"});
+    cat.put(kImages);
+  }
+  {  // Take the catalogue back to format 1: no index, no triggers.
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+    db.exec("DROP TABLE captions_fts");
+    for (const char* t : {"insert", "delete", "update"})
+      db.exec(std::string("DROP TRIGGER captions_fts_") + t);
+    db.exec("PRAGMA user_version = 1");
+  }
+  OpenOptions read_only;
+  read_only.read_only = true;
+  CHECK_THROWS_WITH(Catalogue::open(path, read_only), Catch::Contains("open it read-write once"));
+  {
+    auto cat = Catalogue::open(path);  // upgrades: indexes the captions already there
+    CHECK(uris(cat.search("snowman", mode(SearchMode::keyword))) ==
+          std::vector<std::string>{"snow.jpg"});
+  }
+  CHECK(Catalogue::open(path, read_only).search("snowman", mode(SearchMode::keyword)).size() == 1);
+}
