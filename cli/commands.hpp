@@ -19,5 +19,6 @@ int cmd_rebuild(const Args& args);
 int cmd_checkpoint(const Args& args);
 int cmd_compact(const Args& args);
 int cmd_train(const Args& args);
+int cmd_export(const Args& args);
 
 }  // namespace picdex::cli

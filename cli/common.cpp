@@ -68,7 +68,14 @@ OpenOptions open_options(bool read_only) {
 }
 
 Catalogue open_catalogue(const std::string& path, bool read_only) {
-  return Catalogue::open(path, open_options(read_only));
+  try {
+    return Catalogue::open(path, open_options(read_only));
+  } catch (const UpgradeNeededError&) {
+    // A catalogue of an older format: upgrade it (a read-write open does), then go on.
+    Catalogue::open(path, open_options(false));
+    std::cerr << "picdex: " << path << ": upgraded to this build's format\n";
+    return Catalogue::open(path, open_options(read_only));
+  }
 }
 
 Progress::Progress(std::string label) : label_(std::move(label)), enabled_(isatty(2)) {}

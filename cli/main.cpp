@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"import", "import images from a TSV, CSV or JSONL file", cmd_import},
     {"search", "find the images whose captions best match a text", cmd_search},
     {"eval", "measure recall and MRR on queries with known answers", cmd_eval},
+    {"export", "write every image as JSONL that import takes back", cmd_export},
     {"train", "learn a caption encoder for the learned embedder", cmd_train},
     {"get", "show one image", cmd_get},
     {"remove", "remove an image", cmd_remove},

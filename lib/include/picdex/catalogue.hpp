@@ -155,9 +155,10 @@ class Catalogue {
   std::vector<Hit> search(std::string_view text, const SearchOptions& options = {}) const;
   std::vector<Hit> search(std::span<const float> vector, const SearchOptions& options = {}) const;
 
-  // Calls f for every image, in the order they were added; one SQL statement, so a
-  // consistent snapshot even while others write.
-  void for_each_image(const std::function<void(const Image&)>& f) const;
+  // Calls f for every image, in the order they were added, with its vectors (as stored:
+  // unit length) if asked, whatever the embedder; one SQL statement, so a consistent
+  // snapshot even while others write.
+  void for_each_image(const std::function<void(const Image&)>& f, bool with_vectors = false) const;
 
   std::size_t size() const;  // images
   std::size_t caption_count() const;

@@ -30,6 +30,13 @@ class FormatError : public Error {
   using Error::Error;
 };
 
+// The catalogue is in an older format that a read-only open cannot use; opening it
+// read-write once upgrades it in place.
+class UpgradeNeededError : public FormatError {
+ public:
+  using FormatError::FormatError;
+};
+
 // The catalogue was created with another embedder than the one asked for.
 class EmbedderMismatchError : public Error {
  public:

@@ -1,6 +1,6 @@
-// Reading catalogue records from TSV, CSV and JSONL streams, and importing them in
-// batches. Streams are read forward only (pipes work). Errors are InputError with
-// "SOURCE:LINE: FIELD: problem".
+// Reading catalogue records from TSV, CSV and JSONL streams, importing them in batches,
+// and exporting a catalogue as JSONL that imports again. Streams are read forward only (pipes
+// work). Errors are InputError with "SOURCE:LINE: FIELD: problem".
 #pragma once
 
 #include <cstddef>
@@ -30,12 +30,21 @@ struct Record {
   std::size_t line = 0;  // where the record starts, from 1
 };
 
+// The first line of an export: {"picdex_export": 1, "embedder": ..., "dim": ..., "vectors": ...}.
+struct ExportHeader {
+  std::string embedder;  // the exporting catalogue's embedder spec (with its fingerprint)
+  std::size_t dim = 0;
+  bool vectors = false;  // whether the image lines carry vectors
+};
+
 class RecordReader {
  public:
   RecordReader(std::istream& in, std::string source, RecordFormat format);
   ~RecordReader();
   std::optional<Record> next();  // nullopt at the end
   const std::string& source() const { return source_; }
+  // An export's header line, once next() has passed it (JSONL only).
+  const std::optional<ExportHeader>& export_header() const;
 
  private:
   class Parser;
@@ -53,11 +62,24 @@ struct ImportSummary : PutResult {
   std::size_t failed = 0;   // images in the batch that was not committed
 };
 
-// Imports every record into `summary` as it goes. Lines for the same URI give it several
-// captions (also across batches). Each batch commits whole; on a bad record the batch it
-// is in is not committed (counted in summary.failed), earlier batches stay, and the
-// InputError names the record's line. Re-importing the same file changes nothing.
+// Imports every record into `summary` as it goes. An export's vectors go into a catalogue
+// of external vectors; into a catalogue with the export's own embedder they are dropped
+// (it computes the same ones); any other catalogue refuses them (InputError, line 1). Lines for the
+// same URI give it several captions (also across batches). Each batch commits whole; on a bad
+// record the batch it is in is not committed (counted in summary.failed), earlier batches stay, and
+// the InputError names the record's line. Re-importing the same file changes nothing.
 void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOptions& options,
                     ImportSummary& summary);
+
+struct ExportOptions {
+  bool vectors = false;  // each caption's stored vector (unit length) too
+  std::function<void(std::size_t images)> progress;
+};
+
+// Writes the catalogue as JSONL: the header line, then one line per image in the order
+// added, {"uri", "captions", "metadata"} and, with vectors, "vectors" (one per caption,
+// as many digits as a float needs to read back the same). Returns the images written.
+std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
+                           const ExportOptions& options);
 
 }  // namespace picdex

@@ -236,12 +236,19 @@ const Embedder& Catalogue::embedder() const {
   return *impl_->embedder;
 }
 
-void Catalogue::for_each_image(const std::function<void(const Image&)>& f) const {
+void Catalogue::for_each_image(const std::function<void(const Image&)>& f,
+                               bool with_vectors) const {
   impl_->with_reader([&](store::Rows& rows) {
     rows.for_each_image(
-        [&](std::string uri, std::vector<std::string> captions, std::string metadata) {
-          f(Image{std::move(uri), std::move(captions), std::move(metadata)});
-        });
+        [&](store::ImageRow& row) {
+          Image image{std::move(row.uri), {}, std::move(row.metadata)};
+          for (auto& c : row.captions) {
+            image.captions.push_back(std::move(c.text));
+            if (with_vectors) image.vectors.push_back(std::move(c.vec));
+          }
+          f(image);
+        },
+        with_vectors);
     return 0;
   });
 }

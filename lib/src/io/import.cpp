@@ -1,15 +1,42 @@
 // Importing a record stream in batches, merging lines that share a URI.
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
 
 namespace picdex {
 
+namespace {
+
+// Whether an export's vectors go into `catalogue` (true), are dropped because it computes
+// the same ones itself (false), or cannot go in (InputError naming the header line).
+bool takes_vectors(const Catalogue& catalogue, const RecordReader& reader,
+                   const ExportHeader& header) {
+  const auto spec = catalogue.embedder().spec();
+  const bool external = spec.starts_with("none:");
+  const auto refuse = [&](const std::string& why) {
+    return InputError(reader.source() + ":1: embedder: " + why);
+  };
+  if (external && !header.vectors)
+    throw refuse("this catalogue (" + spec + ") takes vectors, and the export has none (" +
+                 header.embedder + "); export with --vectors");
+  if (!header.vectors || external) return header.vectors;
+  if (header.embedder == spec) return false;
+  throw refuse("the export's vectors come from " + header.embedder +
+               ", this catalogue embeds with " + spec +
+               "; import into a catalogue made with --embedder none --dim " +
+               std::to_string(header.dim) + ", or export without --vectors to embed again");
+}
+
+}  // namespace
+
 void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOptions& options,
                     ImportSummary& summary) {
+  std::optional<bool> keep_vectors;  // decided once an export's header has been read
   std::vector<Image> batch;
   std::vector<std::size_t> lines;                         // first line of each batch image
   std::unordered_map<std::string, std::size_t> in_batch;  // uri -> index in batch
@@ -51,6 +78,10 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
   while (auto record = next()) {
     ++summary.records;
     auto& image = record->image;
+    if (!keep_vectors)
+      keep_vectors =
+          reader.export_header() ? takes_vectors(catalogue, reader, *reader.export_header()) : true;
+    if (!*keep_vectors) image.vectors.clear();
     if (auto it = in_batch.find(image.uri); it != in_batch.end()) {
       auto& target = batch[it->second];
       for (auto& c : image.captions) target.captions.push_back(std::move(c));

@@ -73,6 +73,7 @@ class RecordReader::Parser {
     }
     return std::nullopt;
   }
+  const std::optional<ExportHeader>& export_header() const { return export_header_; }
 
  private:
   [[noreturn]] void fail(std::size_t line, std::string_view field, std::string_view problem) {
@@ -237,6 +238,21 @@ class RecordReader::Parser {
     return out;
   }
 
+  // An export's first line.
+  void read_header(const json& value) {
+    ExportHeader h;
+    const auto field = [&](const char* key) -> const json& {
+      if (!value.contains(key)) fail(line_, key, "is missing from the export header");
+      return value[key];
+    };
+    if (field("picdex_export") != 1)
+      fail(line_, "picdex_export", "is a version this build does not read (it reads 1)");
+    if (!field("embedder").is_string()) fail(line_, "embedder", "must be a string");
+    if (!field("dim").is_number_unsigned()) fail(line_, "dim", "must be a whole number");
+    if (!field("vectors").is_boolean()) fail(line_, "vectors", "must be true or false");
+    export_header_ = ExportHeader{value["embedder"], value["dim"], value["vectors"]};
+  }
+
   std::optional<Record> next_jsonl() {
     std::string line;
     while (read_line(line)) {
@@ -248,6 +264,12 @@ class RecordReader::Parser {
         fail(line_, "line", "is not valid JSON");
       }
       if (!value.is_object()) fail(line_, "line", "must be a JSON object");
+      const bool first = !seen_line_;
+      seen_line_ = true;
+      if (first && value.contains("picdex_export")) {
+        read_header(value);
+        continue;
+      }
       Record r;
       r.line = line_;
       for (const auto& [key, field] : value.items()) {
@@ -301,6 +323,8 @@ class RecordReader::Parser {
   RecordFormat format_;
   std::size_t line_ = 0;
   std::vector<std::string> header_;
+  bool seen_line_ = false;
+  std::optional<ExportHeader> export_header_;
   std::size_t uri_column_ = npos, caption_column_ = npos;
 };
 
@@ -309,6 +333,9 @@ RecordReader::RecordReader(std::istream& in, std::string source, RecordFormat fo
 RecordReader::~RecordReader() = default;
 std::optional<Record> RecordReader::next() {
   return parser_->next();
+}
+const std::optional<ExportHeader>& RecordReader::export_header() const {
+  return parser_->export_header();
 }
 
 }  // namespace picdex

@@ -149,7 +149,7 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
         throw FormatError(where + ": written by a newer picdex (format " + std::to_string(version) +
                           "; this build reads up to " + std::to_string(latest_version()) + ")");
       if (version < latest_version())
-        throw FormatError(where + ": needs an upgrade to format " +
+        throw UpgradeNeededError(where + ": needs an upgrade to format " +
                           std::to_string(latest_version()) + "; open it read-write once");
     } else {
       migrate(*db, where);

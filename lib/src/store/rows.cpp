@@ -232,27 +232,27 @@ void Rows::for_each_caption(const std::function<void(const CaptionRecord&)>& f) 
   }
 }
 
-void Rows::for_each_image(
-    const std::function<void(std::string, std::vector<std::string>, std::string)>& f) {
-  SQLite::Statement s(db_,
-                      "SELECT i.id, i.uri, i.metadata, c.text FROM images i "
-                      "JOIN captions c ON c.image_id = i.id ORDER BY i.id, c.pos");
-  std::int64_t current = 0;
-  std::string uri, metadata;
-  std::vector<std::string> captions;
+void Rows::for_each_image(const std::function<void(ImageRow&)>& f, bool with_vectors) {
+  SQLite::Statement s(db_, with_vectors ? "SELECT i.id, i.uri, i.metadata, c.text, c.vec "
+                                          "FROM images i JOIN captions c ON c.image_id = i.id "
+                                          "ORDER BY i.id, c.pos"
+                                        : "SELECT i.id, i.uri, i.metadata, c.text "
+                                          "FROM images i JOIN captions c ON c.image_id = i.id "
+                                          "ORDER BY i.id, c.pos");
+  ImageRow image;
   while (s.executeStep()) {
     const auto id = s.getColumn(0).getInt64();
-    if (id != current && !captions.empty())
-      f(std::move(uri), std::move(captions), std::move(metadata));
-    if (id != current) {
-      current = id;
-      uri = s.getColumn(1).getString();
-      metadata = s.getColumn(2).getString();
-      captions.clear();
+    if (id != image.id) {
+      if (!image.captions.empty()) f(image);
+      image = {id, s.getColumn(1).getString(), s.getColumn(2).getString(), {}};
     }
-    captions.push_back(s.getColumn(3).getString());
+    auto& caption = image.captions.emplace_back(CaptionRow{0, s.getColumn(3).getString(), {}});
+    if (with_vectors) {
+      const auto blob = s.getColumn(4);
+      caption.vec = vector_from_blob(blob.getBlob(), blob.getBytes());
+    }
   }
-  if (!captions.empty()) f(std::move(uri), std::move(captions), std::move(metadata));
+  if (!image.captions.empty()) f(image);
 }
 
 std::optional<Manifest> Rows::manifest() {

@@ -77,9 +77,9 @@ class Rows {
     std::string_view text, uri, metadata;
   };
   void for_each_caption(const std::function<void(const CaptionRecord&)>& f);
-  // Every image with its captions in order, images in the order they were added.
-  void for_each_image(const std::function<void(std::string uri, std::vector<std::string> captions,
-                                               std::string metadata)>& f);
+  // Every image with its captions in order (and their vectors, when asked), images in
+  // the order they were added.
+  void for_each_image(const std::function<void(ImageRow&)>& f, bool with_vectors = false);
 
   std::optional<Manifest> manifest();
   void set_manifest(const Manifest& m);
