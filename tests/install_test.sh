@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs picdex from BUILD into a fresh prefix, then builds examples/find_images against
+# it (CMake package, shared and static, -Werror) and a pkg-config consumer, and runs them.
+#   install_test.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$1 source=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cmake --install "$build" --prefix "$work/prefix" > /dev/null
+
+# The public headers name no hnswlib or SQLite type.
+if grep -nE '#include.*(hnswlib|sqlite|SQLite)|hnswlib::|SQLite::|sqlite3' -r "$work/prefix/include"; then
+  echo "public headers expose an internal dependency" >&2
+  exit 1
+fi
+
+cmake -S "$source/examples/find_images" -B "$work/example" -DCMAKE_PREFIX_PATH="$work/prefix" \
+  -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build "$work/example" -j2 > /dev/null
+for variant in shared static; do
+  out=$("$work/example/find_images_$variant" "$work/$variant.pdx" "a sleeping cat")
+  [[ $(head -n 1 <<< "$out") == "img/cat.jpg "* ]] || { echo "$variant: $out" >&2; exit 1; }
+  out=$("$work/example/find_images_$variant" "$work/$variant.pdx" "a sleeping cat" "year<2020")
+  [[ $out == "img/car.jpg "* && $(wc -l <<< "$out") == 1 ]] || { echo "$variant: $out" >&2; exit 1; }
+done
+# The shared build really uses the installed libpicdex.so.
+ldd "$work/example/find_images_shared" | grep -q "$work/prefix/lib/libpicdex.so"
+
+# pkg-config, from the installed (relocated) .pc file.
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
+g++ -Wall -Wextra -Werror $(pkg-config --cflags picdex) "$source/examples/find_images/find_images.cpp" \
+  -o "$work/pc_find_images" $(pkg-config --libs picdex) -Wl,-rpath,"$work/prefix/lib"
+"$work/pc_find_images" "$work/pc.pdx" "a dog on the sand" | head -n 1 | grep -q "^img/dog.jpg "
+echo "installed package: CMake (shared, static) and pkg-config consumers built and ran"
