@@ -23,6 +23,9 @@ for variant in shared static; do
   out=$("$work/example/find_images_$variant" "$work/$variant.pdx" "a sleeping cat" "year<2020")
   [[ $out == "img/car.jpg "* && $(wc -l <<< "$out") == 1 ]] || { echo "$variant: $out" >&2; exit 1; }
 done
+# Bash completion is installed where bash-completion looks.
+test -f "$work/prefix/share/bash-completion/completions/picdex"
+
 # The shared build really uses the installed libpicdex.so.
 ldd "$work/example/find_images_shared" | grep -q "$work/prefix/lib/libpicdex.so"
 

@@ -1,0 +1,25 @@
+# bash completion for picdex. Commands and options come from the installed binary's own
+# --help, so they are never out of date; option values that are a fixed set are listed.
+_picdex() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} picdex=${COMP_WORDS[0]}
+  if ((COMP_CWORD == 1)); then
+    mapfile -t COMPREPLY < <(compgen -W "$("$picdex" --help 2>/dev/null |
+      awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}')" -- "$cur")
+    return
+  fi
+  case $prev in
+    --mode) mapfile -t COMPREPLY < <(compgen -W "vector keyword hybrid all" -- "$cur"); return ;;
+    --format) mapfile -t COMPREPLY < <(compgen -W "tsv csv jsonl" -- "$cur"); return ;;
+    --embedder) mapfile -t COMPREPLY < <(compgen -W "learned lexical none" -- "$cur"); return ;;
+  esac
+  if [[ $cur == -* ]]; then
+    # The subcommand's options, less the ones that are given by position.
+    mapfile -t COMPREPLY < <(compgen -W "$("$picdex" "${COMP_WORDS[1]}" --help 2>/dev/null |
+      grep -oE -- '--[a-z][a-z-]*' | grep -vxE -- '--(catalogue|text|file|uri|captions-text)' |
+      sort -u)" -- "$cur")
+    return
+  fi
+  compopt -o filenames 2> /dev/null
+  mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+}
+complete -F _picdex picdex
