@@ -1,8 +1,4 @@
 // picdex export: the whole catalogue as JSONL that `picdex import` takes back.
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "commands.hpp"
@@ -34,20 +30,7 @@ int cmd_export(const Args& args) {
     if (!std::cout) throw IoError("standard output: cannot write");
     return Exit::ok;
   }
-  // Written beside the target and renamed over it: never a half-written file.
-  const std::string partial = output + ".partial-" + std::to_string(::getpid());
-  try {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(output + ": cannot create");
-    export_records(catalogue, out, exporting);
-    out.close();
-    if (!out) throw IoError(output + ": cannot write (disk full?)");
-    std::filesystem::rename(partial, output);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    throw;
-  }
+  write_whole_file(output, [&](std::ostream& out) { export_records(catalogue, out, exporting); });
   return Exit::ok;
 }
 

@@ -1,10 +1,12 @@
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "results_page.hpp"
 
 namespace picdex::cli {
 namespace {
@@ -46,7 +48,7 @@ std::vector<float> read_vector(const std::string& file) {
 }  // namespace
 
 int cmd_search(const Args& args) {
-  std::string path, text, queries, vector_file;
+  std::string path, text, queries, vector_file, html;
   std::vector<std::string> where;
   std::string mode = "vector";
   SearchOptions search;
@@ -67,13 +69,15 @@ int cmd_search(const Args& args) {
       "queries", po::value(&queries), "run every line of FILE (or - for stdin) as a query")(
       "vector-file", po::value(&vector_file),
       "search with the vector in FILE (a JSON array, or numbers separated by spaces or commas)")(
-      "json", po::bool_switch(&json), "one JSON object per result (per query with --queries)");
+      "json", po::bool_switch(&json), "one JSON object per result (per query with --queries)")(
+      "html", po::value(&html),
+      "also write the results as a web page to FILE (images, scores, captions, metadata)");
   po::positional_options_description positional;
   positional.add("catalogue", 1).add("text", 1);
   po::variables_map vm;
   if (!parse(args,
              "picdex search CATALOGUE TEXT [-k N] [--mode M] [--offset N] [--where CONDITION]...\n"
-             "                     [--ef N] [--min-score S] [--json]\n"
+             "                     [--ef N] [--min-score S] [--json] [--html FILE]\n"
              "       picdex search CATALOGUE --queries FILE|- [--json]\n"
              "       picdex search CATALOGUE --vector-file FILE|- [-k N] [--json]",
              options, positional, vm))
@@ -90,38 +94,51 @@ int cmd_search(const Args& args) {
   }
 
   auto catalogue = open_catalogue(path, /*read_only=*/true);
+  std::vector<QueryResults> page;  // for --html
+  auto show = [&](std::string query, std::vector<Hit> hits) {
+    if (!queries.empty()) {
+      if (json) {
+        std::cout << R"({"query":)" << nlohmann::json(query).dump() << R"(,"results":)"
+                  << hits_json_array(hits) << "}\n";
+      } else {
+        std::cout << "query: " << query << "\n";
+        print_hits(hits, false);
+        std::cout << "\n";
+      }
+    } else {
+      print_hits(hits, json);
+    }
+    if (!html.empty()) page.push_back({std::move(query), std::move(hits)});
+  };
   if (!vector_file.empty()) {
     const auto vector = read_vector(vector_file);
     try {
-      print_hits(catalogue.search(vector, search), json);
+      show("the vector in " + vector_file, catalogue.search(vector, search));
     } catch (const InputError& e) {
       throw InputError((vector_file == "-" ? std::string("<stdin>") : vector_file) + ": " +
                        e.what());
     }
-    return Exit::ok;
+  } else if (queries.empty()) {
+    show(text, catalogue.search(text, search));
+  } else {
+    Input input(queries);
+    input.for_each_line([&](const std::string& line, std::size_t number) {
+      std::vector<Hit> hits;
+      try {
+        hits = catalogue.search(line, search);
+      } catch (const InputError& e) {
+        throw InputError(input.source() + ":" + std::to_string(number) + ": query: " + e.what());
+      }
+      show(line, std::move(hits));
+    });
   }
-  if (queries.empty()) {
-    print_hits(catalogue.search(text, search), json);
-    return Exit::ok;
+  if (!html.empty()) {
+    const auto base = std::filesystem::absolute(path).parent_path();
+    write_whole_file(html, [&](std::ostream& out) {
+      write_results_page(out, page, "picdex: " + std::filesystem::path(path).filename().string(),
+                         base);
+    });
   }
-
-  Input input(queries);
-  input.for_each_line([&](const std::string& line, std::size_t number) {
-    std::vector<Hit> hits;
-    try {
-      hits = catalogue.search(line, search);
-    } catch (const InputError& e) {
-      throw InputError(input.source() + ":" + std::to_string(number) + ": query: " + e.what());
-    }
-    if (json) {
-      std::cout << R"({"query":)" << nlohmann::json(line).dump() << R"(,"results":)"
-                << hits_json_array(hits) << "}\n";
-    } else {
-      std::cout << "query: " << line << "\n";
-      print_hits(hits, false);
-      std::cout << "\n";
-    }
-  });
   return Exit::ok;
 }
 

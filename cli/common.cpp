@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -129,6 +130,22 @@ const char* mode_name(SearchMode mode) {
       return "hybrid";
     default:
       return "vector";
+  }
+}
+
+void write_whole_file(const std::string& path, const std::function<void(std::ostream&)>& write) {
+  const std::string partial = path + ".partial-" + std::to_string(::getpid());
+  try {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError(path + ": cannot create");
+    write(out);
+    out.close();
+    if (!out) throw IoError(path + ": cannot write (disk full?)");
+    std::filesystem::rename(partial, path);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    throw;
   }
 }
 

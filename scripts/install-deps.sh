@@ -5,6 +5,7 @@ packages=(
   cmake g++ make pkg-config
   libsqlite3-dev libsqlitecpp-dev libhnswlib-dev libboost-program-options-dev catch2
   nlohmann-json3-dev libxxhash-dev libstemmer-dev libutf8proc-dev wordnet-base
+  chromium python3  # the results-page test renders the page headless
 )
 missing=()
 for p in "${packages[@]}"; do
