@@ -43,6 +43,9 @@ std::vector<BestCaption> keyword_images(store::Rows& rows, std::string_view text
           std::any_of(out.begin(), out.end(),
                       [&](const BestCaption& b) { return b.image == c.image_id; }))
         continue;
+      if (c.vec.size() != query.size())
+        throw FormatError("caption " + std::to_string(c.caption_id) +
+                          " has a vector of the wrong dimension");
       const float score = std::inner_product(query.begin(), query.end(), c.vec.begin(), 0.0f);
       out.push_back({c.image_id, {c.caption_id, score}});
       if (out.size() == k) break;
