@@ -150,8 +150,9 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
       });
     std::shared_lock graph_lock(graph_mutex);
     if (latest != applied_seq && !quiet && attempt < 4) {
+      const bool behind = latest > applied_seq;  // read while still locked
       graph_lock.unlock();
-      if (latest > applied_seq) catch_up();
+      if (behind) catch_up();
       continue;
     }
     if (!quiet && latest <= applied_seq && store::ChangeBeacon::quiet(signal))
