@@ -21,7 +21,7 @@ std::vector<float> read_vector(const std::string& file) {
     nlohmann::json array;
     try {
       array = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {  // syntax, or a number out of range
       throw InputError(input.source() + ": vector: is not valid JSON");
     }
     for (const auto& x : array) {

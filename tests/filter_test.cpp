@@ -41,6 +41,7 @@ TEST_CASE("conditions parse from their text form, and bad ones say what is wrong
   CHECK_THROWS_WITH(Condition::parse("year>=inf"), Catch::Contains("'inf' is not one"));
   CHECK_THROWS_WITH(Condition::parse("tag in a,,b"), Catch::Contains("an empty value"));
   CHECK_THROWS_WITH(Condition::parse("tag!dog"), Catch::Contains("'!' must be followed by '='"));
+  CHECK_THROWS_WITH(Condition::parse("tag=\xb1x"), Catch::EndsWith("is not valid UTF-8"));
 }
 
 namespace {
@@ -261,6 +262,9 @@ TEST_CASE("keys and values that look like SQL are just data", "[filter][search]"
   CHECK(uris(cat.search(q, {.where = where("quote\"key=v\"alue")})) ==
         std::vector<std::string>{"c.jpg"});
   CHECK(uris(cat.search(q, {.where = where("dot.key>=1")})) == std::vector<std::string>{"c.jpg"});
+  // Bytes that are not UTF-8, in a condition built by hand, match nothing (found by fuzzing).
+  const std::vector<Condition> not_utf8 = {{"k", Op::in, {"x", "\xb1"}}};
+  CHECK(uris(cat.search(q, {.where = not_utf8})) == std::vector<std::string>{"b.jpg"});
   CHECK(cat.size() == 3);
   CHECK(cat.verify().ok());
 }

@@ -86,6 +86,11 @@ TEST_CASE("each malformed line names its line and field, and its batch is not co
       Case{RecordFormat::tsv, "c.jpg\t  ", "in.txt:3: caption: is empty"},
       Case{RecordFormat::tsv, "c.jpg\tcap\t{oops", "in.txt:3: metadata: is not valid JSON"},
       Case{RecordFormat::tsv, "c.jpg\tcap\t[1]", "in.txt:3: metadata: must be a JSON object"},
+      // Numbers past a double's range (found by fuzzing: they escaped as another error).
+      Case{RecordFormat::tsv, "c.jpg\tcap\t{\"year\": 3e738}",
+           "in.txt:3: metadata: is not valid JSON"},
+      Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\", \"caption\": \"x\", \"n\": 1e999}",
+           "in.txt:3: line: is not valid JSON"},
       Case{RecordFormat::tsv, "c.jpg\tcap\t{}\textra", "in.txt:3: line: has more than 3"},
       Case{RecordFormat::tsv, "c.jpg\tbad \xff utf8", "in.txt:3: line: is not valid UTF-8"},
       Case{RecordFormat::tsv, std::string("c.jpg\tnul\0here", 14),

@@ -1,9 +1,9 @@
 // A graph snapshot of arbitrary bytes whose manifest row claims to match them (right size
 // and checksum): mapping it, checking it whole and searching it must end in a
 // SnapshotError or work, never read outside the file. Graphs of 4 dimensions, M 16.
-#include <picdex/picdex.hpp>
 #include <unistd.h>
 #include <xxhash.h>
+#include <picdex/picdex.hpp>
 
 #include <cstdint>
 #include <cstdio>

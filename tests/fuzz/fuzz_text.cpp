@@ -9,7 +9,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const auto lexical = picdex::make_embedder("lexical");
   static const auto learned = picdex::make_embedder("learned");
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  picdex::embed::words(picdex::embed::normalise(text));
+  try {
+    picdex::embed::words(picdex::embed::normalise(text));
+  } catch (const picdex::Error&) {  // not UTF-8
+  }
   for (const auto* embedder : {lexical.get(), learned.get()}) {
     std::vector<float> out(embedder->dim());
     try {

@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return d;
   }();
   try {
-    const auto condition = picdex::Condition::parse(
-        std::string_view(reinterpret_cast<const char*>(data), size));
+    const auto condition =
+        picdex::Condition::parse(std::string_view(reinterpret_cast<const char*>(data), size));
     picdex::store::match_images(db, std::vector{condition});
   } catch (const picdex::Error&) {
   }

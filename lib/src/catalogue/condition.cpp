@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "io/utf8.hpp"
 #include "picdex/error.hpp"
 #include "picdex/filter.hpp"
 
@@ -27,6 +28,7 @@ Condition Condition::parse(std::string_view text) {
   const auto fail = [&](const std::string& why) {
     return InputError("where '" + std::string(text) + "': " + why);
   };
+  if (!io::valid_utf8(text)) throw fail("is not valid UTF-8");
   Condition out;
   // " in " first: a key or value may hold '=' or '<' only after it.
   std::size_t at = text.find(" in ");

@@ -50,7 +50,7 @@ CleanImage clean(const Image& image, bool external, const Embedder& embedder) {
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(image.metadata.empty() ? "{}" : image.metadata);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
     throw InputError(image.uri + ": metadata: invalid JSON (" + e.what() + ")");
   }
   if (!meta.is_object()) throw InputError(image.uri + ": metadata: must be a JSON object");

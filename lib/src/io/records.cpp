@@ -8,6 +8,7 @@
 
 #include <utf8proc.h>
 
+#include "io/utf8.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
 
@@ -91,23 +92,7 @@ class RecordReader::Parser {
     if (line_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // BOM
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find('\0') != std::string::npos) fail(line_, "line", "contains a NUL byte");
-    if (!valid_utf8(line)) fail(line_, "line", "is not valid UTF-8");
-    return true;
-  }
-
-  static bool valid_utf8(const std::string& s) {
-    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-    const auto size = static_cast<utf8proc_ssize_t>(s.size());
-    for (utf8proc_ssize_t i = 0; i < size;) {
-      if (p[i] < 0x80) {
-        ++i;
-        continue;
-      }
-      utf8proc_int32_t cp;
-      const auto n = utf8proc_iterate(p + i, size - i, &cp);
-      if (n <= 0) return false;
-      i += n;
-    }
+    if (!io::valid_utf8(line)) fail(line_, "line", "is not valid UTF-8");
     return true;
   }
 
@@ -145,7 +130,7 @@ class RecordReader::Parser {
     json value;
     try {
       value = json::parse(text);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {  // syntax, or a number out of range
       fail(line, "metadata", "is not valid JSON");
     }
     if (!value.is_object()) fail(line, "metadata", "must be a JSON object");
@@ -260,7 +245,7 @@ class RecordReader::Parser {
       json value;
       try {
         value = json::parse(line);
-      } catch (const json::parse_error&) {
+      } catch (const json::exception&) {  // syntax, or a number out of range
         fail(line_, "line", "is not valid JSON");
       }
       if (!value.is_object()) fail(line_, "line", "must be a JSON object");

@@ -94,7 +94,9 @@ ImageMatch match_images(SQLite::Database& db, std::span<const Condition> conditi
       strings.push_back(v);
       if (double n; parse_number(v, n)) numbers.push_back(n);
     }
-    query.bind(parameter++, strings.dump());
+    // Invalid UTF-8 (possible in a Condition built by hand) becomes U+FFFD: never a match.
+    constexpr auto replace = nlohmann::json::error_handler_t::replace;
+    query.bind(parameter++, strings.dump(-1, ' ', false, replace));
     query.bind(parameter++, numbers.dump());
   }
   ImageMatch out;
