@@ -13,8 +13,13 @@
 #include "index/snapshot_format.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const auto path =
-      std::filesystem::temp_directory_path() / ("picdex-fuzz-" + std::to_string(::getpid()));
+  // One scratch file per process, removed at exit.
+  static const struct Scratch {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("picdex-fuzz-" + std::to_string(::getpid()));
+    ~Scratch() { std::filesystem::remove(path); }
+  } scratch;
+  const auto& path = scratch.path;
   if (auto* f = std::fopen(path.c_str(), "wb")) {
     std::fwrite(data, 1, size, f);
     std::fclose(f);
