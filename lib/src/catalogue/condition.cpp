@@ -1,7 +1,5 @@
 // Condition::parse: the text form of a metadata condition ("year>=2015", "tag in a,b").
-#include <cmath>
-#include <cstdlib>
-
+#include "io/number.hpp"
 #include "io/utf8.hpp"
 #include "picdex/error.hpp"
 #include "picdex/filter.hpp"
@@ -13,13 +11,6 @@ std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
   return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
-bool is_number(const std::string& s) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  const double value = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() && std::isfinite(value);
 }
 
 }  // namespace
@@ -68,7 +59,7 @@ Condition Condition::parse(std::string_view text) {
     value = text.substr(assign + found->text.size());
     out.values.emplace_back(trim(value));
     const bool numeric = out.op != Op::equal && out.op != Op::not_equal;
-    if (numeric && !is_number(out.values[0]))
+    if (numeric && !io::finite_number(out.values[0]))
       throw fail("'" + std::string(found->text) + "' compares numbers; '" + out.values[0] +
                  "' is not one");
   }

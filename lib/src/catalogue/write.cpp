@@ -117,6 +117,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     };
 
     PutResult result;
+    std::int64_t first_new_caption = 0;
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
     for (const auto& image : batch) {
       const auto row = rows->find_image(image.source->uri, external_vectors);
@@ -144,13 +145,15 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
           rows->move_caption(it->second->id, static_cast<int>(pos));
           existing.erase(it);
         } else {
-          rows->insert_caption(
+          const auto id = rows->insert_caption(
               image_id, static_cast<int>(pos), text,
               external_vectors ? std::span<const float>(image.vectors[pos]) : vector_of(text));
+          if (!first_new_caption) first_new_caption = id;  // ids only grow
         }
       }
       for (const auto& [text, caption] : existing) rows->delete_caption(caption->id);
     }
+    if (first_new_caption) rows->index_keywords_from(first_new_caption);
     commit(tx);
     return result;
   });

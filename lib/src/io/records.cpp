@@ -6,8 +6,6 @@
 #include <charconv>
 #include <vector>
 
-#include <utf8proc.h>
-
 #include "io/utf8.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
@@ -225,7 +223,6 @@ class RecordReader::Parser {
 
   // An export's first line.
   void read_header(const json& value) {
-    ExportHeader h;
     const auto field = [&](const char* key) -> const json& {
       if (!value.contains(key)) fail(line_, key, "is missing from the export header");
       return value[key];

@@ -135,6 +135,14 @@ std::int64_t Rows::insert_caption(std::int64_t image_id, int pos, std::string_vi
   return id;
 }
 
+void Rows::index_keywords_from(std::int64_t first) {
+  auto& s =
+      prepared("INSERT INTO captions_fts(rowid, text) SELECT id, text FROM captions WHERE id >= ?");
+  Reset r{s};
+  s.bind(1, first);
+  s.exec();
+}
+
 void Rows::move_caption(std::int64_t caption_id, int pos) {
   auto& s = prepared("UPDATE captions SET pos = ? WHERE id = ?");
   Reset r{s};

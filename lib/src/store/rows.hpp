@@ -61,6 +61,9 @@ class Rows {
   std::int64_t insert_caption(std::int64_t image_id, int pos, std::string_view text,
                               std::span<const float> vec);
   void move_caption(std::int64_t caption_id, int pos);
+  // Adds the captions with ids from `first` on to the keyword index: a writer calls it
+  // once, before committing, for the captions its transaction inserted.
+  void index_keywords_from(std::int64_t first);
   void delete_caption(std::int64_t caption_id);
 
   std::int64_t last_seq();

@@ -2,10 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>
-#include <cstdlib>
 #include <string>
 
+#include "io/number.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex::store {
@@ -53,13 +52,6 @@ const char* comparison(Condition::Op op) {
   }
 }
 
-bool parse_number(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() && std::isfinite(out);
-}
-
 }  // namespace
 
 ImageMatch match_images(SQLite::Database& db, std::span<const Condition> conditions) {
@@ -82,17 +74,16 @@ ImageMatch match_images(SQLite::Database& db, std::span<const Condition> conditi
   for (const auto& c : conditions) {
     query.bind(parameter++, c.key);
     if (comparison(c.op)) {
-      double bound = 0;
-      if (!parse_number(c.values.at(0), bound))
-        throw InputError("where '" + c.key + "': '" + c.values[0] + "' is not a number");
-      query.bind(parameter++, bound);
+      const auto bound = io::finite_number(c.values.at(0));
+      if (!bound) throw InputError("where '" + c.key + "': '" + c.values[0] + "' is not a number");
+      query.bind(parameter++, *bound);
       ++parameter;  // unused
       continue;
     }
     auto strings = nlohmann::json::array(), numbers = nlohmann::json::array();
     for (const auto& v : c.values) {
       strings.push_back(v);
-      if (double n; parse_number(v, n)) numbers.push_back(n);
+      if (const auto n = io::finite_number(v)) numbers.push_back(*n);
     }
     // Invalid UTF-8 (possible in a Condition built by hand) becomes U+FFFD: never a match.
     constexpr auto replace = nlohmann::json::error_handler_t::replace;
