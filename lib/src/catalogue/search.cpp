@@ -2,6 +2,7 @@
 // by caption words (FTS5); or both, fused by rank.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <unordered_map>
 
@@ -35,22 +36,25 @@ std::vector<BestCaption> keyword_images(store::Rows& rows, std::string_view text
                                         const ImageSet* only) {
   const std::size_t target = only ? std::min(k, only->size()) : k;
   std::vector<BestCaption> out;
+  std::vector<float> vec(query.size());
   for (std::size_t limit = 4 * k;; limit *= 4) {
-    const auto captions = store::keyword_captions(rows.database(), text, limit);
     out.clear();
-    for (const auto& c : captions) {
-      if ((only && !only->contains(c.image_id)) ||
-          std::any_of(out.begin(), out.end(),
-                      [&](const BestCaption& b) { return b.image == c.image_id; }))
-        continue;
-      if (c.vec.size() != query.size())
-        throw FormatError("caption " + std::to_string(c.caption_id) +
-                          " has a vector of the wrong dimension");
-      const float score = std::inner_product(query.begin(), query.end(), c.vec.begin(), 0.0f);
-      out.push_back({c.image_id, {c.caption_id, score}});
-      if (out.size() == k) break;
-    }
-    if (out.size() >= target || captions.size() < limit) return out;
+    const auto seen = store::keyword_captions(
+        rows.database(), text, limit,
+        [&](std::int64_t caption, std::int64_t image, std::span<const std::byte> blob) {
+          if (out.size() == k || (only && !only->contains(image)) ||
+              std::any_of(out.begin(), out.end(),
+                          [&](const BestCaption& b) { return b.image == image; }))
+            return;
+          if (blob.size() != vec.size() * sizeof(float))
+            throw FormatError("caption " + std::to_string(caption) +
+                              " has a vector of the wrong dimension");
+          std::memcpy(vec.data(), blob.data(), blob.size());  // blobs need not be aligned
+          out.push_back(
+              {image,
+               {caption, std::inner_product(query.begin(), query.end(), vec.begin(), 0.0f)}});
+        });
+    if (out.size() >= target || seen < limit) return out;
   }
 }
 

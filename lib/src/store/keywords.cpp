@@ -1,7 +1,6 @@
 #include "store/keywords.hpp"
 
 #include <cctype>
-#include <cstring>
 
 namespace picdex::store {
 
@@ -25,24 +24,25 @@ std::string any_word_query(std::string_view text) {
   return query;
 }
 
-std::vector<KeywordCaption> keyword_captions(SQLite::Database& db, std::string_view text,
-                                             std::size_t limit) {
-  std::vector<KeywordCaption> out;
+std::size_t keyword_captions(
+    SQLite::Database& db, std::string_view text, std::size_t limit,
+    const std::function<void(std::int64_t, std::int64_t, std::span<const std::byte>)>& f) {
   const auto query = any_word_query(text);
-  if (query.empty() || limit == 0) return out;
+  if (query.empty() || limit == 0) return 0;
   SQLite::Statement select(db,
                            "SELECT c.id, c.image_id, c.vec FROM captions_fts AS f "
                            "JOIN captions AS c ON c.id = f.rowid "
                            "WHERE captions_fts MATCH ? ORDER BY f.rank LIMIT ?");
   select.bind(1, query);
   select.bind(2, static_cast<std::int64_t>(limit));
-  while (select.executeStep()) {
+  std::size_t rows = 0;
+  for (; select.executeStep(); ++rows) {
     const auto blob = select.getColumn(2);
-    std::vector<float> vec(static_cast<std::size_t>(blob.getBytes()) / sizeof(float));
-    std::memcpy(vec.data(), blob.getBlob(), vec.size() * sizeof(float));
-    out.push_back({select.getColumn(0).getInt64(), select.getColumn(1).getInt64(), std::move(vec)});
+    const auto* bytes = static_cast<const std::byte*>(blob.getBlob());
+    f(select.getColumn(0).getInt64(), select.getColumn(1).getInt64(),
+      {bytes, static_cast<std::size_t>(blob.getBytes())});
   }
-  return out;
+  return rows;
 }
 
 void rebuild_keywords(SQLite::Database& db) {

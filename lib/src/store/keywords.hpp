@@ -3,10 +3,12 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace picdex::store {
 
@@ -14,15 +16,13 @@ namespace picdex::store {
 // nothing in the text is query syntax. Empty when the text holds no word.
 std::string any_word_query(std::string_view text);
 
-struct KeywordCaption {
-  std::int64_t caption_id = 0, image_id = 0;
-  std::vector<float> vec;
-};
-
-// Up to `limit` captions holding a word of `text`, best BM25 first. Runs on the caller's
+// Calls f(caption_id, image_id, vector_blob) for up to `limit` captions holding a word of
+// `text`, best BM25 first, and returns how many there were. The blob (the caption's
+// stored floats, possibly unaligned) is valid during the call only. Runs on the caller's
 // connection (and transaction).
-std::vector<KeywordCaption> keyword_captions(SQLite::Database& db, std::string_view text,
-                                             std::size_t limit);
+std::size_t keyword_captions(
+    SQLite::Database& db, std::string_view text, std::size_t limit,
+    const std::function<void(std::int64_t, std::int64_t, std::span<const std::byte>)>& f);
 
 // Re-indexes every caption (after a rebuild, or to repair the index).
 void rebuild_keywords(SQLite::Database& db);
