@@ -11,18 +11,26 @@ namespace picdex::cli {
 int cmd_import(const Args& args) {
   std::string path, file, format;
   std::size_t batch = 1000;
+  std::size_t max_line_bytes = RecordReader::kDefaultMaxLineBytes;
   po::options_description options("options");
   options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(
       "file", po::value(&file)->required(), "TSV, CSV or JSONL file, or - for standard input")(
       "format", po::value(&format), "tsv, csv or jsonl (default: from the file's extension)")(
-      "batch", po::value(&batch)->default_value(batch), "images per transaction");
+      "batch", po::value(&batch)->default_value(batch), "images per transaction")(
+      "max-line-bytes", po::value(&max_line_bytes)->default_value(max_line_bytes),
+      "refuse a line (or CSV row) longer than this");
+  Limits limits;
+  add_limit_options(options, limits);
   po::positional_options_description positional;
   positional.add("catalogue", 1).add("file", 1);
   po::variables_map vm;
-  if (!parse(args, "picdex import CATALOGUE FILE|- [--format F] [--batch N]", options, positional,
-             vm))
+  if (!parse(args, "picdex import CATALOGUE FILE|- [--format F] [--batch N] [--max-... N]", options,
+             positional, vm))
     return Exit::ok;
   if (batch == 0) throw UsageError("--batch must be at least 1");
+
+  Input input(file);  // first: a missing file or a folder says so before anything else
+  const std::string& source = input.source();
 
   std::optional<RecordFormat> kind;
   if (!format.empty())
@@ -33,11 +41,8 @@ int cmd_import(const Args& args) {
     throw UsageError("cannot tell the format of " + (file == "-" ? "standard input" : file) +
                      ": give --format tsv, csv or jsonl");
 
-  Input input(file);
-  const std::string& source = input.source();
-
-  auto catalogue = open_catalogue(path);
-  RecordReader reader(input.stream(), source, *kind);
+  auto catalogue = open_catalogue(path, false, limits);
+  RecordReader reader(input.stream(), source, *kind, max_line_bytes);
   ImportSummary summary;
   Progress progress("importing");
   ImportOptions settings;
@@ -55,7 +60,7 @@ int cmd_import(const Args& args) {
   try {
     import_records(catalogue, reader, settings, summary);
   } catch (...) {
-    report();
+    if (summary.added + summary.updated + summary.unchanged > 0) report();  // what stays
     throw;
   }
   report();

@@ -68,15 +68,26 @@ OpenOptions open_options(bool read_only) {
   return o;
 }
 
-Catalogue open_catalogue(const std::string& path, bool read_only) {
+Catalogue open_catalogue(const std::string& path, bool read_only, const Limits& limits) {
+  auto options = open_options(read_only);
+  options.limits = limits;
   try {
-    return Catalogue::open(path, open_options(read_only));
+    return Catalogue::open(path, options);
   } catch (const UpgradeNeededError&) {
     // A catalogue of an older format: upgrade it (a read-write open does), then go on.
     Catalogue::open(path, open_options(false));
     std::cerr << "picdex: " << path << ": upgraded to this build's format\n";
-    return Catalogue::open(path, open_options(read_only));
+    return Catalogue::open(path, options);
   }
+}
+
+void add_limit_options(po::options_description& options, Limits& limits) {
+  options.add_options()(
+      "max-caption-bytes",
+      po::value(&limits.max_caption_bytes)->default_value(limits.max_caption_bytes),
+      "refuse a caption longer than this")(
+      "max-captions", po::value(&limits.max_captions)->default_value(limits.max_captions),
+      "refuse an image with more different captions than this");
 }
 
 Progress::Progress(std::string label) : label_(std::move(label)), enabled_(isatty(2)) {}

@@ -36,7 +36,11 @@ bool parse_catalogue_only(const Args& args, const std::string& usage, std::strin
 
 // Catalogue options for the command line: warnings to stderr, progress bar on a tty.
 OpenOptions open_options(bool read_only = false);
-Catalogue open_catalogue(const std::string& path, bool read_only = false);
+Catalogue open_catalogue(const std::string& path, bool read_only = false,
+                         const Limits& limits = {});
+
+// --max-caption-bytes and --max-captions, for the commands that write captions.
+void add_limit_options(po::options_description& options, Limits& limits);
 
 // Draws "label [#####.....] done/total note" (or "label done" when total is 0) on stderr
 // when it is a terminal; no-op otherwise.

@@ -135,7 +135,9 @@ TEST_CASE("CSV errors name the line", "[import]") {
   CHECK_THROWS_WITH(import_text(cat, "name,caption\nx,y\n", RecordFormat::csv),
                     Catch::Contains("in.txt:1: header: has no 'uri' column"));
   CHECK_THROWS_WITH(import_text(cat, "uri,caption\na.jpg,one,two\n", RecordFormat::csv),
-                    Catch::Contains("in.txt:2: line: has 3 fields; the header has 2"));
+                    Catch::Contains("in.txt:2: line: has more than 2 fields; the header has 2"));
+  CHECK_THROWS_WITH(import_text(cat, "uri,caption,year\na.jpg,one\n", RecordFormat::csv),
+                    Catch::Contains("in.txt:2: line: has 2 fields; the header has 3"));
   CHECK_THROWS_WITH(import_text(cat, "uri,caption\na.jpg,\"open quote\n", RecordFormat::csv),
                     Catch::Contains("in.txt:2: line: has an unclosed quote"));
   CHECK(cat.size() == 0);

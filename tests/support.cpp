@@ -59,8 +59,10 @@ Run run_picdex(const std::vector<std::string>& args, const std::string& input,
     _exit(127);
   }
   int status = 0;
-  waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out_path), slurp(err_path)};
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out_path), slurp(err_path),
+          usage.ru_maxrss};
 }
 
 void write_file(const fs::path& path, const std::string& text) {

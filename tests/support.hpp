@@ -25,6 +25,7 @@ struct Run {
   int status = -1;  // exit status
   std::string out;
   std::string err;
+  long peak_rss_kb = 0;  // largest resident set (Linux counts the forking parent's pages too)
 };
 
 // How to start the binary, beyond its arguments.

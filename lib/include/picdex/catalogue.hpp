@@ -78,8 +78,16 @@ struct Observer {
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
+// What one image may hold. put() refuses more with an InputError naming the field, so a
+// hostile or mistaken input cannot fill memory or the file with one image.
+struct Limits {
+  std::size_t max_caption_bytes = 64 * 1024;  // one caption's UTF-8 bytes
+  std::size_t max_captions = 1000;            // per image, after duplicates are dropped
+};
+
 struct OpenOptions {
   bool read_only = false;
+  Limits limits;
   // Refuse the catalogue unless it was created with this embedder ("" accepts any).
   std::string expect_embedder;
   // Save a graph snapshot once this many changes are not in it (checked after each write
@@ -163,6 +171,7 @@ class Catalogue {
   std::size_t size() const;  // images
   std::size_t caption_count() const;
   const Embedder& embedder() const;
+  const Limits& limits() const;
 
   // Saves a graph snapshot holding every change so far.
   void checkpoint();

@@ -39,7 +39,11 @@ struct ExportHeader {
 
 class RecordReader {
  public:
-  RecordReader(std::istream& in, std::string source, RecordFormat format);
+  // A line (or a CSV row across lines) longer than `max_line_bytes` is an InputError,
+  // found after reading at most that much of it: memory stays bounded on any input.
+  static constexpr std::size_t kDefaultMaxLineBytes = 32 << 20;
+  RecordReader(std::istream& in, std::string source, RecordFormat format,
+               std::size_t max_line_bytes = kDefaultMaxLineBytes);
   ~RecordReader();
   std::optional<Record> next();  // nullopt at the end
   const std::string& source() const { return source_; }
@@ -67,7 +71,9 @@ struct ImportSummary : PutResult {
 // (it computes the same ones); any other catalogue refuses them (InputError, line 1). Lines for the
 // same URI give it several captions (also across batches). Each batch commits whole; on a bad
 // record the batch it is in is not committed (counted in summary.failed), earlier batches stay, and
-// the InputError names the record's line. Re-importing the same file changes nothing.
+// the InputError names the record's line. Re-importing the same file changes nothing. An input
+// with no records is an InputError. Memory is bounded by the batch (and the catalogue's
+// limits), plus 16 to 28 bytes per image imported, to know which URIs earlier batches wrote.
 void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOptions& options,
                     ImportSummary& summary);
 

@@ -236,6 +236,10 @@ const Embedder& Catalogue::embedder() const {
   return *impl_->embedder;
 }
 
+const Limits& Catalogue::limits() const {
+  return impl_->options.limits;
+}
+
 void Catalogue::for_each_image(const std::function<void(const Image&)>& f,
                                bool with_vectors) const {
   impl_->with_reader([&](store::Rows& rows) {

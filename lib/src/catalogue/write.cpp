@@ -23,8 +23,13 @@ struct CleanImage {
   std::vector<std::vector<float>> vectors;  // unit length, one per caption, when external
 };
 
+std::string bytes(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+}
+
 // `external`: the catalogue takes its vectors from the caller ("none" embedder).
-CleanImage clean(const Image& image, bool external, const Embedder& embedder) {
+CleanImage clean(const Image& image, bool external, const Embedder& embedder,
+                 const Limits& limits) {
   if (image.uri.empty()) throw InputError("uri: is empty");
   if (external && image.vectors.size() != image.captions.size())
     throw InputError(image.uri + ": vectors: " + std::to_string(image.vectors.size()) + " for " +
@@ -40,7 +45,13 @@ CleanImage clean(const Image& image, bool external, const Embedder& embedder) {
     const auto& c = image.captions[i];
     if (c.find_first_not_of(" \t\r\n") == std::string::npos)
       throw InputError(image.uri + ": caption " + std::to_string(i + 1) + ": is empty");
+    if (c.size() > limits.max_caption_bytes)
+      throw InputError(image.uri + ": caption " + std::to_string(i + 1) + ": is " +
+                       bytes(c.size()) + ", over the limit of " + bytes(limits.max_caption_bytes));
     if (!seen.insert(c).second) continue;
+    if (out.captions.size() == limits.max_captions)
+      throw InputError(image.uri + ": captions: more than " + std::to_string(limits.max_captions) +
+                       " different ones, over the limit per image");
     out.captions.push_back(c);
     if (external)
       out.vectors.push_back(index::unit_vector(image.vectors[i], embedder.dim(),
@@ -78,7 +89,8 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
   if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
   std::vector<CleanImage> batch;
   batch.reserve(images.size());
-  for (const auto& image : images) batch.push_back(clean(image, external_vectors, *embedder));
+  for (const auto& image : images)
+    batch.push_back(clean(image, external_vectors, *embedder, options.limits));
 
   std::lock_guard write_lock(write_mutex);
   return store::guarded(path.string(), [&] {

@@ -1,9 +1,9 @@
 // Importing a record stream in batches, merging lines that share a URI.
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "io/seen_set.hpp"
 #include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
@@ -40,7 +40,8 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
   std::vector<Image> batch;
   std::vector<std::size_t> lines;                         // first line of each batch image
   std::unordered_map<std::string, std::size_t> in_batch;  // uri -> index in batch
-  std::unordered_set<std::string> committed;              // URIs written by earlier batches
+  io::SeenSet committed;                                  // URIs written by earlier batches
+  std::size_t committed_images = 0;
 
   auto flush = [&] {
     if (batch.empty()) return;
@@ -59,7 +60,10 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       summary.failed = batch.size();
       throw;
     }
-    for (auto& image : batch) committed.insert(std::move(image.uri));
+    for (const auto& image : batch) {
+      if (!committed.contains(image.uri)) ++committed_images;
+      committed.insert(image.uri);
+    }
     batch.clear();
     lines.clear();
     in_batch.clear();
@@ -84,13 +88,21 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
     if (!*keep_vectors) image.vectors.clear();
     if (auto it = in_batch.find(image.uri); it != in_batch.end()) {
       auto& target = batch[it->second];
+      // put() checks the limit too; checking here keeps one image's lines from filling memory.
+      if (target.captions.size() + image.captions.size() > catalogue.limits().max_captions) {
+        summary.failed = batch.size();
+        throw InputError(reader.source() + ":" + std::to_string(record->line) +
+                         ": captions: " + image.uri + " has more than " +
+                         std::to_string(catalogue.limits().max_captions) +
+                         " caption lines, over the limit per image");
+      }
       for (auto& c : image.captions) target.captions.push_back(std::move(c));
       for (auto& v : image.vectors) target.vectors.push_back(std::move(v));
       if (image.metadata != "{}") target.metadata = std::move(image.metadata);
       continue;
     }
     if (batch.size() == options.batch) flush();
-    if (committed.count(image.uri)) {
+    if (committed.contains(image.uri)) {
       // Seen in an earlier batch of this import: add to what that batch stored.
       auto stored = catalogue.get(image.uri);
       for (auto& c : image.captions) stored.captions.push_back(std::move(c));
@@ -102,10 +114,11 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
     lines.push_back(record->line);
     batch.push_back(std::move(image));
     if (options.progress && summary.records % 256 == 0)
-      options.progress(summary.records, committed.size() + batch.size());
+      options.progress(summary.records, committed_images + batch.size());
   }
+  if (summary.records == 0) throw InputError(reader.source() + ": no records to import");
   flush();
-  if (options.progress) options.progress(summary.records, committed.size());
+  if (options.progress) options.progress(summary.records, committed_images);
 }
 
 }  // namespace picdex

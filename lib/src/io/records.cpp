@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <unordered_set>
 #include <vector>
 
 #include "io/utf8.hpp"
@@ -58,8 +60,8 @@ std::optional<RecordFormat> record_format_of(std::string_view file_name) {
 
 class RecordReader::Parser {
  public:
-  Parser(std::istream& in, std::string source, RecordFormat format)
-      : in_(in), source_(std::move(source)), format_(format) {}
+  Parser(std::istream& in, std::string source, RecordFormat format, std::size_t max_line_bytes)
+      : in_(in), source_(std::move(source)), format_(format), max_line_bytes_(max_line_bytes) {}
 
   std::optional<Record> next() {
     switch (format_) {
@@ -80,12 +82,29 @@ class RecordReader::Parser {
                      std::string(problem));
   }
 
-  // The next line without its end (LF or CRLF); false at the end of the stream.
-  bool read_line(std::string& line) {
-    if (!std::getline(in_, line)) {
+  // The next line without its end (LF or CRLF); false at the end of the stream. `used`
+  // bytes of the current record were read already (a CSV row's earlier lines).
+  bool read_line(std::string& line, std::size_t used = 0) {
+    line.clear();
+    bool any = false;  // a character or a line end was read
+    for (;;) {
+      in_.get(chunk_.data(), static_cast<std::streamsize>(chunk_.size()), '\n');
+      const auto got = static_cast<std::size_t>(in_.gcount());
       if (in_.bad()) throw IoError(source_ + ": read error");
-      return false;
+      line.append(chunk_.data(), got);
+      any = any || got > 0;
+      if (used + line.size() > max_line_bytes_)
+        fail(line_ + 1, "line",
+             "is longer than " + std::to_string(max_line_bytes_) + " bytes, the limit");
+      if (in_.eof()) break;
+      if (in_.fail()) in_.clear();  // nothing stored: a line end is next
+      if (in_.peek() == '\n') {
+        in_.ignore();
+        any = true;
+        break;
+      }
     }
+    if (!any) return false;
     ++line_;
     if (line_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // BOM
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -118,25 +137,17 @@ class RecordReader::Parser {
       if (fields.size() < 2) fail(line_, "caption", "is missing (expected uri<TAB>caption)");
       if (blank(fields[1])) fail(line_, "caption", "is empty");
       r.image.captions.push_back(fields[1]);
-      if (fields.size() == 3 && !blank(fields[2])) r.image.metadata = metadata(fields[2], line_);
+      if (fields.size() == 3 && !blank(fields[2]))
+        r.image.metadata = parse_object(fields[2], "metadata").dump();
       return r;
     }
     return std::nullopt;
   }
 
-  std::string metadata(const std::string& text, std::size_t line) {
-    json value;
-    try {
-      value = json::parse(text);
-    } catch (const json::exception&) {  // syntax, or a number out of range
-      fail(line, "metadata", "is not valid JSON");
-    }
-    if (!value.is_object()) fail(line, "metadata", "must be a JSON object");
-    return value.dump();
-  }
-
-  // One CSV row (RFC 4180: quoted fields may hold commas, "" and line breaks).
-  bool read_csv_row(std::vector<std::string>& cells, std::size_t& first_line) {
+  // One CSV row (RFC 4180: quoted fields may hold commas, "" and line breaks), of at most
+  // `max_cells` cells.
+  bool read_csv_row(std::vector<std::string>& cells, std::size_t& first_line, std::size_t max_cells,
+                    std::string_view too_many) {
     std::string line;
     do {
       if (!read_line(line)) return false;
@@ -144,11 +155,13 @@ class RecordReader::Parser {
     first_line = line_;
     cells.assign(1, "");
     bool quoted = false;
+    std::size_t used = 0;  // bytes of the row's earlier lines
     for (std::size_t i = 0;; ++i) {
       if (i == line.size()) {
         if (!quoted) break;
         cells.back() += '\n';
-        if (!read_line(line)) fail(first_line, "line", "has an unclosed quote");
+        used += line.size() + 1;
+        if (!read_line(line, used)) fail(first_line, "line", "has an unclosed quote");
         i = static_cast<std::size_t>(-1);
         continue;
       }
@@ -163,6 +176,7 @@ class RecordReader::Parser {
           quoted = false;
         }
       } else if (c == ',') {
+        if (cells.size() == max_cells) fail(first_line, "line", too_many);
         cells.emplace_back();
       } else if (c == '"' && cells.back().empty()) {
         quoted = true;
@@ -177,7 +191,9 @@ class RecordReader::Parser {
     std::vector<std::string> cells;
     std::size_t line = 0;
     if (header_.empty()) {
-      if (!read_csv_row(cells, line)) return std::nullopt;
+      if (!read_csv_row(cells, line, kMaxColumns,
+                        "has more than " + std::to_string(kMaxColumns) + " columns"))
+        return std::nullopt;
       header_ = cells;
       for (std::size_t i = 0; i < header_.size(); ++i) {
         const auto name = lower(header_[i]);
@@ -187,11 +203,13 @@ class RecordReader::Parser {
       if (uri_column_ == npos) fail(line, "header", "has no 'uri' column");
       if (caption_column_ == npos) fail(line, "header", "has no 'caption' column");
     }
-    if (!read_csv_row(cells, line)) return std::nullopt;
+    const auto columns = std::to_string(header_.size());
+    if (!read_csv_row(cells, line, header_.size(),
+                      "has more than " + columns + " fields; the header has " + columns))
+      return std::nullopt;
     if (cells.size() != header_.size())
       fail(line, "line",
-           "has " + std::to_string(cells.size()) + " fields; the header has " +
-               std::to_string(header_.size()));
+           "has " + std::to_string(cells.size()) + " fields; the header has " + columns);
     Record r;
     r.line = line;
     r.image.uri = cells[uri_column_];
@@ -235,17 +253,35 @@ class RecordReader::Parser {
     export_header_ = ExportHeader{value["embedder"], value["dim"], value["vectors"]};
   }
 
+  // `text` as a JSON object with no key twice in any of its objects (JSON leaves duplicates open;
+  // taking one silently would drop data).
+  json parse_object(const std::string& text, std::string_view field) {
+    std::vector<std::unordered_set<std::string>> open;  // keys of each enclosing object
+    std::optional<std::string> twice;
+    const auto keys = [&](int, json::parse_event_t event, json& parsed) {
+      if (event == json::parse_event_t::object_start) open.emplace_back();
+      if (event == json::parse_event_t::object_end) open.pop_back();
+      if (event == json::parse_event_t::key &&
+          !open.back().insert(parsed.get<std::string>()).second && !twice)
+        twice = parsed.get<std::string>();
+      return true;
+    };
+    json value;
+    try {
+      value = json::parse(text, keys);
+    } catch (const json::exception&) {  // syntax, or a number out of range
+      fail(line_, field, "is not valid JSON");
+    }
+    if (!value.is_object()) fail(line_, field, "must be a JSON object");
+    if (twice) fail(line_, *twice, "appears twice in one object");
+    return value;
+  }
+
   std::optional<Record> next_jsonl() {
     std::string line;
     while (read_line(line)) {
       if (blank(line)) continue;
-      json value;
-      try {
-        value = json::parse(line);
-      } catch (const json::exception&) {  // syntax, or a number out of range
-        fail(line_, "line", "is not valid JSON");
-      }
-      if (!value.is_object()) fail(line_, "line", "must be a JSON object");
+      const auto value = parse_object(line, "line");
       const bool first = !seen_line_;
       seen_line_ = true;
       if (first && value.contains("picdex_export")) {
@@ -300,9 +336,12 @@ class RecordReader::Parser {
   }
 
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  static constexpr std::size_t kMaxColumns = 10000;  // of a CSV header
   std::istream& in_;
   std::string source_;
   RecordFormat format_;
+  std::size_t max_line_bytes_;
+  std::array<char, 64 * 1024> chunk_;
   std::size_t line_ = 0;
   std::vector<std::string> header_;
   bool seen_line_ = false;
@@ -310,8 +349,10 @@ class RecordReader::Parser {
   std::size_t uri_column_ = npos, caption_column_ = npos;
 };
 
-RecordReader::RecordReader(std::istream& in, std::string source, RecordFormat format)
-    : source_(source), parser_(std::make_unique<Parser>(in, std::move(source), format)) {}
+RecordReader::RecordReader(std::istream& in, std::string source, RecordFormat format,
+                           std::size_t max_line_bytes)
+    : source_(source),
+      parser_(std::make_unique<Parser>(in, std::move(source), format, max_line_bytes)) {}
 RecordReader::~RecordReader() = default;
 std::optional<Record> RecordReader::next() {
   return parser_->next();

@@ -1,6 +1,8 @@
 #include "store/database.hpp"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -12,6 +14,22 @@ namespace {
 
 constexpr int kApplicationId = 0x50444958;  // "PDIX": marks a file as a picdex catalogue
 constexpr int kBusyTimeoutMs = 10000;
+
+// IoError unless `path`'s folder takes new files: a read-write catalogue writes its WAL,
+// shared-memory index and snapshots beside it.
+void check_writable_folder(const std::filesystem::path& path) {
+  auto folder = path.parent_path();
+  if (folder.empty()) folder = ".";
+  struct statvfs fs {};
+  if (statvfs(folder.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY))
+    throw IoError(path.string() +
+                  ": cannot write: it is on a read-only file system (reading commands work: "
+                  "search, get, stats, export, verify)");
+  if (access(folder.c_str(), W_OK | X_OK) != 0)
+    throw IoError(path.string() +
+                  ": cannot write: its folder is read-only to this user, and writing keeps a "
+                  "journal and snapshots there (reading commands work)");
+}
 
 int latest_version() {
   return migrations().empty() ? 0 : migrations().back().version;
@@ -106,6 +124,7 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
   if (mode != OpenMode::create && !exists) throw NotFoundError(where + ": no such catalogue");
   if (exists && std::filesystem::is_directory(path, ec))
     throw InputError(where + ": is a directory, not a catalogue file");
+  if (mode != OpenMode::read_only) check_writable_folder(path);
   if (exists && mode != OpenMode::create) {
     const auto bytes = std::filesystem::file_size(path, ec);
     if (!ec && bytes < 512)  // SQLite's smallest page: no database is shorter
@@ -150,7 +169,7 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
                           "; this build reads up to " + std::to_string(latest_version()) + ")");
       if (version < latest_version())
         throw UpgradeNeededError(where + ": needs an upgrade to format " +
-                          std::to_string(latest_version()) + "; open it read-write once");
+                                 std::to_string(latest_version()) + "; open it read-write once");
     } else {
       migrate(*db, where);
     }
