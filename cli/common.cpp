@@ -46,11 +46,10 @@ Input::Input(const std::string& name) : name_(name), source_(name == "-" ? "<std
 }
 
 void Input::for_each_line(const std::function<void(const std::string&, std::size_t)>& f) {
+  LineReader lines(stream(), source_);
   std::string line;
-  for (std::size_t number = 1; std::getline(stream(), line); ++number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") != std::string::npos) f(line, number);
-  }
+  while (lines.next(line))
+    if (line.find_first_not_of(" \t") != std::string::npos) f(line, lines.number());
 }
 
 OpenOptions open_options(bool read_only) {

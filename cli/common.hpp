@@ -64,7 +64,8 @@ class Input {
   std::istream& stream() { return name_ == "-" ? std::cin : file_; }
   // "<stdin>" or the file name, for messages.
   const std::string& source() const { return source_; }
-  // Calls f(line, number) for each line that is not blank, without a trailing CR.
+  // Calls f(line, number) for each line that is not blank, checked and without its end
+  // as LineReader gives them (InputError naming the line for one too long, not UTF-8...).
   void for_each_line(const std::function<void(const std::string&, std::size_t)>& f);
 
  private:

@@ -170,6 +170,12 @@ TEST_CASE("the bad-input matrix: refused in one line, catalogue unchanged", "[cl
     CHECK(run.peak_rss_kb < 256 * 1024);  // the limit, 32 MiB, read once and copied once
     CHECK(state_of(cat) == before);
   }
+  SECTION("a queries file with a line that is not UTF-8") {
+    const auto path = (dir / "queries.txt").string();
+    write_file(path, "a dog on a beach\na caf\xe9 table\n");
+    check_refused(matrix, "queries file, invalid UTF-8", cat, {"search", cat, "--queries", path},
+                  65, path, "{}:2: line: is not valid UTF-8");
+  }
   SECTION("a folder instead of a file") {
     const auto folder = (dir / "folder.tsv").string();
     std::filesystem::create_directory(folder);

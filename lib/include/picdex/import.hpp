@@ -37,11 +37,36 @@ struct ExportHeader {
   bool vectors = false;  // whether the image lines carry vectors
 };
 
+inline constexpr std::size_t kDefaultMaxLineBytes = 32 << 20;
+
+// The lines of a stream, each without its end (LF or CRLF), the first without a UTF-8
+// byte-order mark, each checked: valid UTF-8, no NUL byte, at most `max_line_bytes`
+// bytes (found after reading no more than that: memory stays bounded on any input).
+// A failed check is an InputError "SOURCE:LINE: line: problem".
+class LineReader {
+ public:
+  LineReader(std::istream& in, std::string source,
+             std::size_t max_line_bytes = kDefaultMaxLineBytes);
+  // The next line into `line`; false at the end. `used`: bytes of the same record read
+  // already (a CSV row's earlier lines), counted against the limit.
+  bool next(std::string& line, std::size_t used = 0);
+  std::size_t number() const { return number_; }  // of the last line read, from 1
+  const std::string& source() const { return source_; }
+  // Throws InputError "SOURCE:LINE: FIELD: problem".
+  [[noreturn]] void fail(std::size_t line, std::string_view field, std::string_view problem) const;
+
+ private:
+  std::istream& in_;
+  std::string source_;
+  std::size_t max_line_bytes_;
+  std::size_t number_ = 0;
+  std::unique_ptr<char[]> chunk_;
+};
+
 class RecordReader {
  public:
-  // A line (or a CSV row across lines) longer than `max_line_bytes` is an InputError,
-  // found after reading at most that much of it: memory stays bounded on any input.
-  static constexpr std::size_t kDefaultMaxLineBytes = 32 << 20;
+  // A line (or a CSV row across lines) longer than `max_line_bytes` is an InputError.
+  static constexpr std::size_t kDefaultMaxLineBytes = picdex::kDefaultMaxLineBytes;
   RecordReader(std::istream& in, std::string source, RecordFormat format,
                std::size_t max_line_bytes = kDefaultMaxLineBytes);
   ~RecordReader();

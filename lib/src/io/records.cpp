@@ -3,12 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <unordered_set>
 #include <vector>
 
-#include "io/utf8.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
 
@@ -61,7 +59,7 @@ std::optional<RecordFormat> record_format_of(std::string_view file_name) {
 class RecordReader::Parser {
  public:
   Parser(std::istream& in, std::string source, RecordFormat format, std::size_t max_line_bytes)
-      : in_(in), source_(std::move(source)), format_(format), max_line_bytes_(max_line_bytes) {}
+      : format_(format), lines_(in, std::move(source), max_line_bytes) {}
 
   std::optional<Record> next() {
     switch (format_) {
@@ -78,39 +76,7 @@ class RecordReader::Parser {
 
  private:
   [[noreturn]] void fail(std::size_t line, std::string_view field, std::string_view problem) {
-    throw InputError(source_ + ":" + std::to_string(line) + ": " + std::string(field) + ": " +
-                     std::string(problem));
-  }
-
-  // The next line without its end (LF or CRLF); false at the end of the stream. `used`
-  // bytes of the current record were read already (a CSV row's earlier lines).
-  bool read_line(std::string& line, std::size_t used = 0) {
-    line.clear();
-    bool any = false;  // a character or a line end was read
-    for (;;) {
-      in_.get(chunk_.data(), static_cast<std::streamsize>(chunk_.size()), '\n');
-      const auto got = static_cast<std::size_t>(in_.gcount());
-      if (in_.bad()) throw IoError(source_ + ": read error");
-      line.append(chunk_.data(), got);
-      any = any || got > 0;
-      if (used + line.size() > max_line_bytes_)
-        fail(line_ + 1, "line",
-             "is longer than " + std::to_string(max_line_bytes_) + " bytes, the limit");
-      if (in_.eof()) break;
-      if (in_.fail()) in_.clear();  // nothing stored: a line end is next
-      if (in_.peek() == '\n') {
-        in_.ignore();
-        any = true;
-        break;
-      }
-    }
-    if (!any) return false;
-    ++line_;
-    if (line_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // BOM
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find('\0') != std::string::npos) fail(line_, "line", "contains a NUL byte");
-    if (!io::valid_utf8(line)) fail(line_, "line", "is not valid UTF-8");
-    return true;
+    lines_.fail(line, field, problem);
   }
 
   static bool blank(const std::string& s) {
@@ -119,7 +85,7 @@ class RecordReader::Parser {
 
   std::optional<Record> next_tsv() {
     std::string line;
-    while (read_line(line)) {
+    while (lines_.next(line)) {
       if (blank(line)) continue;
       std::vector<std::string> fields;
       std::size_t start = 0;
@@ -129,13 +95,14 @@ class RecordReader::Parser {
         if (tab == std::string::npos) break;
         start = tab + 1;
       }
-      if (fields.size() > 3) fail(line_, "line", "has more than 3 tab-separated fields");
+      if (fields.size() > 3) fail(lines_.number(), "line", "has more than 3 tab-separated fields");
       Record r;
-      r.line = line_;
+      r.line = lines_.number();
       r.image.uri = fields[0];
-      if (blank(r.image.uri)) fail(line_, "uri", "is empty");
-      if (fields.size() < 2) fail(line_, "caption", "is missing (expected uri<TAB>caption)");
-      if (blank(fields[1])) fail(line_, "caption", "is empty");
+      if (blank(r.image.uri)) fail(lines_.number(), "uri", "is empty");
+      if (fields.size() < 2)
+        fail(lines_.number(), "caption", "is missing (expected uri<TAB>caption)");
+      if (blank(fields[1])) fail(lines_.number(), "caption", "is empty");
       r.image.captions.push_back(fields[1]);
       if (fields.size() == 3 && !blank(fields[2]))
         r.image.metadata = parse_object(fields[2], "metadata").dump();
@@ -150,9 +117,9 @@ class RecordReader::Parser {
                     std::string_view too_many) {
     std::string line;
     do {
-      if (!read_line(line)) return false;
+      if (!lines_.next(line)) return false;
     } while (line.empty());
-    first_line = line_;
+    first_line = lines_.number();
     cells.assign(1, "");
     bool quoted = false;
     std::size_t used = 0;  // bytes of the row's earlier lines
@@ -161,7 +128,7 @@ class RecordReader::Parser {
         if (!quoted) break;
         cells.back() += '\n';
         used += line.size() + 1;
-        if (!read_line(line, used)) fail(first_line, "line", "has an unclosed quote");
+        if (!lines_.next(line, used)) fail(first_line, "line", "has an unclosed quote");
         i = static_cast<std::size_t>(-1);
         continue;
       }
@@ -226,14 +193,14 @@ class RecordReader::Parser {
 
   // A JSON array of finite numbers.
   std::vector<float> numbers(const json& field, const char* name) {
-    if (!field.is_array()) fail(line_, name, "must be an array of numbers");
+    if (!field.is_array()) fail(lines_.number(), name, "must be an array of numbers");
     std::vector<float> out;
     out.reserve(field.size());
     for (const auto& x : field) {
-      if (!x.is_number()) fail(line_, name, "must be an array of numbers");
+      if (!x.is_number()) fail(lines_.number(), name, "must be an array of numbers");
       const auto v = x.get<double>();
       if (!std::isfinite(v) || std::abs(v) > 3.4e38)
-        fail(line_, name, "holds a number out of range");
+        fail(lines_.number(), name, "holds a number out of range");
       out.push_back(static_cast<float>(v));
     }
     return out;
@@ -242,14 +209,14 @@ class RecordReader::Parser {
   // An export's first line.
   void read_header(const json& value) {
     const auto field = [&](const char* key) -> const json& {
-      if (!value.contains(key)) fail(line_, key, "is missing from the export header");
+      if (!value.contains(key)) fail(lines_.number(), key, "is missing from the export header");
       return value[key];
     };
     if (field("picdex_export") != 1)
-      fail(line_, "picdex_export", "is a version this build does not read (it reads 1)");
-    if (!field("embedder").is_string()) fail(line_, "embedder", "must be a string");
-    if (!field("dim").is_number_unsigned()) fail(line_, "dim", "must be a whole number");
-    if (!field("vectors").is_boolean()) fail(line_, "vectors", "must be true or false");
+      fail(lines_.number(), "picdex_export", "is a version this build does not read (it reads 1)");
+    if (!field("embedder").is_string()) fail(lines_.number(), "embedder", "must be a string");
+    if (!field("dim").is_number_unsigned()) fail(lines_.number(), "dim", "must be a whole number");
+    if (!field("vectors").is_boolean()) fail(lines_.number(), "vectors", "must be true or false");
     export_header_ = ExportHeader{value["embedder"], value["dim"], value["vectors"]};
   }
 
@@ -270,16 +237,16 @@ class RecordReader::Parser {
     try {
       value = json::parse(text, keys);
     } catch (const json::exception&) {  // syntax, or a number out of range
-      fail(line_, field, "is not valid JSON");
+      fail(lines_.number(), field, "is not valid JSON");
     }
-    if (!value.is_object()) fail(line_, field, "must be a JSON object");
-    if (twice) fail(line_, *twice, "appears twice in one object");
+    if (!value.is_object()) fail(lines_.number(), field, "must be a JSON object");
+    if (twice) fail(lines_.number(), *twice, "appears twice in one object");
     return value;
   }
 
   std::optional<Record> next_jsonl() {
     std::string line;
-    while (read_line(line)) {
+    while (lines_.next(line)) {
       if (blank(line)) continue;
       const auto value = parse_object(line, "line");
       const bool first = !seen_line_;
@@ -289,47 +256,48 @@ class RecordReader::Parser {
         continue;
       }
       Record r;
-      r.line = line_;
+      r.line = lines_.number();
       for (const auto& [key, field] : value.items()) {
         if (key == "uri") {
-          if (!field.is_string()) fail(line_, "uri", "must be a string");
+          if (!field.is_string()) fail(lines_.number(), "uri", "must be a string");
           r.image.uri = field.get<std::string>();
         } else if (key == "caption") {
-          if (!field.is_string()) fail(line_, "caption", "must be a string");
+          if (!field.is_string()) fail(lines_.number(), "caption", "must be a string");
           r.image.captions.push_back(field.get<std::string>());
         } else if (key == "captions") {
-          if (!field.is_array()) fail(line_, "captions", "must be an array of strings");
+          if (!field.is_array()) fail(lines_.number(), "captions", "must be an array of strings");
           for (const auto& c : field) {
-            if (!c.is_string()) fail(line_, "captions", "must be an array of strings");
+            if (!c.is_string()) fail(lines_.number(), "captions", "must be an array of strings");
             r.image.captions.push_back(c.get<std::string>());
           }
         } else if (key == "metadata") {
-          if (!field.is_object()) fail(line_, "metadata", "must be a JSON object");
+          if (!field.is_object()) fail(lines_.number(), "metadata", "must be a JSON object");
           r.image.metadata = field.dump();
         } else if (key == "vector") {
           r.image.vectors.push_back(numbers(field, "vector"));
         } else if (key == "vectors") {
-          if (!field.is_array()) fail(line_, "vectors", "must be an array of arrays of numbers");
+          if (!field.is_array())
+            fail(lines_.number(), "vectors", "must be an array of arrays of numbers");
           for (const auto& v : field) r.image.vectors.push_back(numbers(v, "vectors"));
         } else {
-          fail(line_, key,
+          fail(lines_.number(), key,
                "unknown field (expected uri, caption or captions, vector or vectors, metadata)");
         }
       }
       if (value.contains("caption") && value.contains("captions"))
-        fail(line_, "captions", "give either caption or captions, not both");
+        fail(lines_.number(), "captions", "give either caption or captions, not both");
       if (value.contains("vector") && value.contains("vectors"))
-        fail(line_, "vectors", "give either vector or vectors, not both");
+        fail(lines_.number(), "vectors", "give either vector or vectors, not both");
       if (value.contains("vector") && !value.contains("caption"))
-        fail(line_, "vector", "goes with caption (vectors go with captions)");
+        fail(lines_.number(), "vector", "goes with caption (vectors go with captions)");
       if (value.contains("vectors") && r.image.vectors.size() != r.image.captions.size())
-        fail(line_, "vectors",
+        fail(lines_.number(), "vectors",
              std::to_string(r.image.vectors.size()) + " vectors for " +
                  std::to_string(r.image.captions.size()) + " captions: give one per caption");
-      if (blank(r.image.uri)) fail(line_, "uri", "is missing or empty");
-      if (r.image.captions.empty()) fail(line_, "caption", "is missing");
+      if (blank(r.image.uri)) fail(lines_.number(), "uri", "is missing or empty");
+      if (r.image.captions.empty()) fail(lines_.number(), "caption", "is missing");
       for (const auto& c : r.image.captions)
-        if (blank(c)) fail(line_, "caption", "is empty");
+        if (blank(c)) fail(lines_.number(), "caption", "is empty");
       return r;
     }
     return std::nullopt;
@@ -337,12 +305,8 @@ class RecordReader::Parser {
 
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
   static constexpr std::size_t kMaxColumns = 10000;  // of a CSV header
-  std::istream& in_;
-  std::string source_;
   RecordFormat format_;
-  std::size_t max_line_bytes_;
-  std::array<char, 64 * 1024> chunk_;
-  std::size_t line_ = 0;
+  LineReader lines_;
   std::vector<std::string> header_;
   bool seen_line_ = false;
   std::optional<ExportHeader> export_header_;

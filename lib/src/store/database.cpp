@@ -8,6 +8,7 @@
 
 #include "picdex/error.hpp"
 #include "store/migrations.hpp"
+#include "store/schema_check.hpp"
 
 namespace picdex::store {
 namespace {
@@ -40,6 +41,7 @@ void migrate(SQLite::Database& db, const std::string& where) {
   if (current > latest_version())
     throw FormatError(where + ": written by a newer picdex (format " + std::to_string(current) +
                       "; this build reads up to " + std::to_string(latest_version()) + ")");
+  check_schema(db, current, where);  // before any migration runs in it
   for (const auto& m : migrations()) {
     if (m.version <= current) continue;
     SQLite::Transaction tx(db);
@@ -139,6 +141,10 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
     auto db =
         std::make_unique<SQLite::Database>(where, flags | SQLITE_OPEN_FULLMUTEX, kBusyTimeoutMs);
     if (mode == OpenMode::read_only && !readable(*db)) db = open_immutable(path);
+    // Ordinary SQL may not corrupt the file (no writable_schema, no writes to FTS5's
+    // shadow tables): only SQLite's own code writes those.
+    sqlite3_db_config(db->getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    db->exec("PRAGMA cell_size_check = ON");  // find a damaged page before using it
     if (mode == OpenMode::create) {
       // Set before the first write (application_id's) creates the file's first page.
       // A 1024-d vector is 4 KiB: on 4 KiB pages each row would spill onto a second page;
@@ -170,6 +176,7 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
       if (version < latest_version())
         throw UpgradeNeededError(where + ": needs an upgrade to format " +
                                  std::to_string(latest_version()) + "; open it read-write once");
+      check_schema(*db, version, where);
     } else {
       migrate(*db, where);
     }

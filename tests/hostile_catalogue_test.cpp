@@ -1,0 +1,61 @@
+// A catalogue file from someone else: anything in its schema that picdex's migrations did
+// not make is refused before any of picdex's statements run in it.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace picdex;
+using picdex::test::TempDir;
+
+namespace {
+
+// Runs `sql` on the catalogue's file as any SQLite client could.
+void tamper(const std::filesystem::path& path, const std::string& sql) {
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  db.exec(sql);
+}
+
+}  // namespace
+
+TEST_CASE("a catalogue whose schema was tampered with is refused before anything runs in it",
+          "[hostile][persistence]") {
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  {
+    auto cat = Catalogue::create(path, {.embedder = "lexical"});
+    cat.put(Image{"a.jpg", {"a red car"}});
+    cat.put(Image{"b.jpg", {"a dog on a beach"}});
+  }
+  std::string problem;
+  SECTION("a trigger of its own") {
+    // What it would do if it ran: empty the catalogue on the next write.
+    tamper(path, "CREATE TRIGGER wipe AFTER INSERT ON images BEGIN DELETE FROM captions; END");
+    problem = "trigger 'wipe' is not picdex's";
+  }
+  SECTION("one of picdex's triggers rewritten") {
+    tamper(path,
+           "DROP TRIGGER captions_fts_delete; CREATE TRIGGER captions_fts_delete AFTER DELETE ON "
+           "captions BEGIN DELETE FROM images; END");
+    problem = "trigger 'captions_fts_delete' has been altered";
+  }
+  SECTION("a view") {
+    tamper(path, "CREATE VIEW everything AS SELECT * FROM images");
+    problem = "view 'everything' is not picdex's";
+  }
+  SECTION("an index dropped") {
+    tamper(path, "DROP INDEX captions_by_image");
+    problem = "index 'captions_by_image' is missing";
+  }
+  const auto expected = path.string() + ": not a sound picdex catalogue: " + problem;
+  CHECK_THROWS_AS(Catalogue::open(path), FormatError);
+  CHECK_THROWS_WITH(Catalogue::open(path), Catch::StartsWith(expected));
+  OpenOptions read_only;
+  read_only.read_only = true;
+  CHECK_THROWS_WITH(Catalogue::open(path, read_only), Catch::StartsWith(expected));
+  // Nothing ran: the rows are as they were.
+  SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT count(*) FROM captions").getInt() == 2);
+  CHECK(db.execAndGet("SELECT count(*) FROM images").getInt() == 2);
+}
