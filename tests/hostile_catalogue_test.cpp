@@ -1,8 +1,11 @@
 // A catalogue file from someone else: anything in its schema that picdex's migrations did
-// not make is refused before any of picdex's statements run in it.
+// not make is refused before any of picdex's statements run in it, and the snapshot it
+// names is only ever a file beside it.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "support.hpp"
 
@@ -58,4 +61,43 @@ TEST_CASE("a catalogue whose schema was tampered with is refused before anything
   SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT count(*) FROM captions").getInt() == 2);
   CHECK(db.execAndGet("SELECT count(*) FROM images").getInt() == 2);
+}
+
+TEST_CASE("a snapshot name pointing elsewhere is neither read nor removed", "[hostile][snapshot]") {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "folder");
+  const auto path = dir / "folder" / "c.pdx";
+  const auto victim = dir / "victim.txt";
+  test::write_file(victim, "not picdex's to touch");
+  {
+    auto cat = Catalogue::create(path, {.embedder = "lexical"});
+    cat.put(Image{"a.jpg", {"a red car"}});
+    cat.put(Image{"b.jpg", {"a dog on a beach"}});
+    cat.checkpoint();
+  }
+  std::string name, why;
+  SECTION("a path out of the folder") {
+    name = "../victim.txt";
+    why = "is not a snapshot name of this catalogue";
+  }
+  SECTION("a FIFO, which would block a reader forever") {
+    name = "c.pdx.graph-fifo";
+    REQUIRE(mkfifo((dir / "folder" / name).c_str(), 0600) == 0);
+    why = "is not a regular file";
+  }
+  tamper(path, "UPDATE snapshot SET file = '" + name + "'");
+  std::vector<std::string> warnings;
+  OpenOptions options;
+  options.observer.warning = [&](std::string_view w) { warnings.emplace_back(w); };
+  {
+    auto cat = Catalogue::open(path, options);  // rebuilds the graph, saves a new snapshot
+    CHECK(cat.search("a dog on the beach", {.k = 1})[0].uri == "b.jpg");
+    cat.put(Image{"c.jpg", {"a cat on a mat"}});
+    cat.checkpoint();  // replaces the snapshot the manifest named: the victim stays
+  }
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains(why));
+  std::ifstream in(victim);
+  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "not picdex's to touch");
+  CHECK(Catalogue::open(path).verify().ok());
 }

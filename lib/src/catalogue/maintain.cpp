@@ -4,10 +4,10 @@
 #include <random>
 
 #include "catalogue/impl.hpp"
-#include "store/keywords.hpp"
 #include "fault/failpoint.hpp"
 #include "index/snapshot.hpp"
 #include "picdex/error.hpp"
+#include "store/keywords.hpp"
 
 namespace picdex {
 namespace fs = std::filesystem;
@@ -43,7 +43,7 @@ void Catalogue::Impl::checkpoint() {
   }
   snapshot_seq = seq;
   if (previous && previous->file != file.path.filename().string())
-    fs::remove(path.parent_path() / previous->file, ignored);
+    if (const auto old = index::snapshot_path(path, previous->file)) fs::remove(*old, ignored);
 }
 
 void Catalogue::Impl::rebuild_index() {
@@ -170,8 +170,12 @@ VerifyReport Catalogue::Impl::verify() const {
       report.problems.push_back("graph snapshot manifest claims change " + std::to_string(m->seq) +
                                 ", newer than the log's last (" + std::to_string(rows.last_seq()) +
                                 ")");
-    if (const auto m = rows.manifest()) {
-      const index::SnapshotFile expected{path.parent_path() / m->file,
+    const auto m = rows.manifest();
+    if (m && !index::snapshot_path(path, m->file))
+      report.problems.push_back("graph snapshot manifest names '" + m->file +
+                                "', not a snapshot of this catalogue");
+    if (m && index::snapshot_path(path, m->file)) {
+      const index::SnapshotFile expected{*index::snapshot_path(path, m->file),
                                          static_cast<std::uint64_t>(m->bytes),
                                          m->checksum,
                                          static_cast<std::uint64_t>(m->elements),

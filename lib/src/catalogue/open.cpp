@@ -100,9 +100,11 @@ void Catalogue::Impl::load_graph() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     const auto manifest = store::guarded(path.string(), [&] { return rows->manifest(); });
     if (!manifest) break;
-    const auto file = path.parent_path() / manifest->file;
+    const auto named = index::snapshot_path(path, manifest->file);
+    const auto file = named.value_or(manifest->file);
     std::string why;
     try {
+      if (!named) throw index::SnapshotError("is not a snapshot name of this catalogue");
       auto mapped = index::Graph::map(shape, file, static_cast<std::uint64_t>(manifest->bytes),
                                       manifest->checksum, hit_rows);
       if (mapped.elements() != static_cast<std::size_t>(manifest->elements))

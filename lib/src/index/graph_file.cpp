@@ -170,12 +170,14 @@ Graph::Graph(const GraphShape& shape, std::unique_ptr<hnswlib::InnerProductSpace
 
 Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
                  const std::string& checksum, HitRows& rows) {
-  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  // Non-blocking: a FIFO in its place must not hang the open (it is refused below).
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)};
   if (file.fd < 0)
     throw SnapshotError(errno == ENOENT ? "is missing"
                                         : std::string("cannot be opened: ") + std::strerror(errno));
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) throw SnapshotError("cannot be read");
+  if (!S_ISREG(st.st_mode)) throw SnapshotError("is not a regular file");
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size != bytes)
     throw SnapshotError("has " + std::to_string(size) + " bytes, the manifest says " +

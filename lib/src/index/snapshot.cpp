@@ -43,6 +43,13 @@ std::string snapshot_prefix(const std::filesystem::path& catalogue) {
   return catalogue.filename().string() + ".graph-";
 }
 
+std::optional<std::filesystem::path> snapshot_path(const std::filesystem::path& catalogue,
+                                                   const std::string& name) {
+  if (!name.starts_with(snapshot_prefix(catalogue)) || name.find('/') != std::string::npos)
+    return std::nullopt;
+  return catalogue.parent_path() / name;
+}
+
 SnapshotFile write_snapshot(const Graph& graph, const HitRows& rows,
                             const std::filesystem::path& catalogue, std::int64_t seq) {
   const auto base = catalogue.parent_path() / (snapshot_prefix(catalogue) + std::to_string(seq));

@@ -41,6 +41,12 @@ struct SnapshotFile {
 // temp files are "C.graph-SEQ.tmp-PID". Both start with this prefix.
 std::string snapshot_prefix(const std::filesystem::path& catalogue);
 
+// Where the snapshot a manifest names lies: beside `catalogue`, named with its prefix. A
+// name that is anything else (a path elsewhere, "..") came from a tampered file: nullopt,
+// and picdex neither reads nor removes it.
+std::optional<std::filesystem::path> snapshot_path(const std::filesystem::path& catalogue,
+                                                   const std::string& name);
+
 // Saves `graph` and `rows`, which hold the changes up to `seq`, beside `catalogue`
 // atomically (temp file, fsync, rename, fsync of the folder) and returns what the manifest
 // should record, with the file still locked. Throws IoError if it cannot be written.
