@@ -101,3 +101,15 @@ TEST_CASE("a snapshot name pointing elsewhere is neither read nor removed", "[ho
   CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "not picdex's to touch");
   CHECK(Catalogue::open(path).verify().ok());
 }
+
+TEST_CASE("a model path in a catalogue's embedder spec is read only if it is a regular file",
+          "[hostile][learned]") {
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  { Catalogue::create(path, {.embedder = "lexical"}); }
+  const auto fifo = dir / "model.fifo";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  tamper(path,
+         "UPDATE meta SET value = 'learned-v1:model=" + fifo.string() + "' WHERE key = 'embedder'");
+  CHECK_THROWS_WITH(Catalogue::open(path), fifo.string() + ": model file is not a regular file");
+}

@@ -161,6 +161,10 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name) {
 }
 
 Model Model::load(const std::filesystem::path& path) {
+  // A catalogue names its model's path: a FIFO or device there must not block or stream.
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw InputError(path.string() + ": model file is not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw NotFoundError(path.string() + ": model file cannot be read");
   std::vector<std::byte> bytes;
