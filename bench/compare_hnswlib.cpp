@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -36,7 +37,11 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr std::size_t kM = 32, kEfConstruction = 200, kBatch = 10000;
-constexpr int kSearchRounds = 3;
+constexpr int kSearchRounds = 5;
+// A timed search round passes over the queries as often as it takes to last about this
+// long (the same passes for both sides): a round of 100 queries at ef 16 lasts 2 ms, and
+// timer and scheduler noise swamped it (per-round ratios 0.85-1.06).
+constexpr double kSearchRoundSeconds = 0.25;
 
 std::span<const float> row(const std::vector<float>& v, std::size_t i, std::size_t dim) {
   return {v.data() + i * dim, dim};
@@ -218,36 +223,43 @@ int main(int argc, char** argv) {
         "\nsearch, one thread    raw QPS  recall   picdex QPS  recall   QPS ratio  per round%s\n",
         data.file_truth.empty() ? "" : "   recall vs file's truth: raw  picdex");
     // Each side answers every query once untimed (pages touched, caches warm), then
-    // kSearchRounds timed rounds, alternating sides. The best round of each side gives
-    // the ratio; the rounds' own ratios show the spread.
-    auto run_raw = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found) {
+    // kSearchRounds timed rounds, alternating sides, each `passes` times over the queries.
+    // The best round of each side gives the ratio; the rounds' own ratios show the spread.
+    auto run_raw = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found,
+                       std::size_t passes) {
       raw.setEf(ef);
       const auto t = bench::Clock::now();
-      for (std::size_t i = 0; i < q; ++i) {
-        found[i].clear();
-        for (auto top = raw.searchKnn(row(data.queries, i, dim).data(), bench::kK); !top.empty();
-             top.pop())
-          found[i].push_back(top.top().second);
-      }
-      return q / bench::seconds_since(t);
+      for (std::size_t pass = 0; pass < passes; ++pass)
+        for (std::size_t i = 0; i < q; ++i) {
+          found[i].clear();
+          for (auto top = raw.searchKnn(row(data.queries, i, dim).data(), bench::kK);
+               !top.empty(); top.pop())
+            found[i].push_back(top.top().second);
+        }
+      return static_cast<double>(q * passes) / bench::seconds_since(t);
     };
-    auto run_ours = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found) {
+    auto run_ours = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found,
+                        std::size_t passes) {
       const auto t = bench::Clock::now();
-      for (std::size_t i = 0; i < q; ++i) {
-        found[i].clear();
-        for (const auto& h : cat.search(row(data.queries, i, dim), {.k = bench::kK, .ef = ef}))
-          found[i].push_back(std::stoul(h.uri));
-      }
-      return q / bench::seconds_since(t);
+      for (std::size_t pass = 0; pass < passes; ++pass)
+        for (std::size_t i = 0; i < q; ++i) {
+          found[i].clear();
+          for (const auto& h : cat.search(row(data.queries, i, dim), {.k = bench::kK, .ef = ef}))
+            found[i].push_back(std::stoul(h.uri));
+        }
+      return static_cast<double>(q * passes) / bench::seconds_since(t);
     };
     std::vector<std::vector<std::size_t>> raw_found(q), ours_found(q);
-    run_raw(256, raw_found);
-    run_ours(256, ours_found);
+    run_raw(256, raw_found, 1);
+    run_ours(256, ours_found, 1);
     for (std::size_t ef : {16, 32, 64, 128, 256}) {
       double raw_qps = 0, ours_qps = 0;
       std::vector<double> ratios;
+      const double one_pass = q / run_raw(ef, raw_found, 1);
+      const auto passes =
+          static_cast<std::size_t>(std::max(1.0, std::ceil(kSearchRoundSeconds / one_pass)));
       for (int round = 0; round < kSearchRounds; ++round) {
-        const double r = run_raw(ef, raw_found), o = run_ours(ef, ours_found);
+        const double r = run_raw(ef, raw_found, passes), o = run_ours(ef, ours_found, passes);
         raw_qps = std::max(raw_qps, r);
         ours_qps = std::max(ours_qps, o);
         ratios.push_back(o / r);
