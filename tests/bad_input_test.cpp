@@ -78,10 +78,10 @@ Matrix& matrix_table() {  // one table for every section's run
 }
 
 // Runs `args`, checks status, one line of stderr equal to "picdex: " + message (with `{}`
-// standing for `path`), and that `cat` is unchanged.
-void check_refused(Matrix& matrix, const std::string& name, const std::string& cat,
-                   const std::vector<std::string>& args, int status, const std::string& path,
-                   const std::string& message, const picdex::test::RunLimits& limits = {}) {
+// standing for `path`), and that `cat` is unchanged. Returns the run.
+Run check_refused(Matrix& matrix, const std::string& name, const std::string& cat,
+                  const std::vector<std::string>& args, int status, const std::string& path,
+                  const std::string& message, const picdex::test::RunLimits& limits = {}) {
   INFO(name);
   const auto before = state_of(cat);
   const auto run = run_picdex(args, "", limits);
@@ -89,6 +89,7 @@ void check_refused(Matrix& matrix, const std::string& name, const std::string& c
   CHECK(run.status == status);
   CHECK(run.err == "picdex: " + replace_all(message, "{}", path) + "\n");
   CHECK(state_of(cat) == before);
+  return run;
 }
 
 // A file of `bytes` bytes on one line, written in pieces.
@@ -176,13 +177,9 @@ TEST_CASE("the bad-input matrix: refused in one line, catalogue unchanged", "[cl
   SECTION("a 1 GB single-line file: refused after reading its limit, in bounded memory") {
     const auto path = (dir / "huge.tsv").string();
     write_one_line(path, std::size_t{1} << 30);
-    const auto before = state_of(cat);
-    const auto run = run_picdex({"import", cat, path});
-    matrix.add("1 GB single-line file", run);
-    CHECK(run.status == 65);
-    CHECK(run.err == "picdex: " + path + ":1: line: is longer than 33554432 bytes, the limit\n");
+    const auto run = check_refused(matrix, "1 GB single-line file", cat, {"import", cat, path}, 65,
+                                   path, "{}:1: line: is longer than 33554432 bytes, the limit");
     CHECK(run.peak_rss_kb < kLineRssBoundMb * 1024);  // the limit, 32 MiB, read and copied
-    CHECK(state_of(cat) == before);
   }
   SECTION("a queries file with a line that is not UTF-8") {
     const auto path = (dir / "queries.txt").string();

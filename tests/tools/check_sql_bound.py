@@ -59,15 +59,40 @@ def strip_comments(text):
     return "".join(out)
 
 
-def skip_literal(text, i, step):
-    """Index just past the literal whose quote is at i, going in direction step."""
-    if step > 0:
-        m = re.compile(LITERAL).match(text, i if text[i] == '"' else i - 1)
-        return m.end()
+def skip_literal(text, i):
+    """Going backwards from the closing quote at i: the index before its opening quote."""
     j = i - 1
     while j >= 0 and not (text[j] == '"' and text[j - 1] != "\\"):
         j -= 1
     return j - 1
+
+
+def split_top_level(text, i, separators, stops=""):
+    """From text[i] on, the parts between `separators` that stand outside literals and
+    brackets, up to an unmatched closing bracket, one of `stops` at that level, or the end.
+    Returns (parts, where it ended)."""
+    parts, begin, depth = [], i, 0
+    literal = re.compile(LITERAL)
+    while i < len(text):
+        m = literal.match(text, i)
+        if m:
+            i = m.end()
+            continue
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and c in stops:
+            break
+        elif depth == 0 and c in separators:
+            parts.append(text[begin:i])
+            begin = i + 1
+        i += 1
+    parts.append(text[begin:i])
+    return [p.strip() for p in parts if p.strip()], i
 
 
 def expression_bounds(text, start, end):
@@ -77,7 +102,7 @@ def expression_bounds(text, start, end):
     while i >= 0:
         c = text[i]
         if c == '"':
-            i = skip_literal(text, i, -1)
+            i = skip_literal(text, i)
             continue
         if c in ")]":
             depth += 1
@@ -91,70 +116,12 @@ def expression_bounds(text, start, end):
         elif depth == 0 and text[i - 5:i + 1] == "return":
             break
         i -= 1
-    left = i + 1
-    depth, i = 0, end
-    while i < len(text):
-        c = text[i]
-        if c == '"' or text.startswith('R"(', i):
-            i = skip_literal(text, i + (1 if text[i] == "R" else 0), 1)
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            if depth == 0:
-                break
-            depth -= 1
-        elif depth == 0 and c in ";,":
-            break
-        i += 1
-    return left, i
-
-
-def top_level_arguments(text, i):
-    """The arguments of the call whose `(` is just before text[i]."""
-    out, depth, start = [], 0, i
-    while i < len(text):
-        m = re.compile(LITERAL).match(text, i)
-        if m:
-            i = m.end()
-            continue
-        c = text[i]
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            if depth == 0:
-                break
-            depth -= 1
-        elif c == "," and depth == 0:
-            out.append(text[start:i])
-            start = i + 1
-        i += 1
-    out.append(text[start:i])
-    return [a for a in out if a.strip()]
+    return i + 1, split_top_level(text, end, "", ";,")[1]
 
 
 def pieces(expression):
     """expression split at `+` signs outside brackets and literals."""
-    out, depth, current, i = [], 0, [], 0
-    while i < len(expression):
-        c = expression[i]
-        m = re.compile(LITERAL).match(expression, i)
-        if m:
-            current.append(m.group(0))
-            i = m.end()
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        if c == "+" and depth == 0:
-            out.append("".join(current).strip())
-            current = []
-        else:
-            current.append(c)
-        i += 1
-    out.append("".join(current).strip())
-    return [p for p in out if p]
+    return split_top_level(expression, 0, "+")[0]
 
 
 def check(path, offences):
@@ -185,7 +152,7 @@ def check(path, offences):
             for piece in pieces(text[m.end():right]):
                 judge(piece, m.start())
     for m in RUNS_SQL.finditer(text):
-        arguments = top_level_arguments(text, m.end())
+        arguments = split_top_level(text, m.end(), ",")[0]
         if m.group(1).startswith("Statement"):  # (database, sql, ...)
             arguments = arguments[1:]
         if not arguments:
