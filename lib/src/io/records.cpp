@@ -111,10 +111,10 @@ class RecordReader::Parser {
     return std::nullopt;
   }
 
-  // One CSV row (RFC 4180: quoted fields may hold commas, "" and line breaks), of at most
-  // `max_cells` cells.
-  bool read_csv_row(std::vector<std::string>& cells, std::size_t& first_line, std::size_t max_cells,
-                    std::string_view too_many) {
+  // One CSV row (RFC 4180: quoted fields may hold commas, "" and line breaks): the header
+  // of at most kMaxColumns cells, then rows of no more cells than the header.
+  bool read_csv_row(std::vector<std::string>& cells, std::size_t& first_line) {
+    const std::size_t max_cells = header_.empty() ? kMaxColumns : header_.size();
     std::string line;
     do {
       if (!lines_.next(line)) return false;
@@ -143,7 +143,11 @@ class RecordReader::Parser {
           quoted = false;
         }
       } else if (c == ',') {
-        if (cells.size() == max_cells) fail(first_line, "line", too_many);
+        if (cells.size() == max_cells)
+          fail(first_line, "line",
+               header_.empty() ? "has more than " + std::to_string(max_cells) + " columns"
+                               : "has more than " + std::to_string(max_cells) +
+                                     " fields; the header has " + std::to_string(max_cells));
         cells.emplace_back();
       } else if (c == '"' && cells.back().empty()) {
         quoted = true;
@@ -158,9 +162,7 @@ class RecordReader::Parser {
     std::vector<std::string> cells;
     std::size_t line = 0;
     if (header_.empty()) {
-      if (!read_csv_row(cells, line, kMaxColumns,
-                        "has more than " + std::to_string(kMaxColumns) + " columns"))
-        return std::nullopt;
+      if (!read_csv_row(cells, line)) return std::nullopt;
       header_ = cells;
       for (std::size_t i = 0; i < header_.size(); ++i) {
         const auto name = lower(header_[i]);
@@ -170,13 +172,11 @@ class RecordReader::Parser {
       if (uri_column_ == npos) fail(line, "header", "has no 'uri' column");
       if (caption_column_ == npos) fail(line, "header", "has no 'caption' column");
     }
-    const auto columns = std::to_string(header_.size());
-    if (!read_csv_row(cells, line, header_.size(),
-                      "has more than " + columns + " fields; the header has " + columns))
-      return std::nullopt;
+    if (!read_csv_row(cells, line)) return std::nullopt;
     if (cells.size() != header_.size())
       fail(line, "line",
-           "has " + std::to_string(cells.size()) + " fields; the header has " + columns);
+           "has " + std::to_string(cells.size()) + " fields; the header has " +
+               std::to_string(header_.size()));
     Record r;
     r.line = line;
     r.image.uri = cells[uri_column_];
