@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   libsqlite3-dev libsqlitecpp-dev libhnswlib-dev libboost-program-options-dev catch2
-  nlohmann-json3-dev libxxhash-dev libstemmer-dev libutf8proc-dev wordnet-base
+  nlohmann-json3-dev libxxhash-dev libstemmer-dev libutf8proc-dev wordnet-base zlib1g-dev
 )
 if [[ ${1:-} == --test ]]; then
   packages+=(chromium python3 clang-14 libclang-rt-14-dev)
