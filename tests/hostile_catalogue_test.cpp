@@ -86,6 +86,13 @@ TEST_CASE("a snapshot name pointing elsewhere is neither read nor removed", "[ho
     why = "is not a regular file";
   }
   tamper(path, "UPDATE snapshot SET file = '" + name + "'");
+  {
+    OpenOptions read_only;
+    read_only.read_only = true;
+    const auto report = Catalogue::open(path, read_only).verify();
+    REQUIRE_FALSE(report.ok());
+    CHECK_THAT(report.problems[0], Catch::Contains("graph snapshot"));
+  }
   std::vector<std::string> warnings;
   OpenOptions options;
   options.observer.warning = [&](std::string_view w) { warnings.emplace_back(w); };

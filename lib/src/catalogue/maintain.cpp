@@ -171,11 +171,12 @@ VerifyReport Catalogue::Impl::verify() const {
                                 ", newer than the log's last (" + std::to_string(rows.last_seq()) +
                                 ")");
     const auto m = rows.manifest();
-    if (m && !index::snapshot_path(path, m->file))
+    const auto named = m ? index::snapshot_path(path, m->file) : std::nullopt;
+    if (m && !named)
       report.problems.push_back("graph snapshot manifest names '" + m->file +
                                 "', not a snapshot of this catalogue");
-    if (m && index::snapshot_path(path, m->file)) {
-      const index::SnapshotFile expected{*index::snapshot_path(path, m->file),
+    if (named) {
+      const index::SnapshotFile expected{*named,
                                          static_cast<std::uint64_t>(m->bytes),
                                          m->checksum,
                                          static_cast<std::uint64_t>(m->elements),
