@@ -60,10 +60,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       summary.failed = batch.size();
       throw;
     }
-    for (const auto& image : batch) {
-      if (!committed.contains(image.uri)) ++committed_images;
-      committed.insert(image.uri);
-    }
+    for (const auto& image : batch) committed_images += committed.insert(image.uri);
     batch.clear();
     lines.clear();
     in_batch.clear();

@@ -16,13 +16,15 @@ namespace picdex::io {
 
 class SeenSet {
  public:
-  void insert(std::string_view s) {
+  // Adds `s`; false if it was a member already.
+  bool insert(std::string_view s) {
     const auto k = key(s);
-    if (contains(k)) return;
+    if (contains(k)) return false;
     recent_.insert(k);
     // Merge once the hashed tail is a quarter of the sorted part: each member is moved a
     // bounded number of times on average, and lookups stay logarithmic.
     if (recent_.size() >= std::max<std::size_t>(64, sorted_.size() / 4)) merge();
+    return true;
   }
 
   bool contains(std::string_view s) const { return contains(key(s)); }
