@@ -142,3 +142,21 @@ TEST_CASE("CSV errors name the line", "[import]") {
                     Catch::Contains("in.txt:2: line: has an unclosed quote"));
   CHECK(cat.size() == 0);
 }
+
+TEST_CASE("lines for one URI in different batches all become its captions", "[import]") {
+  // 300 images, their three captions in three passes over the file: each image's lines
+  // fall in three different batches, and the URIs seen outnumber SeenSet's first merges.
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx", {.embedder = "lexical"});
+  const auto captions = test::synthetic_captions(900, 11);
+  std::string tsv;
+  for (std::size_t pass = 0; pass < 3; ++pass)
+    for (std::size_t i = 0; i < 300; ++i)
+      tsv += "img" + std::to_string(i) + "\t" + captions[pass * 300 + i] + "\n";
+  const auto summary = import_text(cat, tsv, RecordFormat::tsv, 50);
+  CHECK(summary.records == 900);
+  CHECK(cat.size() == 300);
+  for (std::size_t i = 0; i < 300; i += 37)
+    CHECK(cat.get("img" + std::to_string(i)).captions ==
+          std::vector<std::string>{captions[i], captions[300 + i], captions[600 + i]});
+}
