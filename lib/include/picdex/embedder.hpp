@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,10 +20,26 @@ class Embedder {
   // Writes an L2-normalised vector of dim() floats to `out`. Throws InputError when the
   // text has nothing to embed (no words).
   virtual void embed(std::string_view text, std::span<float> out) const = 0;
+
+  // Embedders that run a neural network gain from embedding many texts in one call;
+  // they return true here and implement embed_batch. Others are called text by text.
+  virtual bool batches() const { return false; }
+  // texts.size() * dim() floats to `out`, using up to `threads` threads (0: all cores).
+  // The default calls embed() for each text.
+  virtual void embed_batch(std::span<const std::string_view> texts, std::span<float> out,
+                           unsigned threads) const;
+
+  // Whether images' pixels embed into the space of the texts (CLIP does).
+  virtual bool embeds_images() const { return false; }
+  // files.size() * dim() floats to `out`, one unit vector per JPEG or PNG file. Throws
+  // InputError naming the first file that cannot be read; the default always throws.
+  virtual void embed_images(std::span<const std::filesystem::path> files, std::span<float> out,
+                            unsigned threads) const;
 };
 
 // Builds an embedder from a spec: "lexical" (defaults) or a full spec as stored in a
-// catalogue, such as "lexical-v1:dim=512". Throws InputError for an unknown spec.
+// catalogue, such as "lexical-v1:dim=512"; "clip:MODEL.pt" in builds with CLIP. Throws
+// InputError for an unknown spec.
 std::unique_ptr<Embedder> make_embedder(std::string_view spec);
 
 }  // namespace picdex

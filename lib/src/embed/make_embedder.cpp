@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <map>
 
+#include "embed/clip.hpp"
 #include "embed/learned.hpp"
 #include "embed/lexical.hpp"
 #include "embed/none.hpp"
@@ -92,11 +93,42 @@ std::unique_ptr<Embedder> make_learned(std::string_view spec,
   return std::make_unique<embed::LearnedEmbedder>(std::move(model), name);
 }
 
+// "clip:PATH" as a user writes it, or "clip:model=PATH,fingerprint=HEX" as stored.
+std::unique_ptr<Embedder> make_clip(std::string_view spec, std::string_view rest) {
+#ifdef PICDEX_WITH_CLIP
+  std::string model(rest), fingerprint;
+  if (rest.starts_with("model=")) {
+    auto params = parse_params(spec, rest);
+    model = params["model"];
+    params.erase("model");
+    if (auto it = params.find("fingerprint"); it != params.end()) {
+      fingerprint = it->second;
+      params.erase(it);
+    }
+    refuse_leftovers(spec, params);
+  }
+  if (model.empty())
+    throw InputError("embedder '" + std::string(spec) + "': give the model file, clip:PATH");
+  model = std::filesystem::absolute(model).lexically_normal().string();
+  if (model.find(',') != std::string::npos)
+    throw InputError("embedder '" + std::string(spec) +
+                     "': the model's path may not contain a comma");
+  return embed::make_clip_embedder(spec, model, fingerprint);
+#else
+  (void)rest;
+  throw InputError("embedder '" + std::string(spec) +
+                   "': this build of picdex has no CLIP support (build it with "
+                   "-DPICDEX_WITH_CLIP=ON and libtorch; see the README's CLIP section)");
+#endif
+}
+
 }  // namespace
 
 std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
   const auto colon = spec.find(':');
   const auto name = spec.substr(0, colon);
+  if (name == "clip")
+    return make_clip(spec, colon == std::string_view::npos ? "" : spec.substr(colon + 1));
   auto params = parse_params(spec, colon == std::string_view::npos ? "" : spec.substr(colon + 1));
   if (name == "lexical")
     return make_lexical(spec, embed::LexicalEmbedder::kLatestVersion, std::move(params));
@@ -111,7 +143,11 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
     return std::make_unique<embed::NoEmbedder>(dim);
   }
   throw InputError("unknown embedder '" + std::string(spec) +
-                   "' (this build knows: learned, lexical, lexical-v1, lexical-v2, none)");
+                   "' (this build knows: learned, lexical, lexical-v1, lexical-v2, none" +
+#ifdef PICDEX_WITH_CLIP
+                   ", clip" +
+#endif
+                   ")");
 }
 
 }  // namespace picdex

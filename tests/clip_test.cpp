@@ -1,0 +1,177 @@
+// The CLIP embedder (builds with PICDEX_WITH_CLIP) against Python: tiny CLIP-shaped
+// TorchScript models and images that scripts/make_clip_test_models.py generates with
+// Debian's python3-torch and python3-torchvision (the fixture "clip_test_models"), and
+// the reference values it computes. The one test binary that loads libtorch.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "embed/clip.hpp"
+#include "embed/image_file.hpp"
+#include "picdex/catalogue.hpp"
+#include "picdex/embedder.hpp"
+#include "picdex/error.hpp"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using picdex::test::TempDir;
+
+namespace {
+
+const fs::path kFixtures = PICDEX_CLIP_FIXTURES;
+const fs::path kModels = kFixtures / "models";
+const fs::path kImages = kFixtures / "images";
+
+const nlohmann::json& reference() {
+  static const auto json = [] {
+    std::ifstream in(kFixtures / "reference.json");
+    REQUIRE(in);
+    return nlohmann::json::parse(in);
+  }();
+  return json;
+}
+
+std::vector<std::string> strings(const char* key) {
+  return reference()[key].get<std::vector<std::string>>();
+}
+
+// The largest |a - b| over rows of floats.
+double max_difference(const std::vector<std::vector<float>>& want, std::span<const float> got) {
+  double worst = 0;
+  std::size_t at = 0;
+  for (const auto& row : want)
+    for (const auto value : row) worst = std::max(worst, std::abs(double(value) - got[at++]));
+  REQUIRE(at == got.size());
+  return worst;
+}
+
+std::unique_ptr<picdex::Embedder> clip(const std::string& model) {
+  return picdex::make_embedder("clip:" + (kModels / model).string());
+}
+
+std::vector<fs::path> image_files() {
+  std::vector<fs::path> files;
+  for (const auto& name : strings("images")) files.push_back(kImages / name);
+  return files;
+}
+
+}  // namespace
+
+TEST_CASE("CLIP preprocessing equals torchvision's transforms", "[clip]") {
+  const auto want = reference()["pixels"].get<std::vector<std::vector<float>>>();
+  const auto files = image_files();
+  const auto resolution = reference()["resolution"].get<std::size_t>();
+  double worst = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    INFO(files[i].string());
+    const auto got =
+        picdex::embed::clip_preprocess(picdex::embed::read_image(files[i]), resolution);
+    REQUIRE(got.size() == 3 * resolution * resolution);
+    const auto difference = max_difference({want[i]}, got);
+    CHECK(difference <= 1e-6);
+    worst = std::max(worst, difference);
+  }
+  std::printf(
+      "CLIP preprocessing: %zu images (PNG RGB, grey, grey+alpha, palette, RGBA, 16-bit; "
+      "JPEG), largest difference from torchvision %.3g\n",
+      files.size(), worst);
+}
+
+TEST_CASE("CLIP models embed texts and images as Python does", "[clip]") {
+  const auto texts_owned = strings("texts");
+  const std::vector<std::string_view> texts(texts_owned.begin(), texts_owned.end());
+  const auto files = image_files();
+  // Python cannot run gpu_half.pt on this machine as it is: it needs CUDA.
+  CHECK(reference()["gpu_half_runs_unpatched"] == false);
+  const auto text_want = reference()["text_features"].get<std::vector<std::vector<float>>>();
+  const auto image_want = reference()["image_features"].get<std::vector<std::vector<float>>>();
+  for (const char* model : {"scripted.pt", "traced.pt", "gpu_half.pt"}) {
+    INFO(model);
+    const auto embedder = clip(model);
+    REQUIRE(embedder->dim() == text_want[0].size());
+    CHECK(embedder->embeds_images());
+    std::vector<float> text_got(texts.size() * embedder->dim());
+    embedder->embed_batch(texts, text_got, 1);
+    std::vector<float> image_got(files.size() * embedder->dim());
+    embedder->embed_images(files, image_got, 2);
+    const auto text_difference = max_difference(text_want, text_got);
+    const auto image_difference = max_difference(image_want, image_got);
+    CHECK(text_difference <= 1e-5);
+    CHECK(image_difference <= 1e-5);
+    // One at a time gives what the batch gave.
+    std::vector<float> one(embedder->dim());
+    embedder->embed(texts[2], one);
+    CHECK(max_difference({text_want[2]}, one) <= 1e-5);
+    std::printf("CLIP %-11s %zu texts, largest difference %.3g; %zu images, %.3g\n", model,
+                texts.size(), text_difference, files.size(), image_difference);
+  }
+}
+
+TEST_CASE("A CLIP embedder's spec names its model and fingerprint", "[clip]") {
+  const auto embedder = clip("scripted.pt");
+  const auto spec = embedder->spec();
+  CHECK(spec.starts_with("clip:model=" + (kModels / "scripted.pt").string() + ",fingerprint="));
+  CHECK(picdex::make_embedder(spec)->spec() == spec);  // the stored spec opens again
+
+  TempDir dir;
+  fs::copy_file(kModels / "scripted.pt", dir / "model.pt");
+  fs::copy_file(kModels / "bpe_simple_vocab_16e6.txt.gz", dir / "bpe_simple_vocab_16e6.txt.gz");
+  const auto copy_spec = picdex::make_embedder("clip:" + (dir / "model.pt").string())->spec();
+  fs::copy_file(kModels / "traced.pt", dir / "model.pt", fs::copy_options::overwrite_existing);
+  CHECK_THROWS_AS(picdex::make_embedder(copy_spec), picdex::EmbedderMismatchError);
+}
+
+TEST_CASE("CLIP refuses files that are not CLIP models, in one line", "[clip]") {
+  const auto message = [](const std::string& model) {
+    try {
+      clip(model);
+    } catch (const picdex::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(message("not_torchscript.pt")
+            .starts_with((kModels / "not_torchscript.pt").string() +
+                         ": not a TorchScript archive ("));
+  CHECK(message("no_methods.pt") ==
+        (kModels / "no_methods.pt").string() +
+            ": the TorchScript archive has no encode_text method; a CLIP model has "
+            "encode_text and encode_image");
+  CHECK(message("missing.pt") == "embedder 'clip:" + (kModels / "missing.pt").string() +
+                                     "': " + (kModels / "missing.pt").string() + " does not exist");
+  for (const char* model : {"not_torchscript.pt", "no_methods.pt"})
+    CHECK(message(model).find('\n') == std::string::npos);
+}
+
+TEST_CASE("Image files that cannot be decoded are refused, naming the file", "[clip]") {
+  TempDir dir;
+  picdex::test::write_file(dir / "text.jpg", "this is text, not a picture\n");
+  std::string jpeg;
+  {
+    std::ifstream in(kImages / "purple-circle.jpg", std::ios::binary);
+    jpeg.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  picdex::test::write_file(dir / "cut.jpg", jpeg.substr(0, jpeg.size() / 2));
+  std::string png;
+  {
+    std::ifstream in(kImages / "red-circle.png", std::ios::binary);
+    png.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  picdex::test::write_file(dir / "cut.png", png.substr(0, png.size() - 30));
+  using picdex::embed::read_image;
+  CHECK_THROWS_WITH(read_image(dir / "text.jpg"),
+                    (dir / "text.jpg").string() + ": is not a JPEG or PNG image");
+  CHECK_THROWS_WITH(read_image(dir / "cut.jpg"),
+                    Catch::StartsWith((dir / "cut.jpg").string() + ": damaged image ("));
+  CHECK_THROWS_WITH(read_image(dir / "cut.png"),
+                    Catch::StartsWith((dir / "cut.png").string() + ": damaged image ("));
+  CHECK_THROWS_WITH(read_image(dir / "missing.png"),
+                    (dir / "missing.png").string() + ": cannot be read (missing or no permission)");
+  CHECK_THROWS_WITH(read_image(dir.path()), dir.path().string() + ": is a directory, not an image");
+  const auto embedder = clip("scripted.pt");
+  std::vector<fs::path> files = {kImages / "red-circle.png", dir / "text.jpg"};
+  std::vector<float> out(2 * embedder->dim());
+  CHECK_THROWS_AS(embedder->embed_images(files, out, 1), picdex::InputError);
+}
