@@ -19,15 +19,14 @@ int cmd_get(const Args& args) {
   const auto image = open_catalogue(path, true).get(uri);
   const auto metadata = nlohmann::json::parse(image.metadata);
   if (json) {
-    std::cout << nlohmann::json{{"uri", image.uri},
-                                {"captions", image.captions},
-                                {"metadata", metadata}}
-                     .dump()
-              << "\n";
+    nlohmann::json out{{"uri", image.uri}, {"captions", image.captions}, {"metadata", metadata}};
+    if (!image.picture.empty()) out["image"] = image.picture;
+    std::cout << out.dump() << "\n";
     return Exit::ok;
   }
   std::cout << "uri: " << image.uri << "\nmetadata: " << metadata.dump() << "\ncaptions:\n";
   for (const auto& c : image.captions) std::cout << "  " << c << "\n";
+  if (!image.picture.empty()) std::cout << "picture: " << image.picture << "\n";
   return Exit::ok;
 }
 

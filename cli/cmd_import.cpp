@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -7,14 +8,49 @@
 #include "commands.hpp"
 
 namespace picdex::cli {
+namespace {
+
+void report(const std::string& source, const ImportSummary& summary,
+            std::chrono::steady_clock::time_point start, const char* unit) {
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  std::fprintf(stderr,
+               "imported %s: %zu added, %zu updated, %zu unchanged, %zu failed, %zu %s in %.1f s\n",
+               source.c_str(), summary.added, summary.updated, summary.unchanged, summary.failed,
+               summary.records, unit, seconds.count());
+}
+
+int import_images(const std::string& path, const std::string& folder, std::size_t batch,
+                  const Limits& limits) {
+  auto catalogue = open_catalogue(path, false, limits);
+  ImportSummary summary;
+  Progress progress("embedding pictures");
+  ImportOptions settings;
+  settings.batch = std::min<std::size_t>(batch, 64);  // a batch's pixels are embedded first
+  settings.progress = [&](std::size_t files, std::size_t) { progress.update(files, 0); };
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    import_pictures(catalogue, folder, settings, summary);
+  } catch (...) {
+    if (summary.added + summary.updated + summary.unchanged > 0)
+      report(folder, summary, start, "files");
+    throw;
+  }
+  report(folder, summary, start, "files");
+  return Exit::ok;
+}
+
+}  // namespace
 
 int cmd_import(const Args& args) {
-  std::string path, file, format;
+  std::string path, file, format, images;
   std::size_t batch = 1000;
   std::size_t max_line_bytes = RecordReader::kDefaultMaxLineBytes;
   po::options_description options("options");
   options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(
-      "file", po::value(&file)->required(), "TSV, CSV or JSONL file, or - for standard input")(
+      "file", po::value(&file), "TSV, CSV or JSONL file, or - for standard input")(
+      "images", po::value(&images),
+      "instead of a file: embed the pixels of every .jpg, .jpeg and .png file under this "
+      "folder (CLIP catalogues); each file's path is its image's URI")(
       "format", po::value(&format), "tsv, csv or jsonl (default: from the file's extension)")(
       "batch", po::value(&batch)->default_value(batch), "images per transaction")(
       "max-line-bytes", po::value(&max_line_bytes)->default_value(max_line_bytes),
@@ -24,10 +60,16 @@ int cmd_import(const Args& args) {
   po::positional_options_description positional;
   positional.add("catalogue", 1).add("file", 1);
   po::variables_map vm;
-  if (!parse(args, "picdex import CATALOGUE FILE|- [--format F] [--batch N] [--max-... N]", options,
-             positional, vm))
+  if (!parse(args,
+             "picdex import CATALOGUE FILE|- [--format F] [--batch N] [--max-... N]\n"
+             "       picdex import CATALOGUE --images FOLDER [--batch N]",
+             options, positional, vm))
     return Exit::ok;
   if (batch == 0) throw UsageError("--batch must be at least 1");
+  if (file.empty() == images.empty())
+    throw UsageError(file.empty() ? "give a FILE to import, or --images FOLDER"
+                                  : "give either a FILE or --images FOLDER, not both");
+  if (!images.empty()) return import_images(path, images, batch, limits);
 
   Input input(file);  // first: a missing file or a folder says so before anything else
   const std::string& source = input.source();
@@ -49,21 +91,14 @@ int cmd_import(const Args& args) {
   settings.batch = batch;
   settings.progress = [&](std::size_t lines, std::size_t) { progress.update(lines, 0); };
   const auto start = std::chrono::steady_clock::now();
-  auto report = [&] {
-    const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
-    std::fprintf(stderr,
-                 "imported %s: %zu added, %zu updated, %zu unchanged, %zu failed, %zu records "
-                 "in %.1f s\n",
-                 source.c_str(), summary.added, summary.updated, summary.unchanged, summary.failed,
-                 summary.records, seconds.count());
-  };
   try {
     import_records(catalogue, reader, settings, summary);
   } catch (...) {
-    if (summary.added + summary.updated + summary.unchanged > 0) report();  // what stays
+    if (summary.added + summary.updated + summary.unchanged > 0)  // what stays
+      report(source, summary, start, "records");
     throw;
   }
-  report();
+  report(source, summary, start, "records");
   return Exit::ok;
 }
 

@@ -19,6 +19,7 @@ int cmd_stats(const Args& args) {
   const auto s = open_catalogue(path, true).stats();
   const nlohmann::ordered_json out = {{"images", s.images},
                                       {"captions", s.captions},
+                                      {"pictures", s.pictures},
                                       {"deleted", s.deleted},
                                       {"dim", s.dim},
                                       {"embedder", s.embedder},

@@ -116,6 +116,7 @@ nlohmann::ordered_json hit_json(const Hit& hit, std::size_t rank) {
           {"uri", hit.uri},
           {"score", std::round(static_cast<double>(hit.score) * 1e6) / 1e6},
           {"caption", hit.caption},
+          {"matched", hit.matched_pixels() ? "pixels" : "caption"},
           {"metadata", nlohmann::json::parse(hit.metadata)}};
 }
 }  // namespace
@@ -171,7 +172,8 @@ void print_hits(const std::vector<Hit>& hits, bool json) {
               "caption");
   for (std::size_t i = 0; i < hits.size(); ++i)
     std::printf("%4zu  %6.3f  %-*s  %s\n", i + 1, hits[i].score, static_cast<int>(uri_width),
-                hits[i].uri.c_str(), hits[i].caption.c_str());
+                hits[i].uri.c_str(),
+                hits[i].matched_pixels() ? "[the picture's pixels]" : hits[i].caption.c_str());
 }
 
 }  // namespace picdex::cli

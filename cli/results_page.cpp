@@ -102,13 +102,15 @@ void write_results_page(std::ostream& out, const std::vector<QueryResults>& resu
     for (std::size_t i = 0; i < r.hits.size(); ++i) {
       const auto& hit = r.hits[i];
       const auto url = image_url(hit.uri, base);
+      const auto caption =
+          hit.matched_pixels() ? std::string("(matched by its pixels)") : hit.caption;
       out << "<article class=\"hit\">\n<div class=\"frame\">";
       if (!url.empty())
-        out << "<img src=\"" << escape(url) << "\" alt=\"" << escape(hit.caption)
+        out << "<img src=\"" << escape(url) << "\" alt=\"" << escape(caption)
             << "\" loading=\"lazy\">";
       out << "</div>\n<div class=\"text\"><span class=\"rank\">" << i + 1
           << "</span> <span class=\"score\">" << score_text(hit.score)
-          << "</span>\n<p class=\"caption\">" << escape(hit.caption) << "</p>\n<div class=\"uri\">"
+          << "</span>\n<p class=\"caption\">" << escape(caption) << "</p>\n<div class=\"uri\">"
           << escape(hit.uri) << "</div>\n<ul class=\"meta\">";
       const auto metadata = nlohmann::json::parse(hit.metadata, nullptr, false);
       if (metadata.is_object())

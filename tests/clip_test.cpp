@@ -6,7 +6,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "embed/clip.hpp"
 #include "embed/image_file.hpp"
@@ -174,4 +176,169 @@ TEST_CASE("Image files that cannot be decoded are refused, naming the file", "[c
   std::vector<fs::path> files = {kImages / "red-circle.png", dir / "text.jpg"};
   std::vector<float> out(2 * embedder->dim());
   CHECK_THROWS_AS(embedder->embed_images(files, out, 1), picdex::InputError);
+}
+
+namespace {
+
+// Python's cosine of query text `query` with each image, by file name.
+std::map<std::string, double> python_scores(std::size_t query) {
+  std::map<std::string, double> out;
+  const auto names = strings("images");
+  const auto scores = reference()["scores"][query].get<std::vector<double>>();
+  for (std::size_t i = 0; i < names.size(); ++i) out[names[i]] = scores[i];
+  return out;
+}
+
+// Hits agree with Python: every image, each scored as Python scores it, best first.
+// (Some images have equal pixels, so equal scores: ranks among them may swap.)
+void check_like_python(const std::vector<picdex::Hit>& hits, std::size_t query) {
+  const auto want = python_scores(query);
+  REQUIRE(hits.size() == want.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    INFO("query " << query << ", rank " << i + 1 << ": " << hits[i].uri);
+    const auto name = fs::path(hits[i].uri).filename().string();
+    REQUIRE(want.count(name));
+    CHECK(std::abs(hits[i].score - want.at(name)) <= 1e-5);
+    CHECK(hits[i].matched_pixels());
+    if (i > 0) CHECK(hits[i - 1].score >= hits[i].score);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("A CLIP catalogue ranks pictures as Python does, across reopening", "[clip]") {
+  TempDir dir;
+  const auto path = dir / "cat.pdx";
+  picdex::CreateOptions create;
+  create.embedder = "clip:" + (kModels / "scripted.pt").string();
+  const auto texts = strings("texts");
+  std::vector<std::vector<picdex::Hit>> first;
+  {
+    auto cat = picdex::Catalogue::create(path, create);
+    std::vector<picdex::Image> images;
+    for (const auto& file : image_files()) {
+      picdex::Image image;
+      image.uri = file.filename().string();
+      image.picture = file.string();
+      images.push_back(image);
+    }
+    CHECK(cat.put(images).added == images.size());
+    CHECK(cat.put(images).unchanged == images.size());  // nothing embedded again
+    picdex::SearchOptions all;
+    all.k = images.size();
+    for (std::size_t q = 0; q < texts.size(); ++q) {
+      first.push_back(cat.search(texts[q], all));
+      check_like_python(first.back(), q);
+    }
+    CHECK(cat.stats().pictures == images.size());
+    CHECK(cat.caption_count() == 0);
+    CHECK(cat.get("red-circle.png").picture == (kImages / "red-circle.png").string());
+  }
+  auto cat = picdex::Catalogue::open(path);
+  picdex::SearchOptions all;
+  all.k = first[0].size();
+  for (std::size_t q = 0; q < texts.size(); ++q) {
+    const auto again = cat.search(texts[q], all);
+    REQUIRE(again.size() == first[q].size());
+    for (std::size_t i = 0; i < again.size(); ++i) {
+      CHECK(again[i].uri == first[q][i].uri);
+      CHECK(again[i].score == first[q][i].score);
+    }
+  }
+  CHECK(cat.verify().ok());
+}
+
+TEST_CASE("Captions and pixels coexist; a hit says which matched", "[clip]") {
+  TempDir dir;
+  picdex::CreateOptions create;
+  create.embedder = "clip:" + (kModels / "scripted.pt").string();
+  auto cat = picdex::Catalogue::create(dir / "cat.pdx", create);
+  const auto texts = strings("texts");
+  fs::copy_file(kImages / "red-circle.png", dir / "photo.png");
+  picdex::Image image("photo", {texts[0]});
+  image.picture = (dir / "photo.png").string();
+  picdex::Image other("other", {texts[1]});
+  cat.put(std::vector<picdex::Image>{image, other});
+
+  auto hits = cat.search(texts[0]);  // the caption itself: cosine 1
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0].uri == "photo");
+  CHECK_FALSE(hits[0].matched_pixels());
+  CHECK(hits[0].caption == texts[0]);
+  CHECK(hits[0].score == Approx(1.0f).margin(1e-5));
+
+  // A query nearer the pixels than the caption finds them: Python's best image for
+  // texts[2], set as the picture, and a caption unlike the query.
+  const auto scores = python_scores(2);
+  const auto best = std::max_element(scores.begin(), scores.end(), [](auto& a, auto& b) {
+                      return a.second < b.second;
+                    })->first;
+  fs::copy_file(kImages / best, dir / "photo.png", fs::copy_options::overwrite_existing);
+  CHECK(cat.put(image).updated == 1);  // same path, new content: embedded again
+  hits = cat.search(texts[2]);
+  const auto photo =
+      std::find_if(hits.begin(), hits.end(), [](auto& h) { return h.uri == "photo"; });
+  REQUIRE(photo != hits.end());
+  CHECK(photo->score >= scores.at(best) - 1e-5);
+  if (photo->matched_pixels()) CHECK(photo->score == Approx(scores.at(best)).margin(1e-5));
+
+  // Without its picture the image keeps only its caption.
+  image.picture.clear();
+  CHECK(cat.put(image).updated == 1);
+  CHECK(cat.stats().pictures == 0);
+  for (const auto& hit : cat.search(texts[2])) CHECK_FALSE(hit.matched_pixels());
+  CHECK(cat.verify().ok());
+}
+
+TEST_CASE("picdex import --images, then search, through the binary", "[clip][cli]") {
+  TempDir dir;
+  const auto cat = (dir / "cat.pdx").string();
+  using picdex::test::run_picdex;
+  auto run = run_picdex({"init", cat, "--embedder", "clip:" + (kModels / "scripted.pt").string()});
+  REQUIRE(run.status == 0);
+  fs::copy(kImages, dir / "photos");
+  picdex::test::write_file(dir / "photos" / "notes.txt", "not a picture, skipped by its name\n");
+  run = run_picdex({"import", cat, "--images", (dir / "photos").string()});
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  CHECK(run.err.find("11 added, 0 updated, 0 unchanged, 0 failed, 11 files") != std::string::npos);
+
+  const auto texts = strings("texts");
+  for (std::size_t q = 0; q < texts.size(); ++q) {
+    run = run_picdex({"search", cat, texts[q], "--k", "11", "--json"});
+    REQUIRE(run.status == 0);
+    std::vector<picdex::Hit> hits;
+    std::istringstream lines(run.out);
+    for (std::string line; std::getline(lines, line);) {
+      const auto j = nlohmann::json::parse(line);
+      CHECK(j["matched"] == "pixels");
+      picdex::Hit hit;
+      hit.uri = j["uri"];
+      hit.score = j["score"].get<float>();
+      hits.push_back(hit);
+    }
+    // The CLI rounds scores to 6 decimals.
+    const auto want = python_scores(q);
+    REQUIRE(hits.size() == want.size());
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+      CHECK(std::abs(hits[i].score - want.at(fs::path(hits[i].uri).filename().string())) <= 2e-5);
+      if (i > 0) CHECK(hits[i - 1].score >= hits[i].score);
+    }
+  }
+
+  // A damaged picture: one line naming it, nothing of its batch written.
+  picdex::test::write_file(dir / "photos" / "zz-broken.png", "\x89PNG\r\n\x1a\n not really");
+  const auto before = run_picdex({"stats", cat, "--json"}).out;
+  run = run_picdex({"import", cat, "--images", (dir / "photos").string()});
+  CHECK(run.status == 65);
+  const auto broken = (dir / "photos" / "zz-broken.png").string();
+  CHECK(run.err.starts_with("picdex: " + broken + ": image: damaged image ("));
+  CHECK(run_picdex({"stats", cat, "--json"}).out == before);
+
+  // A text-only catalogue refuses pictures, saying why.
+  const auto plain = (dir / "plain.pdx").string();
+  REQUIRE(run_picdex({"init", plain, "--embedder", "lexical"}).status == 0);
+  run = run_picdex({"import", plain, "--images", (dir / "photos").string()});
+  CHECK(run.status == 65);
+  CHECK(run.err.find("embeds text only; pictures need a CLIP catalogue") != std::string::npos);
 }

@@ -103,11 +103,12 @@ TEST_CASE("a catalogue of format 1 gets its keyword index when opened for writin
     auto cat = Catalogue::create(path, {.embedder = "lexical"});
     cat.put(kImages);
   }
-  {  // Take the catalogue back to format 1: no index, no triggers.
+  {  // Take the catalogue back to format 1: no index, no triggers, no pictures.
     SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
     db.exec("DROP TABLE captions_fts");
     for (const char* t : {"delete", "update"})
       db.exec(std::string("DROP TRIGGER captions_fts_") + t);
+    db.exec("DROP TABLE pictures");
     db.exec("PRAGMA user_version = 1");
   }
   OpenOptions read_only;

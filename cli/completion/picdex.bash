@@ -10,6 +10,7 @@ _picdex() {
   case $prev in
     --mode) mapfile -t COMPREPLY < <(compgen -W "vector keyword hybrid all" -- "$cur"); return ;;
     --format) mapfile -t COMPREPLY < <(compgen -W "tsv csv jsonl" -- "$cur"); return ;;
+    --images) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
     --embedder) mapfile -t COMPREPLY < <(compgen -W "learned lexical none" -- "$cur"); return ;;
   esac
   if [[ $cur == -* ]]; then

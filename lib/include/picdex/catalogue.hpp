@@ -35,13 +35,18 @@ struct Image {
   // computed elsewhere; any length, stored unit length). Empty for every other catalogue,
   // which embeds its captions itself.
   std::vector<std::vector<float>> vectors;
+  // A JPEG or PNG file whose pixels are embedded beside the captions, in a catalogue whose
+  // embedder embeds images (CLIP). With a picture, captions may be empty. The file is read
+  // when put; it is embedded again only when its content (checksum) or path changed.
+  std::string picture;
 };
 
 struct Hit {
   std::string uri;
-  float score = 0;      // cosine similarity of the best-matching caption
-  std::string caption;  // that caption
+  float score = 0;      // cosine similarity of the best-matching caption (or picture)
+  std::string caption;  // that caption; empty when the picture's pixels matched best
   std::string metadata;
+  bool matched_pixels() const { return caption.empty(); }
 };
 
 // How a text query ranks images: by caption vectors (cosine similarity); by caption words
@@ -113,7 +118,8 @@ struct PutResult {
 struct Stats {
   std::size_t images = 0;
   std::size_t captions = 0;
-  std::size_t deleted = 0;  // graph elements marked deleted, reclaimed by compact()
+  std::size_t pictures = 0;  // images whose pixels are embedded too
+  std::size_t deleted = 0;   // graph elements marked deleted, reclaimed by compact()
   std::size_t dim = 0;
   std::string embedder;
   std::uint64_t file_bytes = 0;   // the SQLite file
@@ -168,8 +174,8 @@ class Catalogue {
   // snapshot even while others write.
   void for_each_image(const std::function<void(const Image&)>& f, bool with_vectors = false) const;
 
-  std::size_t size() const;  // images
-  std::size_t caption_count() const;
+  std::size_t size() const;           // images
+  std::size_t caption_count() const;  // pictures not counted
   const Embedder& embedder() const;
   const Limits& limits() const;
 

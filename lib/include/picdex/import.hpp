@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <istream>
 #include <memory>
@@ -24,7 +25,9 @@ std::optional<RecordFormat> record_format_of(std::string_view file_name);
 
 // One image's worth of a line: TSV `uri<TAB>caption[<TAB>metadata-json]`; CSV with a
 // header naming `uri` and `caption` (other columns become metadata); JSONL objects
-// {"uri", "caption" or "captions", "metadata"}.
+// {"uri", "caption" or "captions", "metadata", "image"}, "image" naming a JPEG or PNG file
+// (relative to the current folder) for catalogues that embed pixels; with it, captions
+// are optional.
 struct Record {
   Image image;
   std::size_t line = 0;  // where the record starts, from 1
@@ -102,14 +105,24 @@ struct ImportSummary : PutResult {
 void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOptions& options,
                     ImportSummary& summary);
 
+// Embeds the pixels of every JPEG and PNG file (by name: .jpg, .jpeg, .png) under
+// `folder`, in path order, into a catalogue whose embedder embeds images (InputError
+// otherwise). Each file's path, as found from `folder`, is its image's URI; an image
+// already in the catalogue keeps its captions and metadata. Batches commit whole, as for
+// import_records; summary.records counts files. Re-importing unchanged files changes
+// nothing; a changed file is embedded again. InputError when there is no image file.
+void import_pictures(Catalogue& catalogue, const std::filesystem::path& folder,
+                     const ImportOptions& options, ImportSummary& summary);
+
 struct ExportOptions {
   bool vectors = false;  // each caption's stored vector (unit length) too
   std::function<void(std::size_t images)> progress;
 };
 
 // Writes the catalogue as JSONL: the header line, then one line per image in the order
-// added, {"uri", "captions", "metadata"} and, with vectors, "vectors" (one per caption,
-// as many digits as a float needs to read back the same). Returns the images written.
+// added, {"uri", "captions", "metadata"}, "image" for an image with a picture, and with
+// vectors, "vectors" (one per caption, as many digits as a float needs to read back the same).
+// Returns the images written.
 std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
                            const ExportOptions& options);
 

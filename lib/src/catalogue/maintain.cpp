@@ -228,7 +228,8 @@ Stats Catalogue::Impl::stats() const {
   s.ef_search = ef_search;
   with_reader([&](store::Rows& rows) {
     s.images = static_cast<std::size_t>(rows.count_images());
-    s.captions = static_cast<std::size_t>(rows.count_captions());
+    s.pictures = static_cast<std::size_t>(rows.count_pictures());
+    s.captions = static_cast<std::size_t>(rows.count_captions()) - s.pictures;
     s.last_seq = rows.last_seq();
     if (const auto m = rows.manifest()) {
       s.snapshot_seq = m->seq;

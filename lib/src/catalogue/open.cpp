@@ -252,6 +252,7 @@ void Catalogue::for_each_image(const std::function<void(const Image&)>& f,
             image.captions.push_back(std::move(c.text));
             if (with_vectors) image.vectors.push_back(std::move(c.vec));
           }
+          if (row.picture) image.picture = std::move(row.picture->file);
           f(image);
         },
         with_vectors);
@@ -264,7 +265,8 @@ std::size_t Catalogue::size() const {
 }
 
 std::size_t Catalogue::caption_count() const {
-  return static_cast<std::size_t>(impl_->with_reader([](auto& r) { return r.count_captions(); }));
+  return static_cast<std::size_t>(
+      impl_->with_reader([](auto& r) { return r.count_captions() - r.count_pictures(); }));
 }
 
 Image Catalogue::get(std::string_view uri) const {
@@ -276,6 +278,7 @@ Image Catalogue::get(std::string_view uri) const {
     image.captions.push_back(std::move(c.text));
     if (impl_->external_vectors) image.vectors.push_back(std::move(c.vec));
   }
+  if (row->picture) image.picture = std::move(row->picture->file);
   return image;
 }
 

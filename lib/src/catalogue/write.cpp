@@ -9,6 +9,7 @@
 #include "embed/batch.hpp"
 #include "fault/failpoint.hpp"
 #include "index/unit_vector.hpp"
+#include "io/file_checksum.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex {
@@ -21,6 +22,7 @@ struct CleanImage {
   std::vector<std::string_view> captions;
   std::string metadata;
   std::vector<std::vector<float>> vectors;  // unit length, one per caption, when external
+  std::string picture_checksum;             // of image.picture's file, when it has one
 };
 
 std::string bytes(std::size_t n) {
@@ -39,7 +41,18 @@ CleanImage clean(const Image& image, bool external, const Embedder& embedder,
     throw InputError(image.uri + ": vectors: this catalogue embeds its captions itself (" +
                      embedder.spec() +
                      "); vectors are for catalogues created with --embedder none");
-  CleanImage out{&image, {}, {}, {}};
+  CleanImage out{&image, {}, {}, {}, {}};
+  if (!image.picture.empty()) {
+    if (!embedder.embeds_images())
+      throw InputError(
+          image.uri + ": image: this catalogue's embedder (" + embedder.spec() +
+          ") embeds text only; pictures need a CLIP catalogue (--embedder clip:MODEL)");
+    try {
+      out.picture_checksum = io::file_checksum(image.picture);
+    } catch (const NotFoundError& e) {
+      throw InputError(image.uri + ": image: " + e.what());
+    }
+  }
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = 0; i < image.captions.size(); ++i) {
     const auto& c = image.captions[i];
@@ -57,7 +70,9 @@ CleanImage clean(const Image& image, bool external, const Embedder& embedder,
       out.vectors.push_back(index::unit_vector(image.vectors[i], embedder.dim(),
                                                image.uri + ": vector " + std::to_string(i + 1)));
   }
-  if (out.captions.empty()) throw InputError(image.uri + ": captions: an image needs at least one");
+  if (out.captions.empty() && image.picture.empty())
+    throw InputError(image.uri + ": captions: an image needs at least one" +
+                     (embedder.embeds_images() ? " (or a picture)" : ""));
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(image.metadata.empty() ? "{}" : image.metadata);
@@ -74,6 +89,12 @@ CleanImage clean(const Image& image, bool external, const Embedder& embedder,
 bool same_caption(const store::CaptionRow& row, const CleanImage& image, std::size_t pos) {
   return row.text == image.captions[pos] &&
          (image.vectors.empty() || row.vec == image.vectors[pos]);
+}
+
+bool same_picture(const store::ImageRow& row, const CleanImage& image) {
+  if (!row.picture) return image.source->picture.empty();
+  return row.picture->file == image.source->picture &&
+         row.picture->checksum == image.picture_checksum;
 }
 
 bool same_captions(const store::ImageRow& row, const CleanImage& image) {
@@ -127,13 +148,51 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       embedder->embed(text, straggler);
       return straggler;
     };
+    // Pictures new or changed since they were stored, likewise. An unreadable file is an
+    // InputError naming its image.
+    auto embed_pictures = [&](const std::vector<const CleanImage*>& images) {
+      std::vector<std::filesystem::path> files;
+      for (const auto* image : images) files.emplace_back(image->source->picture);
+      std::vector<float> out(files.size() * dim);
+      try {
+        embedder->embed_images(files, out, threads);
+      } catch (const InputError& e) {
+        const std::string message = e.what();
+        for (const auto* image : images) {
+          const auto& file = image->source->picture;
+          if (message.starts_with(file + ": "))
+            throw InputError(
+                image->source->uri + ": image: " +
+                (file == image->source->uri ? message.substr(file.size() + 2) : message));
+        }
+        throw;
+      }
+      return out;
+    };
+    std::vector<const CleanImage*> pictured;
+    for (const auto& image : batch)
+      if (!image.source->picture.empty()) {
+        const auto row = rows->find_image(image.source->uri);
+        if (!row || !same_picture(*row, image)) pictured.push_back(&image);
+      }
+    const auto picture_vectors = embed_pictures(pictured);
+    std::unordered_map<const CleanImage*, std::span<const float>> picture_embedded;
+    for (std::size_t i = 0; i < pictured.size(); ++i)
+      picture_embedded.emplace(pictured[i], std::span(picture_vectors).subspan(i * dim, dim));
+    std::vector<float> picture_straggler;
+    auto picture_vector_of = [&](const CleanImage& image) -> std::span<const float> {
+      if (auto it = picture_embedded.find(&image); it != picture_embedded.end()) return it->second;
+      picture_straggler = embed_pictures({&image});
+      return picture_straggler;
+    };
 
     PutResult result;
     std::int64_t first_new_caption = 0;
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
     for (const auto& image : batch) {
       const auto row = rows->find_image(image.source->uri, external_vectors);
-      if (row && row->metadata == image.metadata && same_captions(*row, image)) {
+      if (row && row->metadata == image.metadata && same_captions(*row, image) &&
+          same_picture(*row, image)) {
         ++result.unchanged;
         continue;
       }
@@ -164,6 +223,14 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
         }
       }
       for (const auto& [text, caption] : existing) rows->delete_caption(caption->id);
+      if (!row || !same_picture(*row, image)) {
+        if (row && row->picture) rows->delete_caption(row->picture->caption_id);
+        if (!image.source->picture.empty()) {
+          const auto id = rows->insert_picture(image_id, image.source->picture,
+                                               image.picture_checksum, picture_vector_of(image));
+          if (!first_new_caption) first_new_caption = id;
+        }
+      }
     }
     if (first_new_caption) rows->index_keywords_from(first_new_caption);
     commit(tx);

@@ -6,15 +6,14 @@
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/nn/functional/upsampling.h>
 #include <torch/script.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "embed/clip_tokenizer.hpp"
+#include "io/file_checksum.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex::embed {
@@ -30,25 +29,6 @@ constexpr std::int64_t kImageBatch = 16;
 // CLIP's per-channel normalisation of pixels in [0, 1] (from its training data).
 constexpr float kMean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
 constexpr float kStd[3] = {0.26862954f, 0.26130258f, 0.27577711f};
-
-// XXH3-128 of the file's bytes, 32 hex digits.
-std::string file_fingerprint(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw NotFoundError(file.string() + ": cannot be read (missing or no permission)");
-  auto* state = XXH3_createState();
-  XXH3_128bits_reset(state);
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    XXH3_128bits_update(state, buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  const auto hash = XXH3_128bits_digest(state);
-  XXH3_freeState(state);
-  char hex[33];
-  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
-                static_cast<unsigned long long>(hash.low64));
-  return hex;
-}
 
 fs::path find_vocabulary(const fs::path& model) {
   auto beside = model.parent_path() / kVocabName;
@@ -265,7 +245,7 @@ std::unique_ptr<Embedder> make_clip_embedder(std::string_view spec, const fs::pa
   if (!fs::is_regular_file(model))
     throw NotFoundError("embedder '" + std::string(spec) + "': " + model.string() +
                         (fs::exists(model) ? " is not a file" : " does not exist"));
-  auto actual = file_fingerprint(model);
+  auto actual = io::file_checksum(model);
   if (!fingerprint.empty() && fingerprint != actual)
     throw EmbedderMismatchError("embedder '" + std::string(spec) + "' needs model " +
                                 model.string() + " with fingerprint " + std::string(fingerprint) +

@@ -6,11 +6,9 @@
 #include <memory>
 #include <string>
 
-// clang-format off: jpeglib.h needs <cstdio> first
-#include <jerror.h>
+#include <jerror.h>  // after <cstdio>, which jpeglib.h needs first
 #include <jpeglib.h>
 #include <png.h>
-// clang-format on
 
 #include "picdex/error.hpp"
 
@@ -174,12 +172,6 @@ RgbImage read_image(const std::filesystem::path& file) {
     refuse(file, "is not a JPEG or PNG image");
   if (!failure.empty()) refuse(file, "damaged image (" + failure + ")");
   return out;
-}
-
-bool looks_like_image(const std::filesystem::path& file) {
-  auto ext = file.extension().string();
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
 }
 
 }  // namespace picdex::embed

@@ -24,7 +24,4 @@ constexpr std::size_t kMaxImagePixels = std::size_t{1} << 26;  // 67 megapixels
 // first bytes, not its name), is damaged, or is larger than kMaxImagePixels.
 RgbImage read_image(const std::filesystem::path& file);
 
-// Whether `file`'s name ends in .jpg, .jpeg or .png (any case): what import --images takes.
-bool looks_like_image(const std::filesystem::path& file);
-
 }  // namespace picdex::embed

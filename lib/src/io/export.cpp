@@ -40,10 +40,11 @@ std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
   std::size_t images = 0;
   catalogue.for_each_image(
       [&](const Image& image) {
-        auto line = nlohmann::ordered_json{{"uri", image.uri},
+        auto json = nlohmann::ordered_json{{"uri", image.uri},
                                            {"captions", image.captions},
-                                           {"metadata", nlohmann::json::parse(image.metadata)}}
-                        .dump();
+                                           {"metadata", nlohmann::json::parse(image.metadata)}};
+        if (!image.picture.empty()) json["image"] = image.picture;
+        auto line = json.dump();
         if (options.vectors) {
           line.pop_back();  // the closing brace
           out << line << ",\"vectors\":";

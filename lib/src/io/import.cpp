@@ -96,6 +96,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       for (auto& c : image.captions) target.captions.push_back(std::move(c));
       for (auto& v : image.vectors) target.vectors.push_back(std::move(v));
       if (image.metadata != "{}") target.metadata = std::move(image.metadata);
+      if (!image.picture.empty()) target.picture = std::move(image.picture);
       continue;
     }
     if (batch.size() == options.batch) flush();
@@ -105,6 +106,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       for (auto& c : image.captions) stored.captions.push_back(std::move(c));
       for (auto& v : image.vectors) stored.vectors.push_back(std::move(v));
       if (image.metadata != "{}") stored.metadata = std::move(image.metadata);
+      if (!image.picture.empty()) stored.picture = std::move(image.picture);
       image = std::move(stored);
     }
     in_batch.emplace(image.uri, batch.size());

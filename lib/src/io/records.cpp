@@ -273,6 +273,10 @@ class RecordReader::Parser {
         } else if (key == "metadata") {
           if (!field.is_object()) fail(lines_.number(), "metadata", "must be a JSON object");
           r.image.metadata = field.dump();
+        } else if (key == "image") {
+          if (!field.is_string() || blank(field.get<std::string>()))
+            fail(lines_.number(), "image", "must be a file's path (a JPEG or PNG)");
+          r.image.picture = field.get<std::string>();
         } else if (key == "vector") {
           r.image.vectors.push_back(numbers(field, "vector"));
         } else if (key == "vectors") {
@@ -281,7 +285,8 @@ class RecordReader::Parser {
           for (const auto& v : field) r.image.vectors.push_back(numbers(v, "vectors"));
         } else {
           fail(lines_.number(), key,
-               "unknown field (expected uri, caption or captions, vector or vectors, metadata)");
+               "unknown field (expected uri, caption or captions, vector or vectors, metadata, "
+               "image)");
         }
       }
       if (value.contains("caption") && value.contains("captions"))
@@ -295,7 +300,8 @@ class RecordReader::Parser {
              std::to_string(r.image.vectors.size()) + " vectors for " +
                  std::to_string(r.image.captions.size()) + " captions: give one per caption");
       if (blank(r.image.uri)) fail(lines_.number(), "uri", "is missing or empty");
-      if (r.image.captions.empty()) fail(lines_.number(), "caption", "is missing");
+      if (r.image.captions.empty() && r.image.picture.empty())
+        fail(lines_.number(), "caption", "is missing");
       for (const auto& c : r.image.captions)
         if (blank(c)) fail(lines_.number(), "caption", "is empty");
       return r;

@@ -70,17 +70,28 @@ std::optional<ImageRow> Rows::find_image(std::string_view uri, bool with_vectors
     image.metadata = s.getColumn(1).getString();
   }
   image.uri = uri;
-  auto& s = with_vectors
-                ? prepared("SELECT id, text, vec FROM captions WHERE image_id = ? ORDER BY pos")
-                : prepared("SELECT id, text FROM captions WHERE image_id = ? ORDER BY pos");
+  auto& s = with_vectors ? prepared(
+                               "SELECT c.id, c.text, p.file, p.checksum, c.vec FROM captions c "
+                               "LEFT JOIN pictures p ON p.caption_id = c.id "
+                               "WHERE c.image_id = ? ORDER BY c.pos")
+                         : prepared(
+                               "SELECT c.id, c.text, p.file, p.checksum FROM captions c "
+                               "LEFT JOIN pictures p ON p.caption_id = c.id "
+                               "WHERE c.image_id = ? ORDER BY c.pos");
   Reset r{s};
   s.bind(1, image.id);
   while (s.executeStep()) {
-    image.captions.push_back({s.getColumn(0).getInt64(), s.getColumn(1).getString(), {}});
+    std::vector<float> vec;
     if (with_vectors) {
-      const auto blob = s.getColumn(2);
-      image.captions.back().vec = vector_from_blob(blob.getBlob(), blob.getBytes());
+      const auto blob = s.getColumn(4);
+      vec = vector_from_blob(blob.getBlob(), blob.getBytes());
     }
+    if (s.getColumn(2).isNull())
+      image.captions.push_back(
+          {s.getColumn(0).getInt64(), s.getColumn(1).getString(), std::move(vec)});
+    else
+      image.picture = PictureRow{s.getColumn(0).getInt64(), s.getColumn(2).getString(),
+                                 s.getColumn(3).getString(), std::move(vec)};
   }
   return image;
 }
@@ -111,6 +122,7 @@ void Rows::update_metadata(std::int64_t image_id, const std::string& metadata) {
 
 void Rows::delete_image(const ImageRow& image) {
   for (const auto& c : image.captions) log_change(c.id, "del");
+  if (image.picture) log_change(image.picture->caption_id, "del");
   auto& s = prepared("DELETE FROM images WHERE id = ?");  // captions cascade
   Reset r{s};
   s.bind(1, image.id);
@@ -132,6 +144,18 @@ std::int64_t Rows::insert_caption(std::int64_t image_id, int pos, std::string_vi
     id = db_.getLastInsertRowid();
   }
   log_change(id, "put");
+  return id;
+}
+
+std::int64_t Rows::insert_picture(std::int64_t image_id, const std::string& file,
+                                  const std::string& checksum, std::span<const float> vec) {
+  const auto id = insert_caption(image_id, -1, "", vec);
+  auto& s = prepared("INSERT INTO pictures(caption_id, file, checksum) VALUES (?, ?, ?)");
+  Reset r{s};
+  s.bind(1, id);
+  s.bind(2, file);
+  s.bind(3, checksum);
+  s.exec();
   return id;
 }
 
@@ -190,6 +214,13 @@ std::int64_t Rows::count_captions() {
   return s.getColumn(0).getInt64();
 }
 
+std::int64_t Rows::count_pictures() {
+  auto& s = prepared("SELECT count(*) FROM pictures");
+  Reset r{s};
+  s.executeStep();
+  return s.getColumn(0).getInt64();
+}
+
 std::vector<ChangedCaption> Rows::changes_since(std::int64_t seq) {
   auto& s = prepared(
       "SELECT ch.seq, ch.caption_id, c.image_id, c.vec, c.text, i.uri, i.metadata FROM "
@@ -241,26 +272,35 @@ void Rows::for_each_caption(const std::function<void(const CaptionRecord&)>& f) 
 }
 
 void Rows::for_each_image(const std::function<void(ImageRow&)>& f, bool with_vectors) {
-  SQLite::Statement s(db_, with_vectors ? "SELECT i.id, i.uri, i.metadata, c.text, c.vec "
-                                          "FROM images i JOIN captions c ON c.image_id = i.id "
-                                          "ORDER BY i.id, c.pos"
-                                        : "SELECT i.id, i.uri, i.metadata, c.text "
-                                          "FROM images i JOIN captions c ON c.image_id = i.id "
-                                          "ORDER BY i.id, c.pos");
+  SQLite::Statement s(
+      db_, with_vectors ? "SELECT i.id, i.uri, i.metadata, c.id, c.text, p.file, "
+                          "p.checksum, c.vec FROM images i "
+                          "JOIN captions c ON c.image_id = i.id "
+                          "LEFT JOIN pictures p ON p.caption_id = c.id ORDER BY i.id, c.pos"
+                        : "SELECT i.id, i.uri, i.metadata, c.id, c.text, p.file, "
+                          "p.checksum FROM images i "
+                          "JOIN captions c ON c.image_id = i.id "
+                          "LEFT JOIN pictures p ON p.caption_id = c.id ORDER BY i.id, c.pos");
   ImageRow image;
   while (s.executeStep()) {
     const auto id = s.getColumn(0).getInt64();
     if (id != image.id) {
-      if (!image.captions.empty()) f(image);
-      image = {id, s.getColumn(1).getString(), s.getColumn(2).getString(), {}};
+      if (image.id) f(image);
+      image = {id, s.getColumn(1).getString(), s.getColumn(2).getString(), {}, std::nullopt};
     }
-    auto& caption = image.captions.emplace_back(CaptionRow{0, s.getColumn(3).getString(), {}});
+    std::vector<float> vec;
     if (with_vectors) {
-      const auto blob = s.getColumn(4);
-      caption.vec = vector_from_blob(blob.getBlob(), blob.getBytes());
+      const auto blob = s.getColumn(7);
+      vec = vector_from_blob(blob.getBlob(), blob.getBytes());
     }
+    if (s.getColumn(5).isNull())
+      image.captions.push_back(
+          {s.getColumn(3).getInt64(), s.getColumn(4).getString(), std::move(vec)});
+    else
+      image.picture = PictureRow{s.getColumn(3).getInt64(), s.getColumn(5).getString(),
+                                 s.getColumn(6).getString(), std::move(vec)};
   }
-  if (!image.captions.empty()) f(image);
+  if (image.id) f(image);
 }
 
 std::optional<Manifest> Rows::manifest() {

@@ -20,11 +20,19 @@ struct CaptionRow {
   std::vector<float> vec;  // only when asked for
 };
 
+// The caption row that holds an image's pixels (text empty), and the file they came from.
+struct PictureRow {
+  std::int64_t caption_id = 0;
+  std::string file, checksum;
+  std::vector<float> vec;  // only when asked for
+};
+
 struct ImageRow {
   std::int64_t id = 0;
   std::string uri;
   std::string metadata;
-  std::vector<CaptionRow> captions;  // in order
+  std::vector<CaptionRow> captions;  // in order, without the picture's row
+  std::optional<PictureRow> picture;
 };
 
 struct Manifest {
@@ -56,10 +64,13 @@ class Rows {
   std::int64_t insert_image(std::string_view uri, const std::string& metadata);
   // Logs a change for each of the image's captions, so readers refresh their hit rows.
   void update_metadata(std::int64_t image_id, const std::string& metadata);
-  void delete_image(const ImageRow& image);  // logs a delete for each caption
+  void delete_image(const ImageRow& image);  // logs a delete for each caption and picture
 
   std::int64_t insert_caption(std::int64_t image_id, int pos, std::string_view text,
                               std::span<const float> vec);
+  // An image's picture: a caption row without text (pos -1) and its pictures row.
+  std::int64_t insert_picture(std::int64_t image_id, const std::string& file,
+                              const std::string& checksum, std::span<const float> vec);
   void move_caption(std::int64_t caption_id, int pos);
   // Adds the captions with ids from `first` on to the keyword index: a writer calls it
   // once, before committing, for the captions its transaction inserted.
@@ -68,7 +79,8 @@ class Rows {
 
   std::int64_t last_seq();
   std::int64_t count_images();
-  std::int64_t count_captions();
+  std::int64_t count_captions();  // caption rows, pictures' included
+  std::int64_t count_pictures();
   // Captions touched by changes after `seq`, each once, with their current state, in
   // order of their newest change.
   std::vector<ChangedCaption> changes_since(std::int64_t seq);
