@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# Installs what picdex needs from Debian's packages (run as root): to build it, and with
+# Installs what picdex needs from Debian's packages (run as root): to build it; with
 # --test also what the tests use (headless Chromium for the results page, clang with its
-# sanitizer runtimes for the sanitizer build).
-#   scripts/install-deps.sh [--test]
+# sanitizer runtimes for the sanitizer build); with --clip what the CLIP build needs
+# (libtorch, about 750 MB installed, and python3-torch/torchvision for its tests).
+#   scripts/install-deps.sh [--test] [--clip]
 set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   libsqlite3-dev libsqlitecpp-dev libhnswlib-dev libboost-program-options-dev catch2
   nlohmann-json3-dev libxxhash-dev libstemmer-dev libutf8proc-dev wordnet-base zlib1g-dev
 )
-if [[ ${1:-} == --test ]]; then
-  packages+=(chromium python3 clang-14 libclang-rt-14-dev)
-elif [[ $# -gt 0 ]]; then
-  echo "usage: $0 [--test]" >&2
-  exit 64
-fi
+for option in "$@"; do
+  case $option in
+    --test) packages+=(chromium python3 clang-14 libclang-rt-14-dev) ;;
+    --clip) packages+=(libtorch-dev libjpeg-dev libpng-dev python3-torch python3-torchvision) ;;
+    *) echo "usage: $0 [--test] [--clip]" >&2; exit 64 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
