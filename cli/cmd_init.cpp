@@ -11,9 +11,10 @@ int cmd_init(const Args& args) {
   po::options_description options("options");
   options.add_options()("catalogue", po::value(&path)->required(), "catalogue file to create")(
       "embedder", po::value(&create.embedder)->default_value(create.embedder),
-      "learned (the built-in model), learned:model=FILE (picdex train), lexical, or none "
-      "(vectors computed elsewhere, with --dim)")(
-      "dim", po::value(&dim), "vector size: needed with --embedder none; lexical's size")(
+      "learned (the built-in model), learned:model=FILE (picdex train), lexical, none "
+      "(vectors computed elsewhere, with --dim), or clip:MODEL.pt (builds with CLIP: "
+      "pictures and text)")("dim", po::value(&dim),
+                            "vector size: needed with --embedder none; lexical's size")(
       "m", po::value(&create.m)->default_value(create.m), "HNSW links per node")(
       "ef-construction", po::value(&create.ef_construction)->default_value(create.ef_construction),
       "HNSW build breadth")("ef-search",

@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <sstream>
 #include <vector>
 
 #include "embed/text.hpp"
+#include "picdex/import.hpp"
 #include "support.hpp"
 
 using namespace picdex;
@@ -109,4 +111,41 @@ TEST_CASE("words and normalisation", "[embedder]") {
   CHECK(stemmer.stem("running") == "run");
   CHECK(embed::is_stop_word("the"));
   CHECK_FALSE(embed::is_stop_word("dog"));
+}
+
+TEST_CASE("text-only embedders refuse pictures, and say how to get them", "[embedder][clip]") {
+  test::TempDir dir;
+  test::write_file(dir / "photo.png", "\x89PNG\r\n\x1a\n");
+  auto cat = Catalogue::create(dir / "cat.pdx", {.embedder = "lexical"});
+  Image image("photo.png", {"a photo"});
+  image.picture = (dir / "photo.png").string();
+  CHECK_THROWS_WITH(cat.put(image), "photo.png: image: this catalogue's embedder (" +
+                                        cat.embedder().spec() +
+                                        ") embeds text only; pictures need a CLIP catalogue "
+                                        "(--embedder clip:MODEL)");
+  CHECK(cat.size() == 0);
+  CHECK_FALSE(cat.embedder().embeds_images());
+#ifndef PICDEX_BUILT_WITH_CLIP
+  // This build has no CLIP: the spec says so, and where to read how to build it.
+  CHECK_THROWS_WITH(make_embedder("clip:model.pt"),
+                    Catch::Contains("this build of picdex has no CLIP support") &&
+                        Catch::Contains("-DPICDEX_WITH_CLIP=ON"));
+#endif
+}
+
+TEST_CASE("JSONL records carry a picture in \"image\"; export writes it back", "[import][clip]") {
+  std::istringstream in(
+      "{\"uri\": \"a.jpg\", \"image\": \"photos/a.jpg\"}\n"
+      "{\"uri\": \"b.jpg\", \"caption\": \"a dog\", \"image\": \"photos/b.jpg\"}\n"
+      "{\"uri\": \"c.jpg\", \"image\": 7}\n");
+  RecordReader reader(in, "in.jsonl", RecordFormat::jsonl);
+  auto a = reader.next();
+  REQUIRE(a);
+  CHECK(a->image.picture == "photos/a.jpg");
+  CHECK(a->image.captions.empty());
+  auto b = reader.next();
+  REQUIRE(b);
+  CHECK(b->image.picture == "photos/b.jpg");
+  CHECK(b->image.captions == std::vector<std::string>{"a dog"});
+  CHECK_THROWS_WITH(reader.next(), "in.jsonl:3: image: must be a file's path (a JPEG or PNG)");
 }
