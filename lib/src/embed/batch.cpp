@@ -15,6 +15,10 @@ std::vector<float> embed_all(const Embedder& embedder, const std::vector<std::st
                              const std::function<std::string(std::size_t)>& describe) {
   const auto dim = embedder.dim();
   std::vector<float> out(texts.size() * dim);
+  if (embedder.batches()) {  // a network: batched forward passes on its own threads
+    embedder.embed_batch(texts, out, threads);
+    return out;
+  }
   auto one = [&](std::size_t i) {
     try {
       embedder.embed(texts[i], {out.data() + i * dim, dim});

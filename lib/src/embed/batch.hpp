@@ -1,4 +1,5 @@
-// Embedding many texts at once, spread over threads (Embedder::embed is thread-safe).
+// Embedding many texts at once, spread over threads (Embedder::embed is thread-safe), or
+// in the embedder's own batches when it has them (Embedder::batches).
 #pragma once
 
 #include <functional>

@@ -158,7 +158,6 @@ class ClipEmbedder final : public Embedder {
     return "clip:model=" + path_.string() + ",fingerprint=" + fingerprint_;
   }
   std::size_t dim() const override { return dim_; }
-  std::int64_t resolution() const { return resolution_; }
 
   void embed(std::string_view text, std::span<float> out) const override {
     embed_batch(std::span<const std::string_view>(&text, 1), out, 0);

@@ -59,6 +59,26 @@ void Rows::set_meta(const std::string& key, const std::string& value) {
   s.exec();
 }
 
+namespace {
+
+// Adds the caption row in columns `at`.. of `s` (id, text, pictures.file, pictures.checksum
+// and, with vectors, vec) to `image`: as its picture when it has a pictures row.
+void add_caption_row(ImageRow& image, SQLite::Statement& s, int at, bool with_vectors) {
+  std::vector<float> vec;
+  if (with_vectors) {
+    const auto blob = s.getColumn(at + 4);
+    vec = vector_from_blob(blob.getBlob(), blob.getBytes());
+  }
+  const auto id = s.getColumn(at).getInt64();
+  if (s.getColumn(at + 2).isNull())
+    image.captions.push_back({id, s.getColumn(at + 1).getString(), std::move(vec)});
+  else
+    image.picture = PictureRow{id, s.getColumn(at + 2).getString(), s.getColumn(at + 3).getString(),
+                               std::move(vec)};
+}
+
+}  // namespace
+
 std::optional<ImageRow> Rows::find_image(std::string_view uri, bool with_vectors) {
   ImageRow image;
   {
@@ -80,19 +100,7 @@ std::optional<ImageRow> Rows::find_image(std::string_view uri, bool with_vectors
                                "WHERE c.image_id = ? ORDER BY c.pos");
   Reset r{s};
   s.bind(1, image.id);
-  while (s.executeStep()) {
-    std::vector<float> vec;
-    if (with_vectors) {
-      const auto blob = s.getColumn(4);
-      vec = vector_from_blob(blob.getBlob(), blob.getBytes());
-    }
-    if (s.getColumn(2).isNull())
-      image.captions.push_back(
-          {s.getColumn(0).getInt64(), s.getColumn(1).getString(), std::move(vec)});
-    else
-      image.picture = PictureRow{s.getColumn(0).getInt64(), s.getColumn(2).getString(),
-                                 s.getColumn(3).getString(), std::move(vec)};
-  }
+  while (s.executeStep()) add_caption_row(image, s, 0, with_vectors);
   return image;
 }
 
@@ -288,17 +296,7 @@ void Rows::for_each_image(const std::function<void(ImageRow&)>& f, bool with_vec
       if (image.id) f(image);
       image = {id, s.getColumn(1).getString(), s.getColumn(2).getString(), {}, std::nullopt};
     }
-    std::vector<float> vec;
-    if (with_vectors) {
-      const auto blob = s.getColumn(7);
-      vec = vector_from_blob(blob.getBlob(), blob.getBytes());
-    }
-    if (s.getColumn(5).isNull())
-      image.captions.push_back(
-          {s.getColumn(3).getInt64(), s.getColumn(4).getString(), std::move(vec)});
-    else
-      image.picture = PictureRow{s.getColumn(3).getInt64(), s.getColumn(5).getString(),
-                                 s.getColumn(6).getString(), std::move(vec)};
+    add_caption_row(image, s, 3, with_vectors);
   }
   if (image.id) f(image);
 }
