@@ -119,10 +119,13 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     // again (another process may have written meanwhile) and embeds any stragglers.
     std::vector<std::string_view> texts;
     std::vector<std::pair<const CleanImage*, std::size_t>> origin;  // for error messages
+    std::vector<const CleanImage*> pictured;  // images whose picture is new or changed
     if (!external_vectors) {
       std::unordered_set<std::string_view> queued;
       for (const auto& image : batch) {
         const auto row = rows->find_image(image.source->uri);
+        if (!image.source->picture.empty() && (!row || !same_picture(*row, image)))
+          pictured.push_back(&image);
         std::unordered_set<std::string_view> known;
         if (row)
           for (const auto& c : row->captions) known.insert(c.text);
@@ -148,8 +151,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       embedder->embed(text, straggler);
       return straggler;
     };
-    // Pictures new or changed since they were stored, likewise. An unreadable file is an
-    // InputError naming its image.
+    // The pictures likewise. An unreadable file is an InputError naming its image.
     auto embed_pictures = [&](const std::vector<const CleanImage*>& images) {
       std::vector<std::filesystem::path> files;
       for (const auto* image : images) files.emplace_back(image->source->picture);
@@ -169,12 +171,6 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       }
       return out;
     };
-    std::vector<const CleanImage*> pictured;
-    for (const auto& image : batch)
-      if (!image.source->picture.empty()) {
-        const auto row = rows->find_image(image.source->uri);
-        if (!row || !same_picture(*row, image)) pictured.push_back(&image);
-      }
     const auto picture_vectors = embed_pictures(pictured);
     std::unordered_map<const CleanImage*, std::span<const float>> picture_embedded;
     for (std::size_t i = 0; i < pictured.size(); ++i)
