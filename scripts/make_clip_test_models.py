@@ -9,7 +9,8 @@ python3-torchvision:
   OUT/models/no_methods.pt a TorchScript module without encode_text / encode_image
   OUT/models/not_torchscript.pt  bytes that are no archive
   OUT/images/*             generated PNG and JPEG images: colours and shapes
-  OUT/reference.json       token ids, preprocessed pixels, features and rankings
+  OUT/reference.json       token ids, preprocessed pixels (CLIP's own pipeline: torchvision
+                           on Pillow images), features and rankings
 
 Usage: make_clip_test_models.py OUT CLIP_DATA_DIR (holding tokenizer_cases.jsonl and
 bpe_simple_vocab_16e6.txt.gz, copied beside the models for the C++ side).
@@ -132,8 +133,12 @@ def draw_images(folder):
     rgba.putalpha(grey.resize(rgba.size))
     rgba.save(os.path.join(folder, "rgba-triangle.png"))
     write_rgb16_png(os.path.join(folder, "deep-gradient.png"), 30, 20)
+    # Large and noisy, so shrinking uses wide kernels and every weight matters.
+    noise = np.random.default_rng(3).integers(0, 256, (375, 500, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(os.path.join(folder, "noise.png"))
+    Image.fromarray(noise[:, ::-1]).save(os.path.join(folder, "noise.jpg"), quality=75)
     return names + ["grey-gradient.png", "grey-alpha.png", "palette-circle.png",
-                    "rgba-triangle.png", "deep-gradient.png"]
+                    "rgba-triangle.png", "deep-gradient.png", "noise.png", "noise.jpg"]
 
 
 def write_rgb16_png(path, width, height):
@@ -161,8 +166,8 @@ def rgb_tensor(path):
         return torch.from_numpy(np.array(image.convert("RGB"))).permute(2, 0, 1).contiguous()
 
 
-# torchvision's transforms on tensors (the reference the C++ side matches exactly) and
-# CLIP's own pipeline on Pillow images (reported for comparison).
+# CLIP's own preprocessing: torchvision's transforms on a Pillow image (the reference the
+# C++ side matches), and the same transforms on a tensor (reported for comparison).
 TENSOR_PIPELINE = T.Compose([
     T.Resize(RESOLUTION, interpolation=T.InterpolationMode.BICUBIC, antialias=True),
     T.CenterCrop(RESOLUTION),
@@ -201,9 +206,10 @@ def main():
         ids[i, : len(c["ids"])] = torch.tensor(c["ids"])
 
     names = draw_images(os.path.join(out, "images"))
-    pixels = torch.stack([TENSOR_PIPELINE(rgb_tensor(os.path.join(out, "images", n))) for n in names])
-    pil_pixels = torch.stack([PIL_PIPELINE(Image.open(os.path.join(out, "images", n)).convert("RGB"))
-                              for n in names])
+    pixels = torch.stack([PIL_PIPELINE(Image.open(os.path.join(out, "images", n)).convert("RGB"))
+                          for n in names])
+    tensor_pixels = torch.stack([TENSOR_PIPELINE(rgb_tensor(os.path.join(out, "images", n)))
+                                 for n in names])
 
     traced = torch.jit.trace_module(model, {"forward": (pixels[:2], ids[:2]),
                                             "encode_text": ids[:2], "encode_image": pixels[:2]},
@@ -244,7 +250,7 @@ def main():
         "traced_text_features": traced_text.tolist(),
         "images": names,
         "pixels": pixels.flatten(1).tolist(),
-        "pillow_pipeline_max_difference": float((pixels - pil_pixels).abs().max()),
+        "tensor_pipeline_max_difference": float((pixels - tensor_pixels).abs().max()),
         "image_features": image_features.tolist(),
         "traced_image_features": traced_image.tolist(),
         "rankings": rankings,

@@ -4,7 +4,6 @@
 #include <ATen/Parallel.h>
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
-#include <torch/nn/functional/upsampling.h>
 #include <torch/script.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "embed/clip_preprocess.hpp"
 #include "embed/clip_tokenizer.hpp"
 #include "io/file_checksum.hpp"
 #include "picdex/error.hpp"
@@ -26,9 +26,6 @@ using torch::jit::Graph;
 constexpr const char* kVocabName = "bpe_simple_vocab_16e6.txt.gz";
 constexpr std::int64_t kTextBatch = 64;
 constexpr std::int64_t kImageBatch = 16;
-// CLIP's per-channel normalisation of pixels in [0, 1] (from its training data).
-constexpr float kMean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
-constexpr float kStd[3] = {0.26862954f, 0.26130258f, 0.27577711f};
 
 fs::path find_vocabulary(const fs::path& model) {
   auto beside = model.parent_path() / kVocabName;
@@ -83,38 +80,10 @@ std::int64_t integer_attribute(const torch::jit::Module& module, const char* nam
   return fallback;
 }
 
-// Python's round() of a half-integer: to even, as torchvision's centre crop rounds.
-std::int64_t crop_start(std::int64_t size, std::int64_t crop) {
-  const auto excess = size - crop;
-  const auto half = excess / 2;
-  return excess % 2 == 0 || half % 2 == 0 ? half : half + 1;
-}
-
+// CLIP's preprocessing (clip_preprocess.hpp) as a [1, 3, r, r] tensor.
 torch::Tensor preprocess(const RgbImage& image, std::int64_t resolution) {
-  const auto w = static_cast<std::int64_t>(image.width),
-             h = static_cast<std::int64_t>(image.height);
-  auto pixels =
-      torch::from_blob(const_cast<std::uint8_t*>(image.pixels.data()), {h, w, 3}, torch::kUInt8)
-          .permute({2, 0, 1})
-          .unsqueeze(0)
-          .to(torch::kFloat);
-  // The shorter side becomes `resolution`, the longer keeps the ratio (rounded down).
-  const auto shorter = std::min(w, h), longer = std::max(w, h);
-  const auto scaled = static_cast<std::int64_t>(static_cast<double>(resolution * longer) /
-                                                static_cast<double>(shorter));
-  const auto new_h = w <= h ? scaled : resolution, new_w = w <= h ? resolution : scaled;
-  namespace F = torch::nn::functional;
-  pixels = F::interpolate(pixels, F::InterpolateFuncOptions()
-                                      .size(std::vector<std::int64_t>{new_h, new_w})
-                                      .mode(torch::kBicubic)
-                                      .align_corners(false)
-                                      .antialias(true));
-  pixels = pixels.clamp(0, 255).round();  // back to 8-bit values
-  const auto top = crop_start(new_h, resolution), left = crop_start(new_w, resolution);
-  pixels = pixels.slice(2, top, top + resolution).slice(3, left, left + resolution);
-  const auto mean = torch::from_blob(const_cast<float*>(kMean), {1, 3, 1, 1});
-  const auto std = torch::from_blob(const_cast<float*>(kStd), {1, 3, 1, 1});
-  return pixels.div(255).sub(mean).div(std);
+  auto pixels = clip_preprocess(image, static_cast<std::size_t>(resolution));
+  return torch::from_blob(pixels.data(), {1, 3, resolution, resolution}).clone();
 }
 
 void set_threads(unsigned threads) {
@@ -250,11 +219,6 @@ std::unique_ptr<Embedder> make_clip_embedder(std::string_view spec, const fs::pa
                                 model.string() + " with fingerprint " + std::string(fingerprint) +
                                 "; that file is now " + actual);
   return std::make_unique<ClipEmbedder>(model, std::move(actual));
-}
-
-std::vector<float> clip_preprocess(const RgbImage& image, std::size_t resolution) {
-  const auto t = preprocess(image, static_cast<std::int64_t>(resolution)).contiguous();
-  return {t.data_ptr<float>(), t.data_ptr<float>() + t.numel()};
 }
 
 }  // namespace picdex::embed

@@ -1,6 +1,7 @@
 // The CLIP embedder: a CLIP model saved as TorchScript (OpenAI's ViT-B-32.pt and the
 // like: methods encode_text and encode_image), run on the CPU by libtorch. Texts go
-// through CLIP's tokenizer, images through CLIP's preprocessing, into one space.
+// through CLIP's tokenizer, images through CLIP's preprocessing (clip_preprocess.hpp),
+// into one space.
 //
 // Spec: "clip:PATH" when creating; stored as "clip:model=ABSOLUTE_PATH,fingerprint=HEX",
 // the fingerprint being XXH3-128 of the model file, so a catalogue is never searched with
@@ -13,9 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <string_view>
-#include <vector>
 
-#include "embed/image_file.hpp"
 #include "picdex/embedder.hpp"
 
 namespace picdex::embed {
@@ -26,11 +25,5 @@ namespace picdex::embed {
 std::unique_ptr<Embedder> make_clip_embedder(std::string_view spec,
                                              const std::filesystem::path& model,
                                              std::string_view fingerprint);
-
-// CLIP's preprocessing of one image for a model of input size `resolution`: the shorter
-// side resized to `resolution` (bicubic, antialiased, rounded to 8 bits as Pillow and
-// torchvision do), the centre square cropped, scaled to [0, 1] and normalised with CLIP's
-// mean and standard deviation. Returns 3 * resolution^2 floats, channel by channel.
-std::vector<float> clip_preprocess(const RgbImage& image, std::size_t resolution);
 
 }  // namespace picdex::embed
