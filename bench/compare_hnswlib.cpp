@@ -8,7 +8,9 @@
 // - ingest: raw hnswlib's parallel build vs Catalogue::put + close of the same vectors
 //   (embedder "none"; same M, ef_construction and threads);
 // - search: single-thread QPS and recall@10 per ef for raw searchKnn, Catalogue::search
-//   (one caption per image) and an exact scan;
+//   (one caption per image) and an exact scan; and raw searchKnn on picdex's own graph
+//   (saved in hnswlib's format): the same graph, so only the search paths differ, where
+//   two parallel builds give two graphs whose search costs differ by a few per cent;
 // - cold start: a fresh `picdex search` process vs a fresh process doing hnswlib
 //   loadIndex + one query, each with its peak RSS;
 //   (measured through `compare_hnswlib --measure`, see bench/measure.hpp);
@@ -31,6 +33,7 @@
 #include <vector>
 
 #include "datasets.hpp"
+#include "index/graph.hpp"
 #include "measure.hpp"
 
 namespace {
@@ -217,11 +220,27 @@ int main(int argc, char** argv) {
     fs::remove(folder / "text.pdx");
   }
 
+  // picdex's graph, every change in its snapshot, handed to raw hnswlib: the same graph.
+  picdex::Catalogue::open(path).checkpoint();
+  const auto same_graph_file = folder / "same.hnsw";
+  {
+    SQLite::Database db(path.string());
+    SQLite::Statement s(db, "SELECT file, bytes, checksum FROM snapshot WHERE id = 1");
+    s.executeStep();
+    picdex::index::HitRows rows;
+    picdex::index::Graph::map({dim, kM, kEfConstruction}, folder / s.getColumn(0).getString(),
+                              static_cast<std::uint64_t>(s.getColumn(1).getInt64()),
+                              s.getColumn(2).getString(), rows)
+        .save_hnswlib(same_graph_file);
+  }
+  hnswlib::HierarchicalNSW<float> same(&space, same_graph_file.string());
+
   {
     auto cat = picdex::Catalogue::open(path, read_only_if(true));
     std::printf(
         "\nsearch, one thread    raw QPS  recall   picdex QPS  recall   QPS ratio  per round%s\n",
         data.file_truth.empty() ? "" : "   recall vs file's truth: raw  picdex");
+    std::vector<std::string> same_graph_lines;
     // Each side answers every query once untimed (pages touched, caches warm), then
     // kSearchRounds timed rounds, alternating sides, each `passes` times over the queries.
     // The best round of each side gives the ratio; the rounds' own ratios show the spread.
@@ -232,9 +251,22 @@ int main(int argc, char** argv) {
       for (std::size_t pass = 0; pass < passes; ++pass)
         for (std::size_t i = 0; i < q; ++i) {
           found[i].clear();
-          for (auto top = raw.searchKnn(row(data.queries, i, dim).data(), bench::kK);
-               !top.empty(); top.pop())
+          for (auto top = raw.searchKnn(row(data.queries, i, dim).data(), bench::kK); !top.empty();
+               top.pop())
             found[i].push_back(top.top().second);
+        }
+      return static_cast<double>(q * passes) / bench::seconds_since(t);
+    };
+    auto run_same = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found,
+                        std::size_t passes) {
+      same.setEf(ef);
+      const auto t = bench::Clock::now();
+      for (std::size_t pass = 0; pass < passes; ++pass)
+        for (std::size_t i = 0; i < q; ++i) {
+          found[i].clear();
+          for (auto top = same.searchKnn(row(data.queries, i, dim).data(), bench::kK); !top.empty();
+               top.pop())
+            found[i].push_back(top.top().second - 1);  // caption ids 1..n are images 0..n-1
         }
       return static_cast<double>(q * passes) / bench::seconds_since(t);
     };
@@ -249,21 +281,33 @@ int main(int argc, char** argv) {
         }
       return static_cast<double>(q * passes) / bench::seconds_since(t);
     };
-    std::vector<std::vector<std::size_t>> raw_found(q), ours_found(q);
+    std::vector<std::vector<std::size_t>> raw_found(q), ours_found(q), same_found(q);
     run_raw(256, raw_found, 1);
+    run_same(256, same_found, 1);
     run_ours(256, ours_found, 1);
     for (std::size_t ef : {16, 32, 64, 128, 256}) {
-      double raw_qps = 0, ours_qps = 0;
-      std::vector<double> ratios;
+      double raw_qps = 0, ours_qps = 0, same_qps = 0;
+      std::vector<double> ratios, same_ratios;
       const double one_pass = q / run_raw(ef, raw_found, 1);
       const auto passes =
           static_cast<std::size_t>(std::max(1.0, std::ceil(kSearchRoundSeconds / one_pass)));
       for (int round = 0; round < kSearchRounds; ++round) {
-        const double r = run_raw(ef, raw_found, passes), o = run_ours(ef, ours_found, passes);
+        const double r = run_raw(ef, raw_found, passes), m = run_same(ef, same_found, passes),
+                     o = run_ours(ef, ours_found, passes);
         raw_qps = std::max(raw_qps, r);
+        same_qps = std::max(same_qps, m);
         ours_qps = std::max(ours_qps, o);
         ratios.push_back(o / r);
+        same_ratios.push_back(o / m);
       }
+      char line[256];
+      int at = std::snprintf(line, sizeof line,
+                             "  ef %-4zu          %9.0f   %.3f   %10.0f   %.3f   %.2f      ", ef,
+                             same_qps, bench::recall(same_found, data.truth), ours_qps,
+                             bench::recall(ours_found, data.truth), ours_qps / same_qps);
+      for (const double r : same_ratios)
+        at += std::snprintf(line + at, sizeof line - static_cast<std::size_t>(at), " %.2f", r);
+      same_graph_lines.push_back(line);
       std::printf("  ef %-4zu          %9.0f   %.3f   %10.0f   %.3f   %.2f      ", ef, raw_qps,
                   bench::recall(raw_found, data.truth), ours_qps,
                   bench::recall(ours_found, data.truth), ours_qps / raw_qps);
@@ -277,6 +321,10 @@ int main(int argc, char** argv) {
     const auto exact = bench::exact_top_k(data);
     std::printf("  exact scan       %9.0f   %.3f\n", q / bench::seconds_since(start),
                 bench::recall(exact, data.truth));
+    std::printf(
+        "\nsearch on the same graph (raw hnswlib loads picdex's), measured in the rounds above\n"
+        "                     raw QPS  recall   picdex QPS  recall   QPS ratio  per round\n");
+    for (const auto& line : same_graph_lines) std::printf("%s\n", line.c_str());
   }
 
   // Cold start: a fresh `picdex search` process against a fresh raw hnswlib process that

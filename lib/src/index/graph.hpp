@@ -90,6 +90,9 @@ class Graph {
   // Writes the graph and `rows` (compacted) to `fd` in snapshot format. Returns the
   // XXH3-64 of the bytes written. Throws SnapshotError if a write fails. Needs writable().
   std::uint64_t write(int fd, const HitRows& rows) const;
+  // Writes the graph in hnswlib's own format (saveIndex), for benchmarks that search the
+  // very same graph with raw hnswlib. Throws std::runtime_error if it cannot write.
+  void save_hnswlib(const std::filesystem::path& file) const;
 
  private:
   // A region of address space holding layer 0: the snapshot's block mapped copy-on-write,

@@ -336,6 +336,10 @@ std::optional<std::string> Graph::make_writable() {
   return std::nullopt;
 }
 
+void Graph::save_hnswlib(const std::filesystem::path& file) const {
+  hnsw_->saveIndex(file.string());
+}
+
 std::uint64_t Graph::write(int fd, const HitRows& all_rows) const {
   require_writable();
   const auto rows = all_rows.compacted();
