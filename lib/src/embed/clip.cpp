@@ -7,7 +7,6 @@
 #include <torch/script.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <mutex>
 #include <thread>
 
