@@ -9,6 +9,7 @@ python3-torchvision:
   OUT/models/no_methods.pt a TorchScript module without encode_text / encode_image
   OUT/models/not_torchscript.pt  bytes that are no archive
   OUT/images/*             generated PNG and JPEG images: colours and shapes
+  OUT/bad/huge.png         a PNG header claiming 100,000 x 100,000 pixels
   OUT/reference.json       token ids, preprocessed pixels (CLIP's own pipeline: torchvision
                            on Pillow images), features and rankings
 
@@ -151,13 +152,20 @@ def write_rgb16_png(path, width, height):
                 row += struct.pack(">H", value)
         rows += row
 
-    def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data +
-                struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
     with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)) +
-                chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+        f.write(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)) +
+                png_chunk(b"IDAT", zlib.compress(rows)) + png_chunk(b"IEND", b""))
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def write_png_header(path, width, height):
+    """A PNG whose header claims width x height, with almost no pixel data after it."""
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
+                png_chunk(b"IDAT", zlib.compress(b"\0" * 64)) + png_chunk(b"IEND", b""))
 
 
 def rgb_tensor(path):
@@ -206,6 +214,9 @@ def main():
         ids[i, : len(c["ids"])] = torch.tensor(c["ids"])
 
     names = draw_images(os.path.join(out, "images"))
+    # A PNG that claims a 100,000 x 100,000 canvas in a few bytes.
+    os.makedirs(os.path.join(out, "bad"), exist_ok=True)
+    write_png_header(os.path.join(out, "bad", "huge.png"), 100000, 100000)
     pixels = torch.stack([PIL_PIPELINE(Image.open(os.path.join(out, "images", n)).convert("RGB"))
                           for n in names])
     tensor_pixels = torch.stack([TENSOR_PIPELINE(rgb_tensor(os.path.join(out, "images", n)))

@@ -178,6 +178,10 @@ TEST_CASE("Image files that cannot be decoded are refused, naming the file", "[c
   CHECK_THROWS_WITH(read_image(dir / "missing.png"),
                     (dir / "missing.png").string() + ": cannot be read (missing or no permission)");
   CHECK_THROWS_WITH(read_image(dir.path()), dir.path().string() + ": is a directory, not an image");
+  // Refused from its header, before a pixel is decoded or a buffer sized.
+  CHECK_THROWS_WITH(read_image(kFixtures / "bad" / "huge.png"),
+                    (kFixtures / "bad" / "huge.png").string() +
+                        ": image is 100000x100000 pixels, over the limit of 67108864");
   const auto embedder = clip("scripted.pt");
   std::vector<fs::path> files = {kImages / "red-circle.png", dir / "text.jpg"};
   std::vector<float> out(2 * embedder->dim());

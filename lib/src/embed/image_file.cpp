@@ -70,18 +70,22 @@ std::string decode_jpeg(std::FILE* f, const std::filesystem::path& file, RgbImag
     jpeg_destroy_decompress(&info);
     return "CMYK JPEG images are not supported";
   }
-  info.out_color_space = JCS_RGB;
-  jpeg_start_decompress(&info);
-  // May throw (too large), so size the buffer before decoding rows: the jump above only
-  // happens from inside libjpeg calls.
-  out.width = info.output_width;
-  out.height = info.output_height;
+  // Checked and sized before decoding starts (throwing here is safe: the jump above only
+  // happens from inside libjpeg's calls).
+  out.width = info.image_width;
+  out.height = info.image_height;
   try {
     check_size(file, out.width, out.height);
     out.pixels.resize(out.width * out.height * 3);
   } catch (...) {
     jpeg_destroy_decompress(&info);
     throw;
+  }
+  info.out_color_space = JCS_RGB;
+  jpeg_start_decompress(&info);
+  if (info.output_width != out.width || info.output_height != out.height) {
+    jpeg_destroy_decompress(&info);  // no scaling was asked for
+    return "unexpected output size";
   }
   while (info.output_scanline < info.output_height) {
     row = out.pixels.data() + std::size_t{info.output_scanline} * out.width * 3;
