@@ -48,7 +48,7 @@ std::vector<float> read_vector(const std::string& file) {
 }  // namespace
 
 int cmd_search(const Args& args) {
-  std::string path, text, queries, vector_file, html;
+  std::string path, text, queries, vector_file, image, html;
   std::vector<std::string> where;
   std::string mode = "vector";
   SearchOptions search;
@@ -69,7 +69,10 @@ int cmd_search(const Args& args) {
       "queries", po::value(&queries), "run every line of FILE (or - for stdin) as a query")(
       "vector-file", po::value(&vector_file),
       "search with the vector in FILE (a JSON array, or numbers separated by spaces or commas)")(
-      "json", po::bool_switch(&json), "one JSON object per result (per query with --queries)")(
+      "image", po::value(&image),
+      "search with the pixels of a JPEG or PNG file (CLIP catalogues): pictures like it, "
+      "and captions that describe it")("json", po::bool_switch(&json),
+                                       "one JSON object per result (per query with --queries)")(
       "html", po::value(&html),
       "also write the results as a web page to FILE (images, scores, captions, metadata)");
   po::positional_options_description positional;
@@ -79,11 +82,12 @@ int cmd_search(const Args& args) {
              "picdex search CATALOGUE TEXT [-k N] [--mode M] [--offset N] [--where CONDITION]...\n"
              "                     [--ef N] [--min-score S] [--json] [--html FILE]\n"
              "       picdex search CATALOGUE --queries FILE|- [--json]\n"
-             "       picdex search CATALOGUE --vector-file FILE|- [-k N] [--json]",
+             "       picdex search CATALOGUE --vector-file FILE|- [-k N] [--json]\n"
+             "       picdex search CATALOGUE --image FILE [-k N] [--json]",
              options, positional, vm))
     return Exit::ok;
-  if (!text.empty() + !queries.empty() + !vector_file.empty() != 1)
-    throw UsageError("give one of: a query text, --queries FILE, --vector-file FILE");
+  if (!text.empty() + !queries.empty() + !vector_file.empty() + !image.empty() != 1)
+    throw UsageError("give one of: a query text, --queries FILE, --vector-file FILE, --image FILE");
   search.mode = parse_mode(mode);
   for (const auto& condition : where) {
     try {
@@ -110,7 +114,16 @@ int cmd_search(const Args& args) {
     }
     if (!html.empty()) page.push_back({std::move(query), std::move(hits)});
   };
-  if (!vector_file.empty()) {
+  if (!image.empty()) {
+    const auto& embedder = catalogue.embedder();
+    if (!embedder.embeds_images())
+      throw InputError(image + ": this catalogue's embedder (" + embedder.spec() +
+                       ") embeds text only; --image needs a CLIP catalogue");
+    const std::filesystem::path file(image);
+    std::vector<float> vector(embedder.dim());
+    embedder.embed_images({&file, 1}, vector, 0);
+    show("the picture " + image, catalogue.search(vector, search));
+  } else if (!vector_file.empty()) {
     const auto vector = read_vector(vector_file);
     try {
       show("the vector in " + vector_file, catalogue.search(vector, search));

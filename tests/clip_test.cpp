@@ -336,6 +336,15 @@ TEST_CASE("picdex import --images, then search, through the binary", "[clip][cli
     }
   }
 
+  // Query by example: a picture finds itself (or its twin of equal pixels) first.
+  const auto example = (dir / "photos" / "red-circle.png").string();
+  run = run_picdex({"search", cat, "--image", example, "-k", "2", "--json"});
+  REQUIRE(run.status == 0);
+  const auto top = nlohmann::json::parse(run.out.substr(0, run.out.find('\n')));
+  CHECK(top["score"].get<double>() == Approx(1.0).margin(1e-5));
+  CHECK((top["uri"] == example || top["uri"] == (dir / "photos" / "palette-circle.png").string()));
+  CHECK(top["matched"] == "pixels");
+
   // A damaged picture: one line naming it, nothing of its batch written.
   picdex::test::write_file(dir / "photos" / "zz-broken.png", "\x89PNG\r\n\x1a\n not really");
   const auto before = run_picdex({"stats", cat, "--json"}).out;
@@ -351,4 +360,7 @@ TEST_CASE("picdex import --images, then search, through the binary", "[clip][cli
   run = run_picdex({"import", plain, "--images", (dir / "photos").string()});
   CHECK(run.status == 65);
   CHECK(run.err.find("embeds text only; pictures need a CLIP catalogue") != std::string::npos);
+  run = run_picdex({"search", plain, "--image", example});
+  CHECK(run.status == 65);
+  CHECK(run.err.find("embeds text only; --image needs a CLIP catalogue") != std::string::npos);
 }

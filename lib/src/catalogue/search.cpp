@@ -171,6 +171,7 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
       ranked = &fused;
     }
     std::vector<Hit> hits;
+    hits.reserve(ranked->size() > options.offset ? ranked->size() - options.offset : 0);
     for (std::size_t i = options.offset; i < ranked->size(); ++i) {
       const auto& b = (*ranked)[i];
       if (b.caption.score < options.min_score) continue;
