@@ -244,31 +244,27 @@ int main(int argc, char** argv) {
     // Each side answers every query once untimed (pages touched, caches warm), then
     // kSearchRounds timed rounds, alternating sides, each `passes` times over the queries.
     // The best round of each side gives the ratio; the rounds' own ratios show the spread.
-    auto run_raw = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found,
-                       std::size_t passes) {
-      raw.setEf(ef);
+    // Raw searchKnn over `index`, whose labels are the images' numbers plus `first_label`.
+    auto run_hnswlib = [&](hnswlib::HierarchicalNSW<float>& index, std::size_t first_label,
+                           std::size_t ef, std::vector<std::vector<std::size_t>>& found,
+                           std::size_t passes) {
+      index.setEf(ef);
       const auto t = bench::Clock::now();
       for (std::size_t pass = 0; pass < passes; ++pass)
         for (std::size_t i = 0; i < q; ++i) {
           found[i].clear();
-          for (auto top = raw.searchKnn(row(data.queries, i, dim).data(), bench::kK); !top.empty();
-               top.pop())
-            found[i].push_back(top.top().second);
+          for (auto top = index.searchKnn(row(data.queries, i, dim).data(), bench::kK);
+               !top.empty(); top.pop())
+            found[i].push_back(top.top().second - first_label);
         }
       return static_cast<double>(q * passes) / bench::seconds_since(t);
     };
-    auto run_same = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found,
-                        std::size_t passes) {
-      same.setEf(ef);
-      const auto t = bench::Clock::now();
-      for (std::size_t pass = 0; pass < passes; ++pass)
-        for (std::size_t i = 0; i < q; ++i) {
-          found[i].clear();
-          for (auto top = same.searchKnn(row(data.queries, i, dim).data(), bench::kK); !top.empty();
-               top.pop())
-            found[i].push_back(top.top().second - 1);  // caption ids 1..n are images 0..n-1
-        }
-      return static_cast<double>(q * passes) / bench::seconds_since(t);
+    auto run_raw = [&](std::size_t ef, auto& found, std::size_t passes) {
+      return run_hnswlib(raw, 0, ef, found, passes);
+    };
+    // picdex's graph is labelled by caption id: 1..n for images 0..n-1.
+    auto run_same = [&](std::size_t ef, auto& found, std::size_t passes) {
+      return run_hnswlib(same, 1, ef, found, passes);
     };
     auto run_ours = [&](std::size_t ef, std::vector<std::vector<std::size_t>>& found,
                         std::size_t passes) {
