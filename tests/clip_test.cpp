@@ -354,6 +354,14 @@ TEST_CASE("picdex import --images, then search, through the binary", "[clip][cli
   CHECK(run.err.starts_with("picdex: " + broken + ": image: damaged image ("));
   CHECK(run_picdex({"stats", cat, "--json"}).out == before);
 
+  // A missing folder is missing input (66); a file given as the folder is bad input (65).
+  run = run_picdex({"import", cat, "--images", (dir / "nowhere").string()});
+  CHECK(run.status == 66);
+  CHECK(run.err == "picdex: " + (dir / "nowhere").string() + ": does not exist\n");
+  run = run_picdex({"import", cat, "--images", (dir / "photos" / "notes.txt").string()});
+  CHECK(run.status == 65);
+  CHECK(run.err == "picdex: " + (dir / "photos" / "notes.txt").string() + ": is not a folder\n");
+
   // A text-only catalogue refuses pictures, saying why.
   const auto plain = (dir / "plain.pdx").string();
   REQUIRE(run_picdex({"init", plain, "--embedder", "lexical"}).status == 0);

@@ -110,7 +110,8 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
 // otherwise). Each file's path, as found from `folder`, is its image's URI; an image
 // already in the catalogue keeps its captions and metadata. Batches commit whole, as for
 // import_records; summary.records counts files. Re-importing unchanged files changes
-// nothing; a changed file is embedded again. InputError when there is no image file.
+// nothing; a changed file is embedded again. InputError when there is no image file or
+// `folder` is not a folder; NotFoundError when it does not exist.
 void import_pictures(Catalogue& catalogue, const std::filesystem::path& folder,
                      const ImportOptions& options, ImportSummary& summary);
 

@@ -200,7 +200,7 @@ class ClipEmbedder final : public Embedder {
   fs::path path_;
   std::string fingerprint_;
   ClipTokenizer tokenizer_;
-  mutable torch::jit::Module module_;  // get_method is not const; running it changes nothing
+  torch::jit::Module module_;
   std::int64_t resolution_ = 0, context_ = 0;
   std::size_t dim_ = 0;
 };

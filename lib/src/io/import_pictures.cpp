@@ -1,8 +1,8 @@
 // Importing a folder of pictures: each file's pixels embedded as its image's picture.
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
+#include "io/ascii.hpp"
 #include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
@@ -13,18 +13,16 @@ namespace {
 namespace fs = std::filesystem;
 
 bool picture_name(const fs::path& file) {
-  auto ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto ext = io::ascii_lower(file.extension().string());
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
 }
 
-// The picture files under `folder`, in path order. Throws InputError if it is no folder.
+// The picture files under `folder`, in path order. NotFoundError if it does not exist,
+// InputError if it is not a folder.
 std::vector<fs::path> pictures_under(const fs::path& folder) {
   std::error_code ec;
-  if (!fs::is_directory(folder, ec))
-    throw InputError(folder.string() + ": " +
-                     (fs::exists(folder, ec) ? "is not a folder" : "does not exist"));
+  if (!fs::exists(folder, ec)) throw NotFoundError(folder.string() + ": does not exist");
+  if (!fs::is_directory(folder, ec)) throw InputError(folder.string() + ": is not a folder");
   std::vector<fs::path> files;
   for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
     if (it->is_regular_file(ec) && picture_name(it->path())) files.push_back(it->path());

@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "io/ascii.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
 
@@ -14,13 +15,6 @@ namespace picdex {
 namespace {
 
 using json = nlohmann::json;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // A CSV cell as JSON: numbers stay numbers, everything else is a string.
 json cell_value(const std::string& cell) {
@@ -39,7 +33,7 @@ json cell_value(const std::string& cell) {
 }  // namespace
 
 RecordFormat parse_record_format(std::string_view name) {
-  const auto n = lower(name);
+  const auto n = io::ascii_lower(name);
   if (n == "tsv") return RecordFormat::tsv;
   if (n == "csv") return RecordFormat::csv;
   if (n == "jsonl" || n == "json" || n == "ndjson") return RecordFormat::jsonl;
@@ -165,7 +159,7 @@ class RecordReader::Parser {
       if (!read_csv_row(cells, line)) return std::nullopt;
       header_ = cells;
       for (std::size_t i = 0; i < header_.size(); ++i) {
-        const auto name = lower(header_[i]);
+        const auto name = io::ascii_lower(header_[i]);
         if (name == "uri") uri_column_ = i;
         if (name == "caption") caption_column_ = i;
       }
