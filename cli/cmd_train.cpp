@@ -76,7 +76,13 @@ int cmd_train(const Args& args) {
       "buckets", po::value(&o.buckets)->default_value(o.buckets),
       "shared rows for rarer and unseen features")(
       "features", po::value(&o.features)->default_value(o.features),
-      "any of stems,bigrams,trigrams,concepts")("seed", po::value(&o.seed)->default_value(o.seed),
+      "any of stems,bigrams,trigrams,concepts")(
+      "word-vectors", po::value<std::string>(),
+      "pretrained word vectors (.pdxw, scripts/fetch-word-vectors.sh)")(
+      "word-vocabulary", po::value(&o.word_vocabulary)->default_value(o.word_vocabulary),
+      "most frequent words whose vectors the model carries")(
+      "word-weight", po::value(&o.word_weight)->default_value(o.word_weight),
+      "weight of a word's vector beside its stem")("seed", po::value(&o.seed)->default_value(o.seed),
                                                 "random seed")(
       "threads", po::value(&o.threads)->default_value(o.threads), "0: all cores");
   po::positional_options_description positional;
@@ -89,6 +95,7 @@ int cmd_train(const Args& args) {
     return Exit::ok;
   if (captions.empty() == catalogue_path.empty())
     throw UsageError("give either --captions FILE or --catalogue CAT");
+  if (vm.count("word-vectors")) o.word_vectors = vm["word-vectors"].as<std::string>();
 
   Groups groups;
   if (!captions.empty()) {
@@ -112,9 +119,10 @@ int cmd_train(const Args& args) {
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
   std::fprintf(stderr,
                "trained %s on %zu images, %zu captions: %zu features with rows of their own, "
-               "loss %.3f -> %.3f over %zu epochs in %.1f s; %.1f MB, fingerprint %s\n"
+               "%zu word vectors, loss %.3f -> %.3f over %zu epochs in %.1f s; %.1f MB, "
+               "fingerprint %s\n"
                "use it: picdex init CATALOGUE --embedder learned:model=%s\n",
-               out.c_str(), report.images, report.captions, report.vocabulary,
+               out.c_str(), report.images, report.captions, report.vocabulary, report.words,
                report.epoch_loss.front(), report.epoch_loss.back(), report.epoch_loss.size(),
                seconds.count(), report.model_bytes / 1e6, report.fingerprint.c_str(), out.c_str());
   return Exit::ok;

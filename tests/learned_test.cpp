@@ -163,8 +163,8 @@ TEST_CASE("model files round trip, and bad ones are refused by name", "[learned]
   }
   SECTION("a newer format") {
     auto newer = bytes;
-    newer[8] = 2;  // the format version follows the 8-byte magic
-    refused(newer, "format 2");
+    newer[8] = 3;  // the format version follows the 8-byte magic
+    refused(newer, "format 3");
   }
   SECTION("missing") {
     CHECK_THROWS_AS(make_embedder("learned:model=" + (dir / "none.pdxm").string()), NotFoundError);

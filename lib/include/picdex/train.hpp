@@ -23,6 +23,13 @@ struct TrainOptions {
   std::size_t buckets = 4096;   // rows for features outside the vocabulary
   // Comma-separated, any of: stems, bigrams, trigrams, concepts (WordNet).
   std::string features = "stems,bigrams,trigrams,concepts";
+  // Pretrained word vectors (a .pdxw file, scripts/fetch-word-vectors.sh); empty: none.
+  // With them each word also contributes a learned projection of its vector, and the
+  // model carries the vectors of the `word_vocabulary` most frequent words (and of every
+  // training word), so words never seen in training still embed by meaning.
+  std::filesystem::path word_vectors;
+  std::size_t word_vocabulary = 100000;
+  double word_weight = 1.0;  // a word vector's weight beside its stem's row
   std::uint64_t seed = 1;  // with the thread count, fixes the result
   unsigned threads = 0;    // 0: all cores
   // Called after each step: epoch (from 1), step in the epoch (from 1), steps per
@@ -34,6 +41,7 @@ struct TrainReport {
   std::size_t images = 0;  // with two captions or more: the ones trained on
   std::size_t captions = 0;
   std::size_t vocabulary = 0;  // features with a row of their own
+  std::size_t words = 0;       // word vectors carried by the model
   std::vector<double> epoch_loss;
   std::uint64_t model_bytes = 0;
   std::string fingerprint;  // as the embedder spec will name the model

@@ -15,12 +15,9 @@ namespace {
 
 class Features {
  public:
-  void add(char kind, std::string_view text, float weight) {
+  void add(FeatureKind kind, std::string_view text, float weight) {
     if (weight <= 0) return;  // a feature kind turned off
-    key_.assign(1, kind);
-    key_ += '\x1f';
-    key_ += text;
-    items_.push_back({XXH3_64bits(key_.data(), key_.size()), weight});
+    items_.push_back({feature_hash(kind, text), weight, kind});
   }
   // Sums the weight of equal features; returns them sorted by hash.
   std::vector<Feature>& merged() {
@@ -38,7 +35,6 @@ class Features {
   }
 
  private:
-  std::string key_;
   std::vector<Feature> items_;
 };
 
@@ -53,7 +49,7 @@ void add_trigrams(Features& features, const std::string& word, float total) {
   const float weight = total / std::sqrt(static_cast<float>(count));
   starts.push_back(marked.size());
   for (std::size_t i = 0; i < count; ++i)
-    features.add('g', std::string_view(marked).substr(starts[i], starts[i + 3] - starts[i]),
+    features.add(FeatureKind::trigram, std::string_view(marked).substr(starts[i], starts[i + 3] - starts[i]),
                  weight);
 }
 
@@ -76,10 +72,18 @@ void add_concepts(Features& features, const std::string& word, float total) {
   if (norm == 0) return;
   const auto scale = static_cast<float>(total / std::sqrt(norm));
   for (std::size_t i = 0; i < ancestors.size(); ++i)
-    if (weights[i] > 0) features.add('c', std::to_string(ancestors[i].synset), weights[i] * scale);
+    if (weights[i] > 0) features.add(FeatureKind::wordnet_concept, std::to_string(ancestors[i].synset), weights[i] * scale);
 }
 
 }  // namespace
+
+std::uint64_t feature_hash(FeatureKind kind, std::string_view text) {
+  thread_local std::string key;
+  key.assign(1, static_cast<char>(kind));
+  key += '\x1f';
+  key += text;
+  return XXH3_64bits(key.data(), key.size());
+}
 
 std::vector<Feature> extract_features(std::string_view text, const FeatureWeights& weights) {
   const auto all = words(normalise(text));
@@ -94,9 +98,10 @@ std::vector<Feature> extract_features(std::string_view text, const FeatureWeight
   std::string previous;
   for (const auto& word : content) {
     auto stem = stemmer.stem(word);
-    features.add('w', stem, weights.stem);
-    if (!previous.empty()) features.add('b', previous + ' ' + stem, weights.bigram);
+    features.add(FeatureKind::stem, stem, weights.stem);
+    if (!previous.empty()) features.add(FeatureKind::bigram, previous + ' ' + stem, weights.bigram);
     add_trigrams(features, word, weights.trigram);
+    features.add(FeatureKind::word, word, weights.words);
     if (weights.concepts > 0) add_concepts(features, word, weights.concepts);
     previous = std::move(stem);
   }

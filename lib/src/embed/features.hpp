@@ -1,6 +1,7 @@
 // Text features shared by the text embedders: Snowball stems, stem bigrams, character
-// trigrams and WordNet concepts of the normalised, stop-word-free words, each a 64-bit
-// hash (XXH3 of kind and text) with a weight. The hashes are part of stored vectors and
+// trigrams and WordNet concepts of the normalised, stop-word-free words, and the words
+// themselves (for pretrained word vectors), each a 64-bit hash (XXH3 of kind and text)
+// with a weight. The hashes are part of stored vectors and
 // model files: changing how a feature is named or weighted changes embedder versions.
 #pragma once
 
@@ -16,12 +17,26 @@ struct FeatureWeights {
   float bigram = 0.5f;
   float trigram = 0.4f;   // shared across a word's trigrams
   float concepts = 0.8f;  // the L2 norm of a noun's concept features; 0 turns them off
+  float words = 0.0f;     // whole words, looked up in pretrained word vectors; 0: off
+};
+
+// What a feature is made of; the hash covers it, so features of two kinds never collide.
+enum class FeatureKind : char {
+  stem = 'w',
+  bigram = 'b',
+  trigram = 'g',
+  wordnet_concept = 'c',
+  word = 'v',
 };
 
 struct Feature {
   std::uint64_t hash;
   float weight;
+  FeatureKind kind;
 };
+
+// The hash of one feature, as extract_features computes it.
+std::uint64_t feature_hash(FeatureKind kind, std::string_view text);
 
 // Damps repeated features: w for w <= 1, else 1 + ln w.
 inline float sublinear(float w) {

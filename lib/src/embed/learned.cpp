@@ -1,10 +1,11 @@
 #include "embed/learned.hpp"
 
 #include <cmath>
+#include <vector>
 #include <map>
 #include <mutex>
 
-#include "embed/default_model.hpp"
+#include "embed/built_in_models.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex::embed {
@@ -13,14 +14,32 @@ LearnedEmbedder::LearnedEmbedder(std::shared_ptr<const Model> model, std::string
     : model_(std::move(model)), model_name_(std::move(model_name)) {}
 
 std::string LearnedEmbedder::spec() const {
-  return "learned-v1:model=" + model_name_ + ",fingerprint=" + model_->fingerprint();
+  return std::string(model_->words().empty() ? "learned-v1" : "learned-v2") +
+         ":model=" + model_name_ + ",fingerprint=" + model_->fingerprint();
 }
 
 void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
   if (out.size() != model_->dims()) throw Error("learned embedder: output has the wrong dimension");
   std::fill(out.begin(), out.end(), 0.0f);
-  for (const auto& f : extract_features(text, model_->weights()))
-    model_->add_row(model_->row_of(f.hash), sublinear(f.weight), out);
+  const auto& words = model_->words();
+  thread_local std::vector<float> word_sum;
+  word_sum.assign(words.dims(), 0.0f);
+  bool any_word = false;
+  for (const auto& f : extract_features(text, model_->weights())) {
+    if (f.kind == FeatureKind::word) {
+      if (const auto w = words.find(f.hash)) {
+        words.add(*w, sublinear(f.weight), word_sum);
+        any_word = true;
+      }
+      continue;
+    }
+    const auto row = model_->row_of(f.hash);
+    // With word vectors, a stem outside the vocabulary is left to them (and its trigrams)
+    // rather than given a shared bucket row.
+    if (!words.empty() && f.kind == FeatureKind::stem && !model_->in_vocabulary(row)) continue;
+    model_->add_row(row, sublinear(f.weight), out);
+  }
+  if (any_word) model_->project(word_sum, out);
   double norm = 0;
   for (float v : out) norm += static_cast<double>(v) * v;
   if (norm == 0 || !std::isfinite(norm)) throw InputError("text has no words to embed");
@@ -28,13 +47,16 @@ void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
   for (float& v : out) v *= scale;
 }
 
-std::shared_ptr<const Model> default_model() {
-  static const std::shared_ptr<const Model> model = []() -> std::shared_ptr<const Model> {
-    const auto bytes = default_model_bytes();
-    if (bytes.empty()) return nullptr;
-    return std::make_shared<const Model>(Model::read(bytes, "the built-in model"));
-  }();
-  return model;
+std::shared_ptr<const Model> built_in_model(std::string_view name) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const Model>, std::less<>> loaded;
+  std::lock_guard lock(mutex);
+  if (const auto it = loaded.find(name); it != loaded.end()) return it->second;
+  for (const auto& file : built_in_model_files())
+    if (file.name == name)
+      return loaded[std::string(name)] = std::make_shared<const Model>(
+                 Model::read(file.bytes, "the built-in model " + std::string(name)));
+  return nullptr;
 }
 
 std::shared_ptr<const Model> model_from_file(const std::filesystem::path& path) {

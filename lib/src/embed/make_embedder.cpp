@@ -1,7 +1,9 @@
 #include <charconv>
 #include <filesystem>
 #include <map>
+#include <optional>
 
+#include "embed/built_in_models.hpp"
 #include "embed/clip.hpp"
 #include "embed/learned.hpp"
 #include "embed/lexical.hpp"
@@ -65,31 +67,59 @@ std::unique_ptr<Embedder> make_lexical(std::string_view spec, int version,
   return std::make_unique<embed::LexicalEmbedder>(version, dim);
 }
 
-std::unique_ptr<Embedder> make_learned(std::string_view spec,
+// The built-in model a spec means: a versioned name ("default-v1") as it is; "default"
+// with a fingerprint, the built-in with that fingerprint (how catalogues name it); plain
+// "default", the newest built-in, or for "learned-v1" the first.
+std::shared_ptr<const embed::Model> built_in_learned(std::string_view spec, int version,
+                                                     const std::string& name,
+                                                     const std::string* fingerprint) {
+  const auto files = embed::built_in_model_files();
+  std::string known;
+  for (const auto& file : files) known += std::string(known.empty() ? "" : ", ") + file.name;
+  if (files.empty())
+    throw InputError("embedder '" + std::string(spec) +
+                     "': this build has no built-in model; give model=PATH");
+  if (name != "default") {
+    if (auto model = embed::built_in_model(name)) return model;
+    throw InputError("embedder '" + std::string(spec) + "': no built-in model '" + name +
+                     "' (this build has " + known + ", or give model=PATH)");
+  }
+  if (fingerprint) {
+    for (const auto& file : files)
+      if (auto model = embed::built_in_model(file.name); model->fingerprint() == *fingerprint)
+        return model;
+    throw EmbedderMismatchError("embedder '" + std::string(spec) +
+                                "' needs the built-in model with fingerprint " + *fingerprint +
+                                "; this build has " + known);
+  }
+  return embed::built_in_model(version == 1 ? files.front().name : files.back().name);
+}
+
+// version: 1 or 2 as the spec names it, 0 for plain "learned".
+std::unique_ptr<Embedder> make_learned(std::string_view spec, int version,
                                        std::map<std::string, std::string, std::less<>> params) {
   std::string name = "default";
   if (auto it = params.find("model"); it != params.end()) {
     name = it->second;
     params.erase(it);
   }
+  std::optional<std::string> fingerprint;
+  if (auto it = params.find("fingerprint"); it != params.end()) {
+    fingerprint = it->second;
+    params.erase(it);
+  }
+  refuse_leftovers(spec, params);
   std::shared_ptr<const embed::Model> model;
-  if (name == "default") {
-    model = embed::default_model();
-    if (!model)
-      throw InputError("embedder '" + std::string(spec) +
-                       "': this build has no default model; give model=PATH");
+  if (name == "default" || name.starts_with("default-v")) {
+    model = built_in_learned(spec, version, name, fingerprint ? &*fingerprint : nullptr);
   } else {
     name = std::filesystem::absolute(name).lexically_normal().string();
     model = embed::model_from_file(name);
   }
-  if (auto it = params.find("fingerprint"); it != params.end()) {
-    if (it->second != model->fingerprint())
-      throw EmbedderMismatchError("embedder '" + std::string(spec) + "' needs model " + name +
-                                  " with fingerprint " + it->second + "; that model is now " +
-                                  model->fingerprint());
-    params.erase(it);
-  }
-  refuse_leftovers(spec, params);
+  if (fingerprint && *fingerprint != model->fingerprint())
+    throw EmbedderMismatchError("embedder '" + std::string(spec) + "' needs model " + name +
+                                " with fingerprint " + *fingerprint + "; that model is now " +
+                                model->fingerprint());
   return std::make_unique<embed::LearnedEmbedder>(std::move(model), name);
 }
 
@@ -134,7 +164,9 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
     return make_lexical(spec, embed::LexicalEmbedder::kLatestVersion, std::move(params));
   if (name == "lexical-v1") return make_lexical(spec, 1, std::move(params));
   if (name == "lexical-v2") return make_lexical(spec, 2, std::move(params));
-  if (name == "learned" || name == "learned-v1") return make_learned(spec, std::move(params));
+  if (name == "learned") return make_learned(spec, 0, std::move(params));
+  if (name == "learned-v1") return make_learned(spec, 1, std::move(params));
+  if (name == "learned-v2") return make_learned(spec, 2, std::move(params));
   if (name == "none") {
     const auto dim = take_dim(spec, params, 0);
     refuse_leftovers(spec, params);
@@ -143,7 +175,7 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
     return std::make_unique<embed::NoEmbedder>(dim);
   }
   throw InputError("unknown embedder '" + std::string(spec) +
-                   "' (this build knows: learned, lexical, lexical-v1, lexical-v2, none" +
+                   "' (this build knows: learned, learned-v1, learned-v2, lexical, lexical-v1, lexical-v2, none" +
 #ifdef PICDEX_WITH_CLIP
                    ", clip" +
 #endif

@@ -15,8 +15,10 @@ namespace picdex::embed {
 namespace {
 
 constexpr char kMagic[8] = {'P', 'D', 'X', 'M', 'O', 'D', 'L', '1'};
-constexpr std::uint32_t kFormat = 1;
-constexpr std::size_t kHeaderBytes = 8 + 4 + 4 + 4 * 4 + 4 + 4 + 4;
+constexpr std::uint32_t kLatestFormat = 2;
+std::size_t header_bytes(std::uint32_t format) {
+  return format == 1 ? 8 + 4 + 4 + 4 * 4 + 4 + 4 + 4 : 8 + 4 + 4 + 5 * 4 + 4 + 4 + 4 + 4 + 4;
+}
 
 template <typename T>
 void put(std::vector<std::byte>& out, const T& value) {
@@ -65,43 +67,53 @@ std::string hex8(std::uint64_t checksum) {
 
 Model::Model(std::uint32_t dims, const FeatureWeights& weights,
              std::vector<std::uint64_t> vocabulary, std::uint32_t buckets,
-             std::span<const float> rows)
-    : dims_(dims), weights_(weights), vocabulary_(std::move(vocabulary)), buckets_(buckets) {
+             std::span<const float> rows, WordTable words, std::span<const float> projection)
+    : dims_(dims), weights_(weights), vocabulary_(std::move(vocabulary)), buckets_(buckets),
+      words_(std::move(words)), projection_(projection.begin(), projection.end()) {
   const std::size_t count = vocabulary_.size() + buckets_;
   if (rows.size() != count * dims_) throw Error("model: rows do not match the vocabulary");
   if (!std::is_sorted(vocabulary_.begin(), vocabulary_.end()))
     throw Error("model: vocabulary must be sorted");
-  scales_.resize(count);
-  values_.resize(count * dims_);
-  for (std::size_t r = 0; r < count; ++r) {
-    const auto row = rows.subspan(r * dims_, dims_);
-    float largest = 0;
-    for (float v : row) largest = std::max(largest, std::abs(v));
-    const float scale = largest > 0 ? largest / 127.0f : 1.0f;
-    scales_[r] = scale;
-    for (std::size_t d = 0; d < dims_; ++d)
-      values_[r * dims_ + d] = static_cast<std::int8_t>(std::lround(row[d] / scale));
-  }
+  if (projection_.size() != std::size_t{dims_} * words_.dims())
+    throw Error("model: the projection does not match the word vectors");
+  if (words_.empty() != (weights_.words <= 0))
+    throw Error("model: word vectors and their weight go together");
+  quantise_rows(rows, dims_, scales_, values_);
   serialise();
 }
 
 void Model::serialise() {
+  const std::uint32_t format = words_.empty() ? 1 : 2;
   bytes_.clear();
   for (char c : kMagic) bytes_.push_back(static_cast<std::byte>(c));
-  put(bytes_, kFormat);
+  put(bytes_, format);
   put(bytes_, dims_);
   put(bytes_, weights_.stem);
   put(bytes_, weights_.bigram);
   put(bytes_, weights_.trigram);
   put(bytes_, weights_.concepts);
+  if (format >= 2) put(bytes_, weights_.words);
   put(bytes_, weights_.concepts > 0 ? wordnet::fingerprint() : std::uint32_t{0});
   put(bytes_, static_cast<std::uint32_t>(vocabulary_.size()));
   put(bytes_, buckets_);
+  if (format >= 2) {
+    put(bytes_, static_cast<std::uint32_t>(words_.size()));
+    put(bytes_, words_.dims());
+  }
   for (auto h : vocabulary_) put(bytes_, h);
   for (std::size_t r = 0; r < scales_.size(); ++r) {
     put(bytes_, scales_[r]);
     const auto* p = reinterpret_cast<const std::byte*>(values_.data() + r * dims_);
     bytes_.insert(bytes_.end(), p, p + dims_);
+  }
+  if (format >= 2) {
+    for (auto h : words_.hashes()) put(bytes_, h);
+    for (std::size_t w = 0; w < words_.size(); ++w) {
+      put(bytes_, words_.scales()[w]);
+      const auto* p = reinterpret_cast<const std::byte*>(words_.values().data() + w * words_.dims());
+      bytes_.insert(bytes_.end(), p, p + words_.dims());
+    }
+    for (float v : projection_) put(bytes_, v);
   }
   const auto checksum = XXH3_64bits(bytes_.data(), bytes_.size());
   put(bytes_, checksum);
@@ -112,14 +124,14 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name) {
   Cursor in(bytes, name);
   const auto* magic = in.take(sizeof kMagic, "header");
   if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) in.fail("no model header (wrong file?)");
-  if (bytes.size() < kHeaderBytes + 8) in.fail("cut short in its header");
+  const auto format = in.get<std::uint32_t>("header");
+  if (format < 1 || format > kLatestFormat)
+    in.fail("format " + std::to_string(format) + "; this build reads formats 1 to " +
+            std::to_string(kLatestFormat));
+  if (bytes.size() < header_bytes(format) + 8) in.fail("cut short in its header");
   std::uint64_t stored;
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
   const auto checksum = XXH3_64bits(bytes.data(), bytes.size() - 8);
-  const auto format = in.get<std::uint32_t>("header");
-  if (format != kFormat)
-    in.fail("format " + std::to_string(format) + "; this build reads format " +
-            std::to_string(kFormat));
   if (stored != checksum) in.fail("checksum mismatch (damaged or cut short)");
 
   Model m;
@@ -128,18 +140,27 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name) {
   m.weights_.bigram = in.get<float>("header");
   m.weights_.trigram = in.get<float>("header");
   m.weights_.concepts = in.get<float>("header");
+  m.weights_.words = format >= 2 ? in.get<float>("header") : 0.0f;
   const auto wordnet_tables = in.get<std::uint32_t>("header");
   const auto vocabulary = in.get<std::uint32_t>("header");
   m.buckets_ = in.get<std::uint32_t>("header");
+  const auto words = format >= 2 ? in.get<std::uint32_t>("header") : 0;
+  const auto word_dims = format >= 2 ? in.get<std::uint32_t>("header") : 0;
   if (m.dims_ < 8 || m.dims_ > 4096) in.fail("dims " + std::to_string(m.dims_));
+  if (format >= 2 && (words == 0 || word_dims == 0 || word_dims > 4096 ||
+                      !(m.weights_.words > 0) || !std::isfinite(m.weights_.words)))
+    in.fail("word vectors: " + std::to_string(words) + " of " + std::to_string(word_dims) +
+            " numbers");
   if (m.buckets_ == 0) in.fail("no buckets for unseen features");
   if (m.weights_.concepts > 0 && wordnet_tables != wordnet::fingerprint()) {
     in.fail("trained with other WordNet tables than this build's (" + wordnet::fingerprint_hex() +
             ")");
   }
   const std::size_t rows = std::size_t{vocabulary} + m.buckets_;
-  const std::size_t expected =
-      kHeaderBytes + 8 * std::size_t{vocabulary} + rows * (4 + std::size_t{m.dims_}) + 8;
+  const std::size_t expected = header_bytes(format) + 8 * std::size_t{vocabulary} +
+                               rows * (4 + std::size_t{m.dims_}) +
+                               std::size_t{words} * (8 + 4 + word_dims) +
+                               std::size_t{m.dims_} * word_dims * 4 + 8;
   if (bytes.size() != expected)
     in.fail("holds " + std::to_string(bytes.size()) + " bytes, its header implies " +
             std::to_string(expected));
@@ -154,6 +175,24 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name) {
     m.scales_[r] = in.get<float>("rows");
     if (!std::isfinite(m.scales_[r])) in.fail("row " + std::to_string(r) + " has a bad scale");
     std::memcpy(m.values_.data() + r * m.dims_, in.take(m.dims_, "rows"), m.dims_);
+  }
+  if (words > 0) {
+    std::vector<std::uint64_t> hashes(words);
+    std::memcpy(hashes.data(), in.take(8 * std::size_t{words}, "words"), 8 * std::size_t{words});
+    if (!std::is_sorted(hashes.begin(), hashes.end())) in.fail("words out of order");
+    std::vector<float> scales(words);
+    std::vector<std::int8_t> values(std::size_t{words} * word_dims);
+    for (std::size_t w = 0; w < words; ++w) {
+      scales[w] = in.get<float>("word vectors");
+      if (!std::isfinite(scales[w])) in.fail("word " + std::to_string(w) + " has a bad scale");
+      std::memcpy(values.data() + w * word_dims, in.take(word_dims, "word vectors"), word_dims);
+    }
+    m.words_ = WordTable(word_dims, std::move(hashes), std::move(scales), std::move(values));
+    m.projection_.resize(std::size_t{m.dims_} * word_dims);
+    std::memcpy(m.projection_.data(), in.take(m.projection_.size() * 4, "projection"),
+                m.projection_.size() * 4);
+    for (float v : m.projection_)
+      if (!std::isfinite(v)) in.fail("the projection holds a number that is not finite");
   }
   m.bytes_.assign(bytes.begin(), bytes.end());
   m.fingerprint_ = hex8(checksum);
@@ -202,6 +241,16 @@ std::size_t feature_row(std::span<const std::uint64_t> vocabulary, std::uint32_t
   if (it != vocabulary.end() && *it == hash)
     return static_cast<std::size_t>(it - vocabulary.begin());
   return vocabulary.size() + hash % buckets;
+}
+
+void Model::project(std::span<const float> sum, std::span<float> out) const {
+  const std::size_t n = words_.dims();
+  for (std::size_t d = 0; d < dims_; ++d) {
+    const float* p = projection_.data() + d * n;
+    float s = 0;
+    for (std::size_t j = 0; j < n; ++j) s += p[j] * sum[j];
+    out[d] += s;
+  }
 }
 
 void Model::add_row(std::size_t row, float weight, std::span<float> out) const {

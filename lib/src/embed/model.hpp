@@ -1,11 +1,16 @@
 // A learned encoder's model file: one row of `dims` numbers per feature of a vocabulary
 // (64-bit feature hashes, see features.hpp), plus `buckets` shared rows that any other
 // feature hashes into, so unseen words still embed. Rows are int8 with a float scale.
+// Format 2 adds pretrained word vectors (word_table.hpp) and a learned `dims` x word-dims
+// projection of them: a text's vector is its rows plus the projection of its words' sum.
 //
-// Layout (little-endian): "PDXMODL1", u32 format version, u32 dims, 4 x f32 feature
-// weights (stem, bigram, trigram, concepts), u32 WordNet fingerprint (0 without concepts),
-// u32 vocabulary size, u32 buckets, vocabulary hashes (u64, ascending), rows (f32 scale
-// then dims x i8 each), and last an XXH3-64 checksum of everything before it.
+// Layout (little-endian): "PDXMODL1", u32 format version (1 or 2), u32 dims, the feature
+// weights as f32 (stem, bigram, trigram, concepts; format 2: and words), u32 WordNet
+// fingerprint (0 without concepts), u32 vocabulary size, u32 buckets, format 2: u32 words
+// and u32 word dims; vocabulary hashes (u64, ascending), rows (f32 scale then dims x i8
+// each); format 2: word hashes (u64, ascending), word vectors (f32 scale then word dims x
+// i8 each), the projection (dims x word dims f32, row-major); last an XXH3-64 checksum of
+// everything before it.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "embed/features.hpp"
+#include "embed/word_table.hpp"
 
 namespace picdex::embed {
 
@@ -25,9 +31,12 @@ std::size_t feature_row(std::span<const std::uint64_t> vocabulary, std::uint32_t
 
 class Model {
  public:
-  // From trained float rows (vocabulary rows first, then buckets), quantised to int8.
+  // From trained float rows (vocabulary rows first, then buckets), quantised to int8;
+  // with word vectors (format 2) when `words` is not empty, `projection` then being
+  // dims x words.dims() floats.
   Model(std::uint32_t dims, const FeatureWeights& weights, std::vector<std::uint64_t> vocabulary,
-        std::uint32_t buckets, std::span<const float> rows);
+        std::uint32_t buckets, std::span<const float> rows, WordTable words = {},
+        std::span<const float> projection = {});
 
   // Reads and checks a model file. Throws NotFoundError if it cannot be read and
   // FormatError, naming `name` and what is wrong, if it is not a sound model file.
@@ -43,8 +52,14 @@ class Model {
   const std::string& fingerprint() const { return fingerprint_; }
 
   std::size_t row_of(std::uint64_t hash) const { return feature_row(vocabulary_, buckets_, hash); }
+  bool in_vocabulary(std::size_t row) const { return row < vocabulary_.size(); }
   // out += weight * row
   void add_row(std::size_t row, float weight, std::span<float> out) const;
+
+  // Format 2: the pretrained word vectors (empty in format 1) and their projection.
+  const WordTable& words() const { return words_; }
+  // out += projection * sum, `sum` being a sum of word vectors.
+  void project(std::span<const float> sum, std::span<float> out) const;
 
  private:
   Model() = default;
@@ -56,6 +71,8 @@ class Model {
   std::uint32_t buckets_ = 0;
   std::vector<float> scales_;
   std::vector<std::int8_t> values_;
+  WordTable words_;
+  std::vector<float> projection_;
   std::vector<std::byte> bytes_;  // the file
   std::string fingerprint_;
 };

@@ -1,15 +1,19 @@
-// train_model: symmetric InfoNCE over in-batch negatives, Adam on the rows a step touches.
-// Deterministic for a seed and any thread count: parallel work writes disjoint outputs,
-// and gradients are summed in one fixed order.
+// train_model: symmetric InfoNCE over in-batch negatives, Adam on the rows a step touches
+// (and on the word-vector projection, when there is one). Deterministic for a seed and
+// any thread count: parallel work writes disjoint outputs, and gradients are summed in
+// one fixed order.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <thread>
 #include <unordered_map>
 
 #include "embed/features.hpp"
 #include "embed/model.hpp"
+#include "embed/text.hpp"
+#include "learn/word_vectors.hpp"
 #include "picdex/error.hpp"
 #include "picdex/train.hpp"
 
@@ -17,6 +21,7 @@ namespace picdex {
 namespace {
 
 using embed::Feature;
+using embed::FeatureKind;
 using embed::FeatureWeights;
 
 // Runs f(i) for i in [0, n) on `threads` threads, each a contiguous range.
@@ -64,6 +69,45 @@ struct Term {
   float weight;
 };
 
+// A caption as training sees it: its rows, and where its word-vector sum is kept.
+struct Caption {
+  std::vector<Term> terms;
+  std::size_t index;  // into the word sums
+};
+
+// The model's word table: every word of the file whose normalised form is one word (the
+// first spelling of each), among the `most_frequent` or used in training; unit length.
+embed::WordTable build_word_table(const learn::WordVectors& vectors, std::size_t most_frequent,
+                                  const std::unordered_map<std::uint64_t, std::uint32_t>& used) {
+  std::vector<std::pair<std::uint64_t, std::size_t>> chosen;  // hash, index in the file
+  std::unordered_map<std::uint64_t, bool> seen;
+  for (std::size_t i = 0; i < vectors.words.size(); ++i) {
+    std::string normal;
+    try {
+      normal = embed::normalise(vectors.words[i]);
+    } catch (const InputError&) {
+      continue;
+    }
+    const auto split = embed::words(normal);
+    if (split.size() != 1 || split[0] != normal) continue;
+    const auto hash = embed::feature_hash(FeatureKind::word, normal);
+    if (!seen.emplace(hash, true).second) continue;
+    if (i < most_frequent || used.count(hash)) chosen.emplace_back(hash, i);
+  }
+  std::sort(chosen.begin(), chosen.end());
+  std::vector<std::uint64_t> hashes;
+  std::vector<float> values;
+  for (const auto& [hash, i] : chosen) {
+    hashes.push_back(hash);
+    const auto v = vectors.vector(i);
+    double norm = 0;
+    for (float x : v) norm += static_cast<double>(x) * x;
+    const auto scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+    for (float x : v) values.push_back(x * scale);
+  }
+  return embed::WordTable(vectors.dims, std::move(hashes), values);
+}
+
 // Sparse Adam: moments and steps kept per row, updated only when a row is touched.
 class Adam {
  public:
@@ -99,7 +143,13 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   if (o.buckets < 1) throw InputError("buckets must be at least 1");
   if (!(o.temperature > 0) || !(o.learning_rate > 0))
     throw InputError("temperature and learning rate must be positive");
-  const auto weights = parse_feature_set(o.features);
+  auto weights = parse_feature_set(o.features);
+  std::optional<learn::WordVectors> word_vectors;
+  if (!o.word_vectors.empty()) {
+    if (!(o.word_weight > 0)) throw InputError("word weight must be positive");
+    word_vectors = learn::WordVectors::load(o.word_vectors);
+    weights.words = static_cast<float>(o.word_weight);
+  }
   const unsigned threads =
       o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   const std::size_t dims = o.dims;
@@ -125,12 +175,12 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
     }
   });
 
-  // The vocabulary: features in at least min_count captions.
-  std::unordered_map<std::uint64_t, std::uint32_t> counts;
+  // The vocabulary: features in at least min_count captions (words have vectors, not rows).
+  std::unordered_map<std::uint64_t, std::uint32_t> counts, word_counts;
   for (const auto& image : images)
     for (const auto& caption : image) {
       ++report.captions;
-      for (const auto& f : caption) ++counts[f.hash];
+      for (const auto& f : caption) ++(f.kind == FeatureKind::word ? word_counts : counts)[f.hash];
     }
   std::vector<std::uint64_t> vocabulary;
   for (const auto& [hash, count] : counts)
@@ -138,24 +188,48 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   std::sort(vocabulary.begin(), vocabulary.end());
   report.vocabulary = vocabulary.size();
   const std::size_t rows = vocabulary.size() + o.buckets;
+  const auto buckets = static_cast<std::uint32_t>(o.buckets);
 
-  std::vector<std::vector<std::vector<Term>>> terms(images.size());
+  embed::WordTable word_table;
+  if (word_vectors) {
+    word_table = build_word_table(*word_vectors, o.word_vocabulary, word_counts);
+    word_vectors.reset();
+    report.words = word_table.size();
+  }
+  const std::size_t word_dims = word_table.dims();
+
+  // Each caption's rows and word-vector sum, exactly as LearnedEmbedder::embed makes them.
+  std::vector<std::vector<Caption>> terms(images.size());
+  std::vector<float> word_sums;
+  std::size_t caption_count = 0;
   for (std::size_t i = 0; i < images.size(); ++i)
     for (const auto& caption : images[i]) {
-      terms[i].emplace_back();
-      for (const auto& f : caption)
-        terms[i].back().push_back({static_cast<std::uint32_t>(embed::feature_row(
-                                       vocabulary, static_cast<std::uint32_t>(o.buckets), f.hash)),
-                                   embed::sublinear(f.weight)});
+      terms[i].push_back({{}, caption_count++});
+      word_sums.resize(caption_count * word_dims, 0.0f);
+      const std::span<float> sum(word_sums.data() + (caption_count - 1) * word_dims, word_dims);
+      for (const auto& f : caption) {
+        if (f.kind == FeatureKind::word) {
+          if (const auto w = word_table.find(f.hash)) word_table.add(*w, embed::sublinear(f.weight), sum);
+          continue;
+        }
+        const auto row = embed::feature_row(vocabulary, buckets, f.hash);
+        if (!word_table.empty() && f.kind == FeatureKind::stem && row >= vocabulary.size())
+          continue;
+        terms[i].back().terms.push_back(
+            {static_cast<std::uint32_t>(row), embed::sublinear(f.weight)});
+      }
     }
 
   std::mt19937_64 rng(o.seed);
-  std::vector<float> table(rows * dims);
+  std::vector<float> table(rows * dims), projection(dims * word_dims);
   {
     std::uniform_real_distribution<float> init(-0.1f, 0.1f);
     for (auto& w : table) w = init(rng);
+    for (auto& w : projection) w = init(rng);
   }
   Adam adam(rows, dims, o.learning_rate);
+  Adam projection_adam(1, dims * word_dims, o.learning_rate);
+  std::vector<float> projection_grad(dims * word_dims);
 
   const std::size_t B = o.batch;
   const auto tau = static_cast<float>(o.temperature);
@@ -163,7 +237,7 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   std::vector<std::size_t> order(images.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   // Per step: 2B captions (anchor i, positive B + i), their unit vectors and norms.
-  std::vector<const std::vector<Term>*> batch(2 * B);
+  std::vector<const Caption*> batch(2 * B);
   std::vector<float> unit(2 * B * dims), grad_unit(2 * B * dims), norms(2 * B);
   std::vector<float> logits(B * B), d_logits(B * B);
   std::vector<std::int64_t> slot_of(rows, -1);
@@ -186,9 +260,18 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
       parallel_for(2 * B, threads, [&](std::size_t k) {
         float* u = unit.data() + k * dims;
         std::fill(u, u + dims, 0.0f);
-        for (const auto& t : *batch[k]) {
+        for (const auto& t : batch[k]->terms) {
           const float* row = table.data() + std::size_t{t.row} * dims;
           for (std::size_t d = 0; d < dims; ++d) u[d] += t.weight * row[d];
+        }
+        if (word_dims > 0) {
+          const float* sum = word_sums.data() + batch[k]->index * word_dims;
+          for (std::size_t d = 0; d < dims; ++d) {
+            const float* p = projection.data() + d * word_dims;
+            float s = 0;
+            for (std::size_t j = 0; j < word_dims; ++j) s += p[j] * sum[j];
+            u[d] += s;
+          }
         }
         double n = 0;
         for (std::size_t d = 0; d < dims; ++d) n += static_cast<double>(u[d]) * u[d];
@@ -246,7 +329,7 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
       grads.clear();
       for (std::size_t k = 0; k < 2 * B; ++k) {
         const float* g = grad_unit.data() + k * dims;
-        for (const auto& t : *batch[k]) {
+        for (const auto& t : batch[k]->terms) {
           if (slot_of[t.row] < 0) {
             slot_of[t.row] = static_cast<std::int64_t>(touched.size());
             touched.push_back(t.row);
@@ -261,13 +344,25 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
         adam.update(row, grads.data() + s * dims, table.data() + std::size_t{row} * dims);
       });
       for (const auto row : touched) slot_of[row] = -1;
+      if (word_dims > 0) {  // the projection's gradient: sum over captions of g x word sum
+        parallel_for(dims, threads, [&](std::size_t d) {
+          float* out = projection_grad.data() + d * word_dims;
+          std::fill(out, out + word_dims, 0.0f);
+          for (std::size_t k = 0; k < 2 * B; ++k) {
+            const float g = grad_unit[k * dims + d];
+            const float* sum = word_sums.data() + batch[k]->index * word_dims;
+            for (std::size_t j = 0; j < word_dims; ++j) out[j] += g * sum[j];
+          }
+        });
+        projection_adam.update(0, projection_grad.data(), projection.data());
+      }
       if (o.progress) o.progress(epoch, step + 1, steps, loss);
     }
     report.epoch_loss.push_back(epoch_loss / static_cast<double>(steps));
   }
 
   const embed::Model model(static_cast<std::uint32_t>(dims), weights, std::move(vocabulary),
-                           static_cast<std::uint32_t>(o.buckets), table);
+                           buckets, table, std::move(word_table), projection);
   model.save(model_path);
   report.model_bytes = model.file_bytes();
   report.fingerprint = model.fingerprint();
