@@ -82,7 +82,11 @@ int cmd_train(const Args& args) {
       "word-vocabulary", po::value(&o.word_vocabulary)->default_value(o.word_vocabulary),
       "most frequent words whose vectors the model carries")(
       "word-weight", po::value(&o.word_weight)->default_value(o.word_weight),
-      "weight of a word's vector beside its stem")("seed", po::value(&o.seed)->default_value(o.seed),
+      "weight of a word's vector beside its stem")(
+      "word-dropout", po::value(&o.word_dropout)->default_value(o.word_dropout),
+      "chance a training word's stem row is left out, leaving its word vector")(
+      "schedule", po::value(&o.schedule)->default_value(o.schedule),
+      "constant, or cosine (the step falls to 0)")("seed", po::value(&o.seed)->default_value(o.seed),
                                                 "random seed")(
       "threads", po::value(&o.threads)->default_value(o.threads), "0: all cores");
   po::positional_options_description positional;

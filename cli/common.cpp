@@ -70,6 +70,10 @@ OpenOptions open_options(bool read_only) {
 Catalogue open_catalogue(const std::string& path, bool read_only, const Limits& limits) {
   auto options = open_options(read_only);
   options.limits = limits;
+  return open_catalogue_with(path, options);
+}
+
+Catalogue open_catalogue_with(const std::string& path, const OpenOptions& options) {
   try {
     return Catalogue::open(path, options);
   } catch (const UpgradeNeededError&) {

@@ -38,6 +38,8 @@ bool parse_catalogue_only(const Args& args, const std::string& usage, std::strin
 OpenOptions open_options(bool read_only = false);
 Catalogue open_catalogue(const std::string& path, bool read_only = false,
                          const Limits& limits = {});
+// open_catalogue with options of the caller's own (an older format is upgraded too).
+Catalogue open_catalogue_with(const std::string& path, const OpenOptions& options);
 
 // --max-caption-bytes and --max-captions, for the commands that write captions.
 void add_limit_options(po::options_description& options, Limits& limits);

@@ -144,6 +144,13 @@ struct CompactReport {
   std::uint64_t graph_bytes_before = 0, graph_bytes_after = 0;  // the snapshot
 };
 
+struct ReembedReport {
+  std::string from, to;       // the embedder specs before and after
+  std::size_t captions = 0;   // embedded again (0 when `to` was already the embedder)
+  double seconds = 0;         // embedding, writing and rebuilding the graph
+  VerifyReport verify;        // of the catalogue afterwards
+};
+
 class Catalogue {
  public:
   // Creates a new catalogue file; fails with IoError if `path` exists.
@@ -189,6 +196,14 @@ class Catalogue {
   CompactReport compact();
   VerifyReport verify() const;
   Stats stats() const;
+
+  // Embeds every caption again with `embedder` (a spec, as for create) and makes it the
+  // catalogue's: all or nothing (one transaction: an error or a crash leaves the
+  // catalogue as it was, or wholly moved), then rebuilds the graph and verifies. Progress
+  // goes to OpenOptions::observer. Other processes with the catalogue open get an
+  // EmbedderMismatchError on their next search and must open it again. Refused for
+  // catalogues with pictures and for the "none" embedder.
+  ReembedReport reembed(std::string_view embedder = "learned");
 
  private:
   class Impl;

@@ -17,6 +17,7 @@ struct TrainOptions {
   std::size_t dims = 256;       // numbers per feature row and per vector
   std::size_t epochs = 20;      // passes over the images
   double learning_rate = 3e-3;  // Adam's step size
+  std::string schedule = "constant";  // or "cosine": the step falls to 0 by the last step
   double temperature = 0.07;    // softmax over cosine / temperature
   std::size_t batch = 256;      // images per step; the others in a batch are negatives
   std::size_t min_count = 3;    // rarer features share the hashed bucket rows
@@ -30,6 +31,9 @@ struct TrainOptions {
   std::filesystem::path word_vectors;
   std::size_t word_vocabulary = 100000;
   double word_weight = 1.0;  // a word vector's weight beside its stem's row
+  // The chance that, in a training caption, a word's stem row is left out, so that its
+  // projected vector alone must carry its meaning (as for words never seen).
+  double word_dropout = 0.0;
   std::uint64_t seed = 1;  // with the thread count, fixes the result
   unsigned threads = 0;    // 0: all cores
   // Called after each step: epoch (from 1), step in the epoch (from 1), steps per

@@ -135,6 +135,9 @@ class Catalogue::Impl {
   VerifyReport verify() const;
   Stats stats() const;
 
+  // --- reembed.cpp; caller holds write_mutex.
+  ReembedReport reembed(std::string_view spec);
+
   std::filesystem::path path;
   OpenOptions options;
   bool read_only;

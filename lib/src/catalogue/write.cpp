@@ -270,6 +270,11 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx) {
 void Catalogue::Impl::sync_graph(store::Rows& source) {
   auto changes = source.changes_since(applied_seq);
   if (changes.empty()) return;
+  // Another process may have re-embedded the catalogue (reembed.cpp): then this one's
+  // embedder and graph no longer fit its vectors.
+  if (const auto spec = source.meta(kMetaEmbedder); spec && *spec != embedder->spec())
+    throw EmbedderMismatchError(path.string() + ": was re-embedded with '" + *spec +
+                                "' by another process; open it again");
   if (auto why = graph->make_writable()) {
     // A mapped snapshot whose layer 0 fails its check: rebuild from every stored vector.
     warn("graph snapshot " + graph->mapped_file().string() + " " + *why +

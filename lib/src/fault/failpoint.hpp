@@ -8,6 +8,8 @@
 //   snapshot.temp     snapshot temp file written and synced, not renamed
 //   snapshot.renamed  snapshot renamed into place, manifest not yet updated
 //   snapshot.recorded manifest updated, the previous snapshot not yet removed
+//   reembed.before    every caption re-embedded in the transaction, not committed
+//   reembed.after     re-embedding committed, the graph not yet rebuilt
 #pragma once
 
 #include <string_view>

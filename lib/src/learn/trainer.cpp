@@ -67,6 +67,7 @@ FeatureWeights parse_feature_set(const std::string& set) {
 struct Term {
   std::uint32_t row;
   float weight;
+  bool stem;  // a word's own row, which word dropout may leave out
 };
 
 // A caption as training sees it: its rows, and where its word-vector sum is kept.
@@ -111,9 +112,9 @@ embed::WordTable build_word_table(const learn::WordVectors& vectors, std::size_t
 // Sparse Adam: moments and steps kept per row, updated only when a row is touched.
 class Adam {
  public:
-  Adam(std::size_t rows, std::size_t dims, double lr)
-      : dims_(dims), lr_(lr), m_(rows * dims), v_(rows * dims), steps_(rows, 0) {}
-  void update(std::uint32_t row, const float* grad, float* weights) {
+  Adam(std::size_t rows, std::size_t dims) : dims_(dims), m_(rows * dims), v_(rows * dims), steps_(rows, 0) {}
+  // One step of size `lr` for one row.
+  void update(std::uint32_t row, const float* grad, float* weights, double lr) {
     constexpr double kB1 = 0.9, kB2 = 0.999, kEps = 1e-8;
     const auto t = ++steps_[row];
     const double c1 = 1 - std::pow(kB1, t), c2 = 1 - std::pow(kB2, t);
@@ -122,13 +123,12 @@ class Adam {
     for (std::size_t d = 0; d < dims_; ++d) {
       m[d] = static_cast<float>(kB1 * m[d] + (1 - kB1) * grad[d]);
       v[d] = static_cast<float>(kB2 * v[d] + (1 - kB2) * grad[d] * grad[d]);
-      weights[d] -= static_cast<float>(lr_ * (m[d] / c1) / (std::sqrt(v[d] / c2) + kEps));
+      weights[d] -= static_cast<float>(lr * (m[d] / c1) / (std::sqrt(v[d] / c2) + kEps));
     }
   }
 
  private:
   std::size_t dims_;
-  double lr_;
   std::vector<float> m_, v_;
   std::vector<std::uint32_t> steps_;
 };
@@ -143,6 +143,10 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   if (o.buckets < 1) throw InputError("buckets must be at least 1");
   if (!(o.temperature > 0) || !(o.learning_rate > 0))
     throw InputError("temperature and learning rate must be positive");
+  if (o.schedule != "constant" && o.schedule != "cosine")
+    throw InputError("schedule: '" + o.schedule + "' is not constant or cosine");
+  if (!(o.word_dropout >= 0 && o.word_dropout < 1))
+    throw InputError("word dropout must be at least 0 and below 1");
   auto weights = parse_feature_set(o.features);
   std::optional<learn::WordVectors> word_vectors;
   if (!o.word_vectors.empty()) {
@@ -215,8 +219,8 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
         const auto row = embed::feature_row(vocabulary, buckets, f.hash);
         if (!word_table.empty() && f.kind == FeatureKind::stem && row >= vocabulary.size())
           continue;
-        terms[i].back().terms.push_back(
-            {static_cast<std::uint32_t>(row), embed::sublinear(f.weight)});
+        terms[i].back().terms.push_back({static_cast<std::uint32_t>(row),
+                                         embed::sublinear(f.weight), f.kind == FeatureKind::stem});
       }
     }
 
@@ -227,8 +231,8 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
     for (auto& w : table) w = init(rng);
     for (auto& w : projection) w = init(rng);
   }
-  Adam adam(rows, dims, o.learning_rate);
-  Adam projection_adam(1, dims * word_dims, o.learning_rate);
+  Adam adam(rows, dims);
+  Adam projection_adam(1, dims * word_dims);
   std::vector<float> projection_grad(dims * word_dims);
 
   const std::size_t B = o.batch;
@@ -238,6 +242,10 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   // Per step: 2B captions (anchor i, positive B + i), their unit vectors and norms.
   std::vector<const Caption*> batch(2 * B);
+  std::vector<std::vector<Term>> batch_terms(2 * B);  // after word dropout
+  const bool dropout = word_dims > 0 && o.word_dropout > 0;
+  std::bernoulli_distribution drop(dropout ? o.word_dropout : 0.0);
+  const std::size_t total_steps = o.epochs * steps;
   std::vector<float> unit(2 * B * dims), grad_unit(2 * B * dims), norms(2 * B);
   std::vector<float> logits(B * B), d_logits(B * B);
   std::vector<std::int64_t> slot_of(rows, -1);
@@ -256,11 +264,21 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
         batch[i] = &image[a];
         batch[B + i] = &image[b];
       }
+      for (std::size_t k = 0; k < 2 * B; ++k) {
+        batch_terms[k].clear();
+        for (const auto& t : batch[k]->terms)
+          if (!(dropout && t.stem && drop(rng))) batch_terms[k].push_back(t);
+      }
+      const double done =
+          static_cast<double>((epoch - 1) * steps + step) / static_cast<double>(total_steps);
+      const double lr = o.schedule == "cosine"
+                            ? o.learning_rate * 0.5 * (1 + std::cos(3.141592653589793 * done))
+                            : o.learning_rate;
       // Forward: unit vectors.
       parallel_for(2 * B, threads, [&](std::size_t k) {
         float* u = unit.data() + k * dims;
         std::fill(u, u + dims, 0.0f);
-        for (const auto& t : batch[k]->terms) {
+        for (const auto& t : batch_terms[k]) {
           const float* row = table.data() + std::size_t{t.row} * dims;
           for (std::size_t d = 0; d < dims; ++d) u[d] += t.weight * row[d];
         }
@@ -329,7 +347,7 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
       grads.clear();
       for (std::size_t k = 0; k < 2 * B; ++k) {
         const float* g = grad_unit.data() + k * dims;
-        for (const auto& t : batch[k]->terms) {
+        for (const auto& t : batch_terms[k]) {
           if (slot_of[t.row] < 0) {
             slot_of[t.row] = static_cast<std::int64_t>(touched.size());
             touched.push_back(t.row);
@@ -341,7 +359,7 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
       }
       parallel_for(touched.size(), threads, [&](std::size_t s) {
         const auto row = touched[s];
-        adam.update(row, grads.data() + s * dims, table.data() + std::size_t{row} * dims);
+        adam.update(row, grads.data() + s * dims, table.data() + std::size_t{row} * dims, lr);
       });
       for (const auto row : touched) slot_of[row] = -1;
       if (word_dims > 0) {  // the projection's gradient: sum over captions of g x word sum
@@ -354,7 +372,7 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
             for (std::size_t j = 0; j < word_dims; ++j) out[j] += g * sum[j];
           }
         });
-        projection_adam.update(0, projection_grad.data(), projection.data());
+        projection_adam.update(0, projection_grad.data(), projection.data(), lr);
       }
       if (o.progress) o.progress(epoch, step + 1, steps, loss);
     }

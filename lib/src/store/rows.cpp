@@ -193,6 +193,24 @@ void Rows::delete_caption(std::int64_t caption_id) {
   log_change(caption_id, "del");
 }
 
+void Rows::set_caption_vector(std::int64_t caption_id, std::span<const float> vec) {
+  auto& s = prepared("UPDATE captions SET vec = ? WHERE id = ?");
+  {
+    Reset r{s};
+    s.bind(1, vec.data(), static_cast<int>(vec.size_bytes()));
+    s.bind(2, caption_id);
+    s.exec();
+  }
+  log_change(caption_id, "put");
+}
+
+std::vector<std::pair<std::int64_t, std::string>> Rows::caption_texts() {
+  SQLite::Statement s(db_, "SELECT id, text FROM captions ORDER BY id");
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  while (s.executeStep()) out.emplace_back(s.getColumn(0).getInt64(), s.getColumn(1).getString());
+  return out;
+}
+
 void Rows::log_change(std::int64_t caption_id, const char* op) {
   auto& s = prepared("INSERT INTO changes(caption_id, op) VALUES (?, ?)");
   Reset r{s};
@@ -307,6 +325,10 @@ std::optional<Manifest> Rows::manifest() {
   if (!s.executeStep()) return std::nullopt;
   return Manifest{s.getColumn(0).getString(), s.getColumn(1).getInt64(), s.getColumn(2).getInt64(),
                   s.getColumn(3).getString(), s.getColumn(4).getInt64()};
+}
+
+void Rows::clear_manifest() {
+  db_.exec("DELETE FROM snapshot");
 }
 
 void Rows::set_manifest(const Manifest& m) {

@@ -76,6 +76,10 @@ class Rows {
   // once, before committing, for the captions its transaction inserted.
   void index_keywords_from(std::int64_t first);
   void delete_caption(std::int64_t caption_id);
+  // Re-embedding (the only change to a caption row in place): its new vector, logged.
+  void set_caption_vector(std::int64_t caption_id, std::span<const float> vec);
+  // Every caption's id and text, in id order (pictures' rows have empty text).
+  std::vector<std::pair<std::int64_t, std::string>> caption_texts();
 
   std::int64_t last_seq();
   std::int64_t count_images();
@@ -98,6 +102,8 @@ class Rows {
 
   std::optional<Manifest> manifest();
   void set_manifest(const Manifest& m);
+  // No snapshot: the next open rebuilds the graph from the change log.
+  void clear_manifest();
 
  private:
   void log_change(std::int64_t caption_id, const char* op);
