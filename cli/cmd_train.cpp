@@ -71,6 +71,8 @@ int cmd_train(const Args& args) {
       "temperature", po::value(&o.temperature)->default_value(o.temperature),
       "softmax temperature over cosine similarity")(
       "batch", po::value(&o.batch)->default_value(o.batch), "images per step (negatives)")(
+      "hard-batches", po::value(&o.hard_batches)->default_value(o.hard_batches),
+      "fraction of steps whose images are near each other (hard negatives)")(
       "min-count", po::value(&o.min_count)->default_value(o.min_count),
       "captions a feature needs for a row of its own")(
       "buckets", po::value(&o.buckets)->default_value(o.buckets),

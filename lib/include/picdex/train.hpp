@@ -20,6 +20,9 @@ struct TrainOptions {
   std::string schedule = "constant";  // or "cosine": the step falls to 0 by the last step
   double temperature = 0.07;    // softmax over cosine / temperature
   std::size_t batch = 256;      // images per step; the others in a batch are negatives
+  // The fraction of steps whose batch holds images the model currently places near each
+  // other (hard negatives) rather than random ones.
+  double hard_batches = 0.0;
   std::size_t min_count = 3;    // rarer features share the hashed bucket rows
   std::size_t buckets = 4096;   // rows for features outside the vocabulary
   // Comma-separated, any of: stems, bigrams, trigrams, concepts (WordNet).

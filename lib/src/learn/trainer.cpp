@@ -145,6 +145,8 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
     throw InputError("temperature and learning rate must be positive");
   if (o.schedule != "constant" && o.schedule != "cosine")
     throw InputError("schedule: '" + o.schedule + "' is not constant or cosine");
+  if (!(o.hard_batches >= 0 && o.hard_batches <= 1))
+    throw InputError("hard batches must be a fraction from 0 to 1");
   if (!(o.word_dropout >= 0 && o.word_dropout < 1))
     throw InputError("word dropout must be at least 0 and below 1");
   auto weights = parse_feature_set(o.features);
@@ -252,12 +254,57 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   std::vector<std::uint32_t> touched;
   std::vector<float> grads;
 
+  // A caption's vector before normalisation: its rows, plus the projection of its words.
+  auto encode = [&](const std::vector<Term>& caption_terms, std::size_t index, float* u) {
+    std::fill(u, u + dims, 0.0f);
+    for (const auto& t : caption_terms) {
+      const float* row = table.data() + std::size_t{t.row} * dims;
+      for (std::size_t d = 0; d < dims; ++d) u[d] += t.weight * row[d];
+    }
+    if (word_dims > 0) {
+      const float* sum = word_sums.data() + index * word_dims;
+      for (std::size_t d = 0; d < dims; ++d) {
+        const float* p = projection.data() + d * word_dims;
+        float s = 0;
+        for (std::size_t j = 0; j < word_dims; ++j) s += p[j] * sum[j];
+        u[d] += s;
+      }
+    }
+  };
+  // Hard batches: images the current model places near each other (the same signs of 16
+  // random projections of their first caption), so negatives are hard to tell apart.
+  std::vector<std::size_t> near_order;
+  std::vector<std::uint32_t> codes(images.size());
+  std::bernoulli_distribution hard_step(o.hard_batches);
+  constexpr std::size_t kPlanes = 16;
+  std::vector<float> planes(kPlanes * dims);
+
   for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
+    if (o.hard_batches > 0) {
+      std::normal_distribution<float> normal;
+      for (auto& p : planes) p = normal(rng);
+      parallel_for(images.size(), threads, [&](std::size_t i) {
+        thread_local std::vector<float> u;
+        u.resize(dims);
+        encode(terms[i][0].terms, terms[i][0].index, u.data());
+        std::uint32_t code = 0;
+        for (std::size_t h = 0; h < kPlanes; ++h) {
+          float side = 0;
+          for (std::size_t d = 0; d < dims; ++d) side += planes[h * dims + d] * u[d];
+          code = code << 1 | (side > 0);
+        }
+        codes[i] = code;
+      });
+      near_order = order;  // shuffled: ties stay in random order
+      std::stable_sort(near_order.begin(), near_order.end(),
+                       [&](std::size_t a, std::size_t b) { return codes[a] < codes[b]; });
+    }
     double epoch_loss = 0;
     for (std::size_t step = 0; step < steps; ++step) {
+      const auto& source = o.hard_batches > 0 && hard_step(rng) ? near_order : order;
       for (std::size_t i = 0; i < B; ++i) {
-        const auto& image = terms[order[step * B + i]];
+        const auto& image = terms[source[step * B + i]];
         const auto a = rng() % image.size();
         auto b = rng() % (image.size() - 1);
         if (b >= a) ++b;
@@ -277,20 +324,7 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
       // Forward: unit vectors.
       parallel_for(2 * B, threads, [&](std::size_t k) {
         float* u = unit.data() + k * dims;
-        std::fill(u, u + dims, 0.0f);
-        for (const auto& t : batch_terms[k]) {
-          const float* row = table.data() + std::size_t{t.row} * dims;
-          for (std::size_t d = 0; d < dims; ++d) u[d] += t.weight * row[d];
-        }
-        if (word_dims > 0) {
-          const float* sum = word_sums.data() + batch[k]->index * word_dims;
-          for (std::size_t d = 0; d < dims; ++d) {
-            const float* p = projection.data() + d * word_dims;
-            float s = 0;
-            for (std::size_t j = 0; j < word_dims; ++j) s += p[j] * sum[j];
-            u[d] += s;
-          }
-        }
+        encode(batch_terms[k], batch[k]->index, u);
         double n = 0;
         for (std::size_t d = 0; d < dims; ++d) n += static_cast<double>(u[d]) * u[d];
         norms[k] = static_cast<float>(std::sqrt(std::max(n, 1e-12)));
