@@ -23,7 +23,9 @@ void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
   std::fill(out.begin(), out.end(), 0.0f);
   const auto& words = model_->words();
   thread_local std::vector<float> word_sum;
+  thread_local std::vector<std::pair<std::size_t, float>> rows;  // row, weight
   word_sum.assign(words.dims(), 0.0f);
+  rows.clear();
   bool any_word = false;
   for (const auto& f : extract_features(text, model_->weights())) {
     if (f.kind == FeatureKind::word) {
@@ -37,8 +39,10 @@ void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
     // With word vectors, a stem outside the vocabulary is left to them (and its trigrams)
     // rather than given a shared bucket row.
     if (!words.empty() && f.kind == FeatureKind::stem && !model_->in_vocabulary(row)) continue;
-    model_->add_row(row, sublinear(f.weight), out);
+    model_->prefetch_row(row);  // rows are scattered over megabytes: fetch them all at once
+    rows.emplace_back(row, sublinear(f.weight));
   }
+  for (const auto& [row, weight] : rows) model_->add_row(row, weight, out);
   if (any_word) model_->project(word_sum, out);
   double norm = 0;
   for (float v : out) norm += static_cast<double>(v) * v;

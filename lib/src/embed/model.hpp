@@ -9,17 +9,21 @@
 // fingerprint (0 without concepts), u32 vocabulary size, u32 buckets, format 2: u32 words
 // and u32 word dims; vocabulary hashes (u64, ascending), rows (f32 scale then dims x i8
 // each); format 2: word hashes (u64, ascending), word vectors (f32 scale then word dims x
-// i8 each), the projection (dims x word dims f32, row-major); last an XXH3-64 checksum of
+// i8 each), the projection (word dims x dims f32: one column of `dims` numbers per
+// word dimension); last an XXH3-64 checksum of
 // everything before it.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "embed/features.hpp"
+#include "embed/hash_index.hpp"
+#include "embed/quantised_rows.hpp"
 #include "embed/word_table.hpp"
 
 namespace picdex::embed {
@@ -33,28 +37,38 @@ class Model {
  public:
   // From trained float rows (vocabulary rows first, then buckets), quantised to int8;
   // with word vectors (format 2) when `words` is not empty, `projection` then being
-  // dims x words.dims() floats.
+  // words.dims() columns of dims floats.
   Model(std::uint32_t dims, const FeatureWeights& weights, std::vector<std::uint64_t> vocabulary,
         std::uint32_t buckets, std::span<const float> rows, WordTable words = {},
         std::span<const float> projection = {});
 
-  // Reads and checks a model file. Throws NotFoundError if it cannot be read and
-  // FormatError, naming `name` and what is wrong, if it is not a sound model file.
-  static Model read(std::span<const std::byte> bytes, const std::string& name);
+  // Reads and checks a model file. Throws FormatError, naming `name` and what is wrong,
+  // if it is not a sound model file. The model refers to `bytes` (kept alive by `owner`,
+  // or static when owner is null) rather than copying its rows.
+  static Model read(std::span<const std::byte> bytes, const std::string& name,
+                    std::shared_ptr<const void> owner = nullptr);
+  // Throws NotFoundError if the file cannot be read.
   static Model load(const std::filesystem::path& path);
   // Writes the file atomically (temp file, rename). Throws IoError.
   void save(const std::filesystem::path& path) const;
 
   std::uint32_t dims() const { return dims_; }
   const FeatureWeights& weights() const { return weights_; }
-  std::uint64_t file_bytes() const { return bytes_.size(); }
+  std::uint64_t file_bytes() const { return file_bytes_; }
   // The first 8 hex digits of the file's checksum: names the model in embedder specs.
   const std::string& fingerprint() const { return fingerprint_; }
 
-  std::size_t row_of(std::uint64_t hash) const { return feature_row(vocabulary_, buckets_, hash); }
+  // feature_row(), through the index.
+  std::size_t row_of(std::uint64_t hash) const {
+    if (const auto at = vocabulary_index_.find(hash)) return *at;
+    return vocabulary_.size() + hash % buckets_;
+  }
   bool in_vocabulary(std::size_t row) const { return row < vocabulary_.size(); }
   // out += weight * row
-  void add_row(std::size_t row, float weight, std::span<float> out) const;
+  void add_row(std::size_t row, float weight, std::span<float> out) const {
+    rows_.add(row, weight, out);
+  }
+  void prefetch_row(std::size_t row) const { rows_.prefetch(row); }
 
   // Format 2: the pretrained word vectors (empty in format 1) and their projection.
   const WordTable& words() const { return words_; }
@@ -63,17 +77,17 @@ class Model {
 
  private:
   Model() = default;
-  void serialise();
+  std::vector<std::byte> serialise() const;  // the file's bytes
 
   std::uint32_t dims_ = 0;
   FeatureWeights weights_;
   std::vector<std::uint64_t> vocabulary_;
+  HashIndex vocabulary_index_;  // over vocabulary_ (which never changes once built)
   std::uint32_t buckets_ = 0;
-  std::vector<float> scales_;
-  std::vector<std::int8_t> values_;
+  QuantisedRows rows_;  // vocabulary rows, then buckets
   WordTable words_;
   std::vector<float> projection_;
-  std::vector<std::byte> bytes_;  // the file
+  std::uint64_t file_bytes_ = 0;
   std::string fingerprint_;
 };
 

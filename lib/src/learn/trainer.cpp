@@ -106,7 +106,7 @@ embed::WordTable build_word_table(const learn::WordVectors& vectors, std::size_t
     const auto scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
     for (float x : v) values.push_back(x * scale);
   }
-  return embed::WordTable(vectors.dims, std::move(hashes), values);
+  return embed::WordTable(std::move(hashes), embed::QuantisedRows(values, vectors.dims));
 }
 
 // Sparse Adam: moments and steps kept per row, updated only when a row is touched.
@@ -227,7 +227,7 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
     }
 
   std::mt19937_64 rng(o.seed);
-  std::vector<float> table(rows * dims), projection(dims * word_dims);
+  std::vector<float> table(rows * dims), projection(word_dims * dims);  // columns
   {
     std::uniform_real_distribution<float> init(-0.1f, 0.1f);
     for (auto& w : table) w = init(rng);
@@ -261,14 +261,10 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
       const float* row = table.data() + std::size_t{t.row} * dims;
       for (std::size_t d = 0; d < dims; ++d) u[d] += t.weight * row[d];
     }
-    if (word_dims > 0) {
-      const float* sum = word_sums.data() + index * word_dims;
-      for (std::size_t d = 0; d < dims; ++d) {
-        const float* p = projection.data() + d * word_dims;
-        float s = 0;
-        for (std::size_t j = 0; j < word_dims; ++j) s += p[j] * sum[j];
-        u[d] += s;
-      }
+    const float* sum = word_sums.data() + index * word_dims;
+    for (std::size_t j = 0; j < word_dims; ++j) {  // columns, as Model::project
+      const float* column = projection.data() + j * dims;
+      for (std::size_t d = 0; d < dims; ++d) u[d] += sum[j] * column[d];
     }
   };
   // Hard batches: images the current model places near each other (the same signs of 16
@@ -397,13 +393,13 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
       });
       for (const auto row : touched) slot_of[row] = -1;
       if (word_dims > 0) {  // the projection's gradient: sum over captions of g x word sum
-        parallel_for(dims, threads, [&](std::size_t d) {
-          float* out = projection_grad.data() + d * word_dims;
-          std::fill(out, out + word_dims, 0.0f);
+        parallel_for(word_dims, threads, [&](std::size_t j) {
+          float* out = projection_grad.data() + j * dims;
+          std::fill(out, out + dims, 0.0f);
           for (std::size_t k = 0; k < 2 * B; ++k) {
-            const float g = grad_unit[k * dims + d];
-            const float* sum = word_sums.data() + batch[k]->index * word_dims;
-            for (std::size_t j = 0; j < word_dims; ++j) out[j] += g * sum[j];
+            const float w = word_sums[batch[k]->index * word_dims + j];
+            const float* g = grad_unit.data() + k * dims;
+            for (std::size_t d = 0; d < dims; ++d) out[d] += w * g[d];
           }
         });
         projection_adam.update(0, projection_grad.data(), projection.data(), lr);
