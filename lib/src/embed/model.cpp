@@ -1,5 +1,7 @@
 #include "embed/model.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -199,16 +201,27 @@ Model Model::load(const std::filesystem::path& path) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
     throw InputError(path.string() + ": model file is not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NotFoundError(path.string() + ": model file cannot be read");
-  in.seekg(0, std::ios::end);
-  const auto size = in.tellg();
-  if (size < 0) throw NotFoundError(path.string() + ": model file cannot be read");
-  auto bytes = std::make_shared<std::vector<std::byte>>(static_cast<std::size_t>(size));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes->data()), size);
-  if (!in) throw IoError(path.string() + ": model file could not be read whole");
-  return read(*bytes, path.string(), bytes);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw NotFoundError(path.string() + ": model file cannot be read");
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    throw IoError(path.string() + ": model file could not be read whole");
+  }
+  // Read, not mapped (a file replaced in place under a mapping would kill the process),
+  // into memory that is not zeroed first: the rows are then views of this buffer.
+  const auto size = static_cast<std::size_t>(st.st_size);
+  std::shared_ptr<std::byte[]> bytes = std::make_unique_for_overwrite<std::byte[]>(size);
+  std::size_t done = 0;
+  while (done < size) {
+    const auto n = ::read(fd, bytes.get() + done, size - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (done != size) throw IoError(path.string() + ": model file could not be read whole");
+  const std::span<const std::byte> view(bytes.get(), size);  // before bytes is moved
+  return read(view, path.string(), std::move(bytes));
 }
 
 void Model::save(const std::filesystem::path& path) const {
