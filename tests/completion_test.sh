@@ -23,6 +23,9 @@ expect() {
 }
 expect "search" picdex se
 expect "checkpoint compact" picdex c
+expect "remove rebuild reembed" picdex re
+expect "--embedder" picdex reembed cat.pdx --e
+expect "learned-v1 learned-v2" picdex reembed cat.pdx --embedder learned-
 expect "--mode" picdex search cat.pdx "a dog" --mo
 expect "--where" picdex search cat.pdx "a dog" --wh
 expect "keyword" picdex search cat.pdx "a dog" --mode k

@@ -11,7 +11,7 @@ _picdex() {
     --mode) mapfile -t COMPREPLY < <(compgen -W "vector keyword hybrid all" -- "$cur"); return ;;
     --format) mapfile -t COMPREPLY < <(compgen -W "tsv csv jsonl" -- "$cur"); return ;;
     --images) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
-    --embedder) mapfile -t COMPREPLY < <(compgen -W "learned lexical none" -- "$cur"); return ;;
+    --embedder) mapfile -t COMPREPLY < <(compgen -W "learned learned-v1 learned-v2 lexical none" -- "$cur"); return ;;
   esac
   if [[ $cur == -* ]]; then
     # The subcommand's options, less the ones that are given by position.
