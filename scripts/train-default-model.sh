@@ -27,8 +27,11 @@ train_split() {  # NAME DIR
   > "$work/train.tsv"
 
 train() {  # OUT
+  # Every option spelled out, so that later changes of the defaults cannot change it.
   "$picdex" train "$1" --captions "$work/train.tsv" --word-vectors "$vectors" \
-    --schedule cosine --seed 1 --threads 2
+    --word-vocabulary 150000 --word-weight 3 --word-dropout 0 --dims 256 --epochs 20 \
+    --learning-rate 0.003 --schedule cosine --temperature 0.07 --batch 256 --hard-batches 1 \
+    --min-count 3 --buckets 4096 --features stems,bigrams,trigrams,concepts --seed 1 --threads 2
 }
 train "$here/models/default-v2.pdxm"
 if $check; then

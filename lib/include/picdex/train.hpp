@@ -12,17 +12,18 @@
 
 namespace picdex {
 
-// Defaults chosen on the Flickr8k dev split (README, "The learned embedder").
+// Defaults chosen on the dev splits of Flickr8k and flickr30k_train (README, "Choosing the
+// defaults").
 struct TrainOptions {
   std::size_t dims = 256;       // numbers per feature row and per vector
   std::size_t epochs = 20;      // passes over the images
   double learning_rate = 3e-3;  // Adam's step size
-  std::string schedule = "constant";  // or "cosine": the step falls to 0 by the last step
+  std::string schedule = "cosine";  // the step falls to 0 by the last step; or "constant"
   double temperature = 0.07;    // softmax over cosine / temperature
   std::size_t batch = 256;      // images per step; the others in a batch are negatives
   // The fraction of steps whose batch holds images the model currently places near each
   // other (hard negatives) rather than random ones.
-  double hard_batches = 0.0;
+  double hard_batches = 1.0;
   std::size_t min_count = 3;    // rarer features share the hashed bucket rows
   std::size_t buckets = 4096;   // rows for features outside the vocabulary
   // Comma-separated, any of: stems, bigrams, trigrams, concepts (WordNet).
@@ -32,8 +33,8 @@ struct TrainOptions {
   // model carries the vectors of the `word_vocabulary` most frequent words (and of every
   // training word), so words never seen in training still embed by meaning.
   std::filesystem::path word_vectors;
-  std::size_t word_vocabulary = 100000;
-  double word_weight = 1.0;  // a word vector's weight beside its stem's row
+  std::size_t word_vocabulary = 150000;
+  double word_weight = 3.0;  // a word vector's weight beside its stem's row
   // The chance that, in a training caption, a word's stem row is left out, so that its
   // projected vector alone must carry its meaning (as for words never seen).
   double word_dropout = 0.0;
