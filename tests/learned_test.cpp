@@ -173,10 +173,25 @@ TEST_CASE("model files round trip, and bad ones are refused by name", "[learned]
 
 TEST_CASE("the built-in model knows what captions mean", "[learned][seed]") {
   auto e = make_embedder("learned");
-  CHECK_THAT(e->spec(), Catch::Matches("learned-v1:model=default,fingerprint=[0-9a-f]{8}"));
+  CHECK_THAT(e->spec(), Catch::Matches("learned-v2:model=default,fingerprint=[0-9a-f]{8}"));
   // Paraphrases of one scene score far above captions of another.
   CHECK(cosine(*e, "A dog runs on the beach", "A puppy playing by the sea") >
         cosine(*e, "A dog runs on the beach", "Two men ride bicycles in the city") + 0.2f);
   CHECK(cosine(*e, "A cat sitting on a mat", "A pet on a rug") >
         cosine(*e, "A cat sitting on a mat", "A person driving a car") + 0.1f);
+}
+
+TEST_CASE("on the bundled sample, dog queries find both dogs", "[learned][seed]") {
+  test::TempDir dir;
+  const auto cat = (dir / "demo.pdx").string();
+  REQUIRE(test::run_picdex({"init", cat}).status == 0);
+  REQUIRE(test::run_picdex({"import", cat, std::string(PICDEX_SAMPLE_DIR) + "/captions.tsv"})
+              .status == 0);
+  for (const std::string query : {"a dog running on the beach", "a dog playing in the snow"}) {
+    const auto run = test::run_picdex({"search", cat, query, "-k", "3", "--json"});
+    REQUIRE(run.status == 0);
+    INFO(query << ":\n" << run.out);
+    CHECK_THAT(run.out, Catch::Contains("images/beach-dog.jpg") &&
+                            Catch::Contains("images/puppy-sofa.jpg"));
+  }
 }

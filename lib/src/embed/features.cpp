@@ -85,7 +85,8 @@ std::uint64_t feature_hash(FeatureKind kind, std::string_view text) {
   return XXH3_64bits(key.data(), key.size());
 }
 
-std::vector<Feature> extract_features(std::string_view text, const FeatureWeights& weights) {
+std::vector<Feature> extract_features(std::string_view text, const FeatureWeights& weights,
+                                      const SpellingFilter& meaning_only) {
   const auto all = words(normalise(text));
   std::vector<std::string> content;
   for (const auto& w : all)
@@ -100,7 +101,9 @@ std::vector<Feature> extract_features(std::string_view text, const FeatureWeight
     auto stem = stemmer.stem(word);
     features.add(FeatureKind::stem, stem, weights.stem);
     if (!previous.empty()) features.add(FeatureKind::bigram, previous + ' ' + stem, weights.bigram);
-    add_trigrams(features, word, weights.trigram);
+    if (!meaning_only || !meaning_only(feature_hash(FeatureKind::stem, stem),
+                                       feature_hash(FeatureKind::word, word)))
+      add_trigrams(features, word, weights.trigram);
     features.add(FeatureKind::word, word, weights.words);
     if (weights.concepts > 0) add_concepts(features, word, weights.concepts);
     previous = std::move(stem);

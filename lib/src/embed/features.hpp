@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -43,8 +44,13 @@ inline float sublinear(float w) {
   return w <= 1.0f ? w : 1.0f + std::log(w);
 }
 
+// Says, from the hashes of a word's stem and word features, whether the word is one that
+// its word vector describes better than its spelling: then it gets no trigrams.
+using SpellingFilter = std::function<bool(std::uint64_t stem, std::uint64_t word)>;
+
 // The features of `text`, equal ones summed, sorted by hash. Throws InputError when the
 // text has no words.
-std::vector<Feature> extract_features(std::string_view text, const FeatureWeights& weights);
+std::vector<Feature> extract_features(std::string_view text, const FeatureWeights& weights,
+                                      const SpellingFilter& meaning_only = nullptr);
 
 }  // namespace picdex::embed

@@ -27,7 +27,13 @@ void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
   word_sum.assign(words.dims(), 0.0f);
   rows.clear();
   bool any_word = false;
-  for (const auto& f : extract_features(text, model_->weights())) {
+  // A word outside the vocabulary with a word vector is embedded by its meaning alone:
+  // no stem row (below) and no trigrams, whose rows belong to other words.
+  const SpellingFilter meaning_only = [&](std::uint64_t stem, std::uint64_t word) {
+    return !model_->in_vocabulary(model_->row_of(stem)) && words.find(word).has_value();
+  };
+  for (const auto& f :
+       extract_features(text, model_->weights(), words.empty() ? nullptr : meaning_only)) {
     if (f.kind == FeatureKind::word) {
       if (const auto w = words.find(f.hash)) {
         words.add(*w, sublinear(f.weight), word_sum);

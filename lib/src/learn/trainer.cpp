@@ -204,6 +204,23 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   }
   const std::size_t word_dims = word_table.dims();
 
+  // With word vectors, extract again as LearnedEmbedder::embed does: a word outside the
+  // vocabulary that has a vector keeps no trigrams.
+  if (!word_table.empty()) {
+    const embed::SpellingFilter meaning_only = [&](std::uint64_t stem, std::uint64_t word) {
+      return !std::binary_search(vocabulary.begin(), vocabulary.end(), stem) &&
+             word_table.find(word).has_value();
+    };
+    parallel_for(images.size(), threads, [&](std::size_t i) {
+      for (std::size_t c = 0; c < images[i].size(); ++c) {
+        try {
+          images[i][c] = embed::extract_features((*sources[i])[c], weights, meaning_only);
+        } catch (const InputError&) {
+        }
+      }
+    });
+  }
+
   // Each caption's rows and word-vector sum, exactly as LearnedEmbedder::embed makes them.
   std::vector<std::vector<Caption>> terms(images.size());
   std::vector<float> word_sums;
