@@ -88,8 +88,8 @@ int cmd_train(const Args& args) {
       "word-dropout", po::value(&o.word_dropout)->default_value(o.word_dropout),
       "chance a training word's stem row is left out, leaving its word vector")(
       "schedule", po::value(&o.schedule)->default_value(o.schedule),
-      "constant, or cosine (the step falls to 0)")("seed", po::value(&o.seed)->default_value(o.seed),
-                                                "random seed")(
+      "constant, or cosine (the step falls to 0)")(
+      "seed", po::value(&o.seed)->default_value(o.seed), "random seed")(
       "threads", po::value(&o.threads)->default_value(o.threads), "0: all cores");
   po::positional_options_description positional;
   positional.add("model", 1);

@@ -65,7 +65,7 @@ TEST_CASE("picdex init, import, search end to end", "[cli]") {
     const auto stats = nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out);
     CHECK(stats["images"].get<int>() > 10);
     CHECK_THAT(stats["embedder"].get<std::string>(),
-               Catch::Matches("learned-v1:model=default,fingerprint=[0-9a-f]{8}"));
+               Catch::Matches("learned-v2:model=default,fingerprint=[0-9a-f]{8}"));
     for (const char* key : {"captions", "deleted", "dim", "file_bytes"}) CHECK(stats.contains(key));
     CHECK(run_picdex({"verify", cat}).status == 0);
   }

@@ -107,7 +107,7 @@ TEST_CASE("an exported catalogue imported again searches the same", "[export]") 
     auto lexical = Catalogue::create(dir / "l.pdx", {.embedder = "lexical"});
     CHECK_THROWS_WITH(import_text(lexical, exported(original, true)),
                       Catch::StartsWith("all.jsonl:1: embedder: the export's vectors come from "
-                                        "learned-v1"));
+                                        "learned-v2"));
     CHECK(lexical.size() == 0);
     // Without vectors, another embedder simply embeds the captions again.
     CHECK(import_text(lexical, text).added == original.size());

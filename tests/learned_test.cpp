@@ -50,14 +50,7 @@ std::vector<std::vector<std::string>> training_groups(const Language& language, 
   return groups;
 }
 
-float cosine(const Embedder& e, const std::string& a, const std::string& b) {
-  std::vector<float> x(e.dim()), y(e.dim());
-  e.embed(a, x);
-  e.embed(b, y);
-  float s = 0;
-  for (std::size_t d = 0; d < x.size(); ++d) s += x[d] * y[d];
-  return s;
-}
+using test::cosine;
 
 TrainOptions small(std::size_t epochs) {
   TrainOptions o;
@@ -185,13 +178,14 @@ TEST_CASE("on the bundled sample, dog queries find both dogs", "[learned][seed]"
   test::TempDir dir;
   const auto cat = (dir / "demo.pdx").string();
   REQUIRE(test::run_picdex({"init", cat}).status == 0);
-  REQUIRE(test::run_picdex({"import", cat, std::string(PICDEX_SAMPLE_DIR) + "/captions.tsv"})
-              .status == 0);
+  REQUIRE(
+      test::run_picdex({"import", cat, std::string(PICDEX_SAMPLE_DIR) + "/captions.tsv"}).status ==
+      0);
   for (const std::string query : {"a dog running on the beach", "a dog playing in the snow"}) {
     const auto run = test::run_picdex({"search", cat, query, "-k", "3", "--json"});
     REQUIRE(run.status == 0);
     INFO(query << ":\n" << run.out);
-    CHECK_THAT(run.out, Catch::Contains("images/beach-dog.jpg") &&
-                            Catch::Contains("images/puppy-sofa.jpg"));
+    CHECK_THAT(run.out,
+               Catch::Contains("images/beach-dog.jpg") && Catch::Contains("images/puppy-sofa.jpg"));
   }
 }

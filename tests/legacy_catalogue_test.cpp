@@ -30,8 +30,7 @@ fs::path copy_fixture(const test::TempDir& dir) {
 
 }  // namespace
 
-TEST_CASE("a catalogue made with the 0.1.0 default model searches as it did then",
-          "[legacy]") {
+TEST_CASE("a catalogue made with the 0.1.0 default model searches as it did then", "[legacy]") {
   test::TempDir dir;
   const auto cat = copy_fixture(dir).string();
   const auto queries = (kFixture / "queries.txt").string();
@@ -49,8 +48,7 @@ TEST_CASE("a catalogue made with the 0.1.0 default model searches as it did then
     catalogue.put({"images/new.jpg", {caption}, "{}"});
     const auto hits = catalogue.search(query, {.k = 2});
     REQUIRE(hits.size() == 2);
-    CHECK(test::uris(hits) ==
-          std::vector<std::string>{"images/new.jpg", "images/kitten-rug.jpg"});
+    CHECK(test::uris(hits) == std::vector<std::string>{"images/new.jpg", "images/kitten-rug.jpg"});
     // The score is the old model's cosine of the two texts.
     const auto old = make_embedder("learned-v1:model=default-v1");
     std::vector<float> a(old->dim()), b(old->dim());

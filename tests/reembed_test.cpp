@@ -18,7 +18,8 @@ std::vector<Image> sample_images() {
   std::vector<Image> images;
   const auto captions = test::synthetic_captions(60, 11);
   for (std::size_t i = 0; i < captions.size(); i += 2)
-    images.push_back({"img/" + std::to_string(i), {captions[i], captions[i + 1]},
+    images.push_back({"img/" + std::to_string(i),
+                      {captions[i], captions[i + 1]},
                       "{\"n\":" + std::to_string(i) + "}"});
   return images;
 }
@@ -58,7 +59,8 @@ TEST_CASE("reembed moves a catalogue to another embedder, as if made with it", "
   const std::vector<std::string> queries = {test::synthetic_captions(3, 99)[0],
                                             images[3].captions[0], images[7].captions[1]};
   {
-    auto old = Catalogue::create(dir / "moved.pdx", {.embedder = "lexical"}, test::eager_snapshots());
+    auto old =
+        Catalogue::create(dir / "moved.pdx", {.embedder = "lexical"}, test::eager_snapshots());
     old.put(images);
   }
   auto fresh = Catalogue::create(dir / "fresh.pdx", {.embedder = "learned-v1"});
@@ -96,9 +98,9 @@ TEST_CASE("reembed moves a catalogue to another embedder, as if made with it", "
     other.reembed("lexical");
     auto stale = Catalogue::open(dir / "moved.pdx");
     moved.reembed("lexical");
-    CHECK_THROWS_WITH(stale.search(queries[0]),
-                      Catch::Contains("was re-embedded with 'lexical-v2") &&
-                          Catch::Contains("open it again"));
+    CHECK_THROWS_WITH(
+        stale.search(queries[0]),
+        Catch::Contains("was re-embedded with 'lexical-v2") && Catch::Contains("open it again"));
   }
 }
 

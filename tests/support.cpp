@@ -133,4 +133,13 @@ OpenOptions eager_snapshots() {
   return o;
 }
 
+float cosine(const Embedder& e, const std::string& a, const std::string& b) {
+  std::vector<float> x(e.dim()), y(e.dim());
+  e.embed(a, x);
+  e.embed(b, y);
+  float s = 0;
+  for (std::size_t d = 0; d < x.size(); ++d) s += x[d] * y[d];
+  return s;
+}
+
 }  // namespace picdex::test

@@ -50,6 +50,9 @@ std::string workload_caption(std::size_t batch, std::size_t item);
 // The batch an image of the workload belongs to, or -1 for another URI.
 long workload_batch(const std::string& uri);
 
+// The cosine of two texts' vectors (unit length) under `e`.
+float cosine(const Embedder& e, const std::string& a, const std::string& b);
+
 // The URIs of hits, in order.
 std::vector<std::string> uris(const std::vector<Hit>& hits);
 

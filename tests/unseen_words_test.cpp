@@ -17,31 +17,68 @@ namespace {
 
 // Chosen before the model was trained: unseen word, seen word of like meaning.
 const std::vector<std::pair<std::string, std::string>> kPairs = {
-    {"pooch", "dog"},           {"mutt", "dog"},           {"physician", "doctor"},
-    {"attorney", "judge"},      {"lorry", "truck"},        {"motorcar", "car"},
-    {"freighter", "ship"},      {"steamship", "ship"},     {"warship", "ship"},
-    {"spacecraft", "rocket"},   {"blimp", "balloon"},      {"railcar", "train"},
-    {"hurricane", "storm"},     {"typhoon", "storm"},      {"blizzard", "snow"},
-    {"drizzle", "rain"},        {"thunderstorm", "rain"},  {"quake", "earthquake"},
-    {"tsunami", "wave"},        {"iceberg", "ice"},        {"savanna", "grassland"},
-    {"estuary", "river"},       {"atoll", "island"},       {"islet", "island"},
-    {"archipelago", "island"},  {"basilica", "church"},    {"synagogue", "temple"},
-    {"monastery", "monk"},      {"chalet", "cabin"},       {"mare", "horse"},
-    {"filly", "horse"},         {"heifer", "cow"},         {"dromedary", "camel"},
-    {"rhinoceros", "elephant"}, {"hippopotamus", "elephant"}, {"cheetah", "leopard"},
-    {"panther", "leopard"},     {"lynx", "bobcat"},        {"jackal", "coyote"},
-    {"hyena", "wolf"},          {"koala", "kangaroo"},     {"serpent", "snake"},
-    {"cobra", "snake"},         {"viper", "snake"},        {"eel", "fish"},
-    {"walrus", "seal"},         {"otter", "beaver"},       {"emu", "ostrich"},
-    {"raven", "crow"},          {"sauntering", "strolling"}, {"ambling", "strolling"},
-    {"gobbling", "eating"},     {"devouring", "eating"},   {"sobbing", "crying"},
-    {"plummeting", "falling"},  {"lad", "boy"},            {"lass", "girl"},
+    {"pooch", "dog"},
+    {"mutt", "dog"},
+    {"physician", "doctor"},
+    {"attorney", "judge"},
+    {"lorry", "truck"},
+    {"motorcar", "car"},
+    {"freighter", "ship"},
+    {"steamship", "ship"},
+    {"warship", "ship"},
+    {"spacecraft", "rocket"},
+    {"blimp", "balloon"},
+    {"railcar", "train"},
+    {"hurricane", "storm"},
+    {"typhoon", "storm"},
+    {"blizzard", "snow"},
+    {"drizzle", "rain"},
+    {"thunderstorm", "rain"},
+    {"quake", "earthquake"},
+    {"tsunami", "wave"},
+    {"iceberg", "ice"},
+    {"savanna", "grassland"},
+    {"estuary", "river"},
+    {"atoll", "island"},
+    {"islet", "island"},
+    {"archipelago", "island"},
+    {"basilica", "church"},
+    {"synagogue", "temple"},
+    {"monastery", "monk"},
+    {"chalet", "cabin"},
+    {"mare", "horse"},
+    {"filly", "horse"},
+    {"heifer", "cow"},
+    {"dromedary", "camel"},
+    {"rhinoceros", "elephant"},
+    {"hippopotamus", "elephant"},
+    {"cheetah", "leopard"},
+    {"panther", "leopard"},
+    {"lynx", "bobcat"},
+    {"jackal", "coyote"},
+    {"hyena", "wolf"},
+    {"koala", "kangaroo"},
+    {"serpent", "snake"},
+    {"cobra", "snake"},
+    {"viper", "snake"},
+    {"eel", "fish"},
+    {"walrus", "seal"},
+    {"otter", "beaver"},
+    {"emu", "ostrich"},
+    {"raven", "crow"},
+    {"sauntering", "strolling"},
+    {"ambling", "strolling"},
+    {"gobbling", "eating"},
+    {"devouring", "eating"},
+    {"sobbing", "crying"},
+    {"plummeting", "falling"},
+    {"lad", "boy"},
+    {"lass", "girl"},
     {"maiden", "girl"},
 };
-const std::vector<std::string> kUnrelated = {"banana", "guitar",     "computer", "kitchen",
-                                             "umbrella", "basketball", "painting", "bread",
-                                             "shirt",  "scissors",   "piano",    "pizza",
-                                             "book",   "chair"};
+const std::vector<std::string> kUnrelated = {
+    "banana", "guitar", "computer", "kitchen", "umbrella", "basketball", "painting",
+    "bread",  "shirt",  "scissors", "piano",   "pizza",    "book",       "chair"};
 
 // Pairs the shipped model does not yet place: listed, so that every other pair is held
 // to the rule and a fix shows here. (For gobbling, the "unrelated" kitchen is not.)
@@ -49,7 +86,7 @@ const std::vector<std::string> kStillFailing = {"chalet/cabin", "gobbling/eating
 
 struct Outcome {
   std::size_t passed = 0;
-  std::vector<std::string> failed;  // "unseen/seen"
+  std::vector<std::string> failed;   // "unseen/seen"
   std::vector<std::string> details;  // "unseen/seen 0.12 <= 0.20 (unrelated)"
 };
 
@@ -76,8 +113,8 @@ Outcome judge(const Embedder& e) {
       ++out.passed;
     } else {
       out.failed.push_back(unseen + "/" + seen);
-      out.details.push_back(unseen + "/" + seen + " " + std::to_string(pair) + " <= " +
-                            std::to_string(nearest) + " (" + which + ")");
+      out.details.push_back(unseen + "/" + seen + " " + std::to_string(pair) +
+                            " <= " + std::to_string(nearest) + " (" + which + ")");
     }
   }
   return out;

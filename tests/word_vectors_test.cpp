@@ -16,14 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-float cosine(const Embedder& e, const std::string& a, const std::string& b) {
-  std::vector<float> x(e.dim()), y(e.dim());
-  e.embed(a, x);
-  e.embed(b, y);
-  float s = 0;
-  for (std::size_t d = 0; d < x.size(); ++d) s += x[d] * y[d];
-  return s;
-}
+using test::cosine;
 
 // A made-up language of 120 concepts with three synonyms each (made-up words sharing no
 // letters by design), of which training captions only ever use the first two. Word vectors
@@ -123,8 +116,7 @@ TEST_CASE("word vectors place words that training never saw", "[learned][words]"
 
   const auto placed = unseen_words_placed(*learned, language);
   const auto placed_without = unseen_words_placed(*plain, language);
-  INFO("unseen synonyms nearest their concept, of 120: with word vectors " << placed
-                                                                           << ", without "
+  INFO("unseen synonyms nearest their concept, of 120: with word vectors " << placed << ", without "
                                                                            << placed_without);
   CHECK(placed >= 100);
   CHECK(placed_without <= 10);

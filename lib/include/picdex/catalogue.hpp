@@ -145,10 +145,10 @@ struct CompactReport {
 };
 
 struct ReembedReport {
-  std::string from, to;       // the embedder specs before and after
-  std::size_t captions = 0;   // embedded again (0 when `to` was already the embedder)
-  double seconds = 0;         // embedding, writing and rebuilding the graph
-  VerifyReport verify;        // of the catalogue afterwards
+  std::string from, to;      // the embedder specs before and after
+  std::size_t captions = 0;  // embedded again (0 when `to` was already the embedder)
+  double seconds = 0;        // embedding, writing and rebuilding the graph
+  VerifyReport verify;       // of the catalogue afterwards
 };
 
 class Catalogue {

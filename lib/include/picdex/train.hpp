@@ -15,17 +15,17 @@ namespace picdex {
 // Defaults chosen on the dev splits of Flickr8k and flickr30k_train (README, "Choosing the
 // defaults").
 struct TrainOptions {
-  std::size_t dims = 256;       // numbers per feature row and per vector
-  std::size_t epochs = 20;      // passes over the images
-  double learning_rate = 3e-3;  // Adam's step size
+  std::size_t dims = 256;           // numbers per feature row and per vector
+  std::size_t epochs = 20;          // passes over the images
+  double learning_rate = 3e-3;      // Adam's step size
   std::string schedule = "cosine";  // the step falls to 0 by the last step; or "constant"
-  double temperature = 0.07;    // softmax over cosine / temperature
-  std::size_t batch = 256;      // images per step; the others in a batch are negatives
+  double temperature = 0.07;        // softmax over cosine / temperature
+  std::size_t batch = 256;          // images per step; the others in a batch are negatives
   // The fraction of steps whose batch holds images the model currently places near each
   // other (hard negatives) rather than random ones.
   double hard_batches = 1.0;
-  std::size_t min_count = 3;    // rarer features share the hashed bucket rows
-  std::size_t buckets = 4096;   // rows for features outside the vocabulary
+  std::size_t min_count = 3;   // rarer features share the hashed bucket rows
+  std::size_t buckets = 4096;  // rows for features outside the vocabulary
   // Comma-separated, any of: stems, bigrams, trigrams, concepts (WordNet).
   std::string features = "stems,bigrams,trigrams,concepts";
   // Pretrained word vectors (a .pdxw file, scripts/fetch-word-vectors.sh); empty: none.

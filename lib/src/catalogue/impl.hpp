@@ -106,6 +106,9 @@ class Catalogue::Impl {
   bool remove(std::string_view uri);
   // Commits a write transaction and applies it to the graph. Caller holds write_mutex.
   void commit(SQLite::Transaction& tx);
+  // Commits, with the beacon odd meanwhile so other processes look; the failpoints are
+  // named before and after the commit. Caller holds write_mutex and graph_mutex.
+  void commit_signalled(SQLite::Transaction& tx, const char* before, const char* after);
   // Replays changes after applied_seq into the graph. Caller holds graph_mutex uniquely.
   void sync_graph(store::Rows& rows);
   void maybe_checkpoint(bool closing);

@@ -9,7 +9,6 @@
 
 #include "catalogue/impl.hpp"
 #include "embed/batch.hpp"
-#include "fault/failpoint.hpp"
 #include "index/snapshot.hpp"
 #include "picdex/error.hpp"
 
@@ -47,9 +46,8 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
         return "caption " + std::to_string(captions[start + i].first);
       });
       for (auto i = start; i < end; ++i)
-        rows->set_caption_vector(
-            captions[i].first,
-            std::span<const float>(vectors).subspan((i - start) * next->dim(), next->dim()));
+        rows->set_caption_vector(captions[i].first, std::span<const float>(vectors).subspan(
+                                                        (i - start) * next->dim(), next->dim()));
       if (options.observer.progress) options.observer.progress(end, captions.size());
     }
     rows->set_meta(kMetaEmbedder, report.to);
@@ -58,18 +56,9 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
     rows->clear_manifest();
     report.captions = captions.size();
     std::unique_lock graph_lock(graph_mutex);
-    beacon.begin_commit();
-    fault::failpoint("reembed.before");
-    try {
-      tx.commit();
-    } catch (...) {
-      beacon.end_commit();
-      throw;
-    }
-    beacon.end_commit();
+    commit_signalled(tx, "reembed.before", "reembed.after");
   });
   // Committed: from here on the catalogue is the new embedder's.
-  fault::failpoint("reembed.after");
   {
     std::unique_lock graph_lock(graph_mutex);
     embedder = std::move(next);

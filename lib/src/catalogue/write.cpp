@@ -251,20 +251,25 @@ bool Catalogue::Impl::remove(std::string_view uri) {
 void Catalogue::Impl::commit(SQLite::Transaction& tx) {
   {
     std::unique_lock graph_lock(graph_mutex);
-    beacon.begin_commit();  // throws, so the transaction rolls back, if it cannot signal
-    fault::failpoint("commit.before");
-    try {
-      tx.commit();
-    } catch (...) {
-      beacon.end_commit();
-      throw;
-    }
-    fault::failpoint("commit.after");
-    beacon.end_commit();
+    commit_signalled(tx, "commit.before", "commit.after");
     sync_graph(*rows);
   }
   maybe_compact();
   maybe_checkpoint(false);
+}
+
+void Catalogue::Impl::commit_signalled(SQLite::Transaction& tx, const char* before,
+                                       const char* after) {
+  beacon.begin_commit();  // throws, so the transaction rolls back, if it cannot signal
+  fault::failpoint(before);
+  try {
+    tx.commit();
+  } catch (...) {
+    beacon.end_commit();
+    throw;
+  }
+  fault::failpoint(after);
+  beacon.end_commit();
 }
 
 void Catalogue::Impl::sync_graph(store::Rows& source) {

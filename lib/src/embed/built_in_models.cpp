@@ -3,11 +3,13 @@
 #include <array>
 
 // Each file's bytes, placed in the library by the assembler (no copy through C++ source).
-#define PICDEX_INCBIN(symbol, path)          \
-  asm(".section .rodata\n"                   \
-      ".balign 64\n" #symbol "_begin:\n"     \
-      ".incbin \"" path "\"\n" #symbol "_end:\n" \
-      ".previous\n");                        \
+#define PICDEX_INCBIN(symbol, path)            \
+  asm(".section .rodata\n"                     \
+      ".balign 64\n" #symbol                   \
+      "_begin:\n"                              \
+      ".incbin \"" path "\"\n" #symbol         \
+      "_end:\n"                                \
+      ".previous\n");                          \
   extern "C" const std::byte symbol##_begin[]; \
   extern "C" const std::byte symbol##_end[];
 

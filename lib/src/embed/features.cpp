@@ -49,8 +49,8 @@ void add_trigrams(Features& features, const std::string& word, float total) {
   const float weight = total / std::sqrt(static_cast<float>(count));
   starts.push_back(marked.size());
   for (std::size_t i = 0; i < count; ++i)
-    features.add(FeatureKind::trigram, std::string_view(marked).substr(starts[i], starts[i + 3] - starts[i]),
-                 weight);
+    features.add(FeatureKind::trigram,
+                 std::string_view(marked).substr(starts[i], starts[i + 3] - starts[i]), weight);
 }
 
 // The concept a noun names and all its hypernyms, each weighted by its depth in the
@@ -72,7 +72,9 @@ void add_concepts(Features& features, const std::string& word, float total) {
   if (norm == 0) return;
   const auto scale = static_cast<float>(total / std::sqrt(norm));
   for (std::size_t i = 0; i < ancestors.size(); ++i)
-    if (weights[i] > 0) features.add(FeatureKind::wordnet_concept, std::to_string(ancestors[i].synset), weights[i] * scale);
+    if (weights[i] > 0)
+      features.add(FeatureKind::wordnet_concept, std::to_string(ancestors[i].synset),
+                   weights[i] * scale);
 }
 
 }  // namespace
@@ -101,8 +103,8 @@ std::vector<Feature> extract_features(std::string_view text, const FeatureWeight
     auto stem = stemmer.stem(word);
     features.add(FeatureKind::stem, stem, weights.stem);
     if (!previous.empty()) features.add(FeatureKind::bigram, previous + ' ' + stem, weights.bigram);
-    if (!meaning_only || !meaning_only(feature_hash(FeatureKind::stem, stem),
-                                       feature_hash(FeatureKind::word, word)))
+    if (!meaning_only ||
+        !meaning_only(feature_hash(FeatureKind::stem, stem), feature_hash(FeatureKind::word, word)))
       add_trigrams(features, word, weights.trigram);
     features.add(FeatureKind::word, word, weights.words);
     if (weights.concepts > 0) add_concepts(features, word, weights.concepts);

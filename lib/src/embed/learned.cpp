@@ -1,9 +1,9 @@
 #include "embed/learned.hpp"
 
 #include <cmath>
-#include <vector>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "embed/built_in_models.hpp"
 #include "picdex/error.hpp"

@@ -175,7 +175,8 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
     return std::make_unique<embed::NoEmbedder>(dim);
   }
   throw InputError("unknown embedder '" + std::string(spec) +
-                   "' (this build knows: learned, learned-v1, learned-v2, lexical, lexical-v1, lexical-v2, none" +
+                   "' (this build knows: learned, learned-v1, learned-v2, lexical, lexical-v1, "
+                   "lexical-v2, none" +
 #ifdef PICDEX_WITH_CLIP
                    ", clip" +
 #endif

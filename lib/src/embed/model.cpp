@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <fstream>
+#include <functional>
 
 #include "embed/wordnet.hpp"
 #include "picdex/error.hpp"
@@ -71,8 +71,13 @@ std::string hex8(std::uint64_t checksum) {
 Model::Model(std::uint32_t dims, const FeatureWeights& weights,
              std::vector<std::uint64_t> vocabulary, std::uint32_t buckets,
              std::span<const float> rows, WordTable words, std::span<const float> projection)
-    : dims_(dims), weights_(weights), vocabulary_(std::move(vocabulary)), buckets_(buckets),
-      rows_(rows, dims), words_(std::move(words)), projection_(projection.begin(), projection.end()) {
+    : dims_(dims),
+      weights_(weights),
+      vocabulary_(std::move(vocabulary)),
+      buckets_(buckets),
+      rows_(rows, dims),
+      words_(std::move(words)),
+      projection_(projection.begin(), projection.end()) {
   if (rows.size() != (vocabulary_.size() + buckets_) * dims_)
     throw Error("model: rows do not match the vocabulary");
   if (!std::is_sorted(vocabulary_.begin(), vocabulary_.end()))
@@ -145,8 +150,8 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name,
   const auto words = format >= 2 ? in.get<std::uint32_t>("header") : 0;
   const auto word_dims = format >= 2 ? in.get<std::uint32_t>("header") : 0;
   if (m.dims_ < 8 || m.dims_ > 4096) in.fail("dims " + std::to_string(m.dims_));
-  if (format >= 2 && (words == 0 || word_dims == 0 || word_dims > 4096 ||
-                      !(m.weights_.words > 0) || !std::isfinite(m.weights_.words)))
+  if (format >= 2 && (words == 0 || word_dims == 0 || word_dims > 4096 || !(m.weights_.words > 0) ||
+                      !std::isfinite(m.weights_.words)))
     in.fail("word vectors: " + std::to_string(words) + " of " + std::to_string(word_dims) +
             " numbers");
   if (m.buckets_ == 0) in.fail("no buckets for unseen features");
@@ -155,10 +160,9 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name,
             ")");
   }
   const std::size_t rows = std::size_t{vocabulary} + m.buckets_;
-  const std::size_t expected = header_bytes(format) + 8 * std::size_t{vocabulary} +
-                               rows * (4 + std::size_t{m.dims_}) +
-                               std::size_t{words} * (8 + 4 + word_dims) +
-                               std::size_t{m.dims_} * word_dims * 4 + 8;
+  const std::size_t expected =
+      header_bytes(format) + 8 * std::size_t{vocabulary} + rows * (4 + std::size_t{m.dims_}) +
+      std::size_t{words} * (8 + 4 + word_dims) + std::size_t{m.dims_} * word_dims * 4 + 8;
   if (bytes.size() != expected)
     in.fail("holds " + std::to_string(bytes.size()) + " bytes, its header implies " +
             std::to_string(expected));

@@ -112,7 +112,8 @@ embed::WordTable build_word_table(const learn::WordVectors& vectors, std::size_t
 // Sparse Adam: moments and steps kept per row, updated only when a row is touched.
 class Adam {
  public:
-  Adam(std::size_t rows, std::size_t dims) : dims_(dims), m_(rows * dims), v_(rows * dims), steps_(rows, 0) {}
+  Adam(std::size_t rows, std::size_t dims)
+      : dims_(dims), m_(rows * dims), v_(rows * dims), steps_(rows, 0) {}
   // One step of size `lr` for one row.
   void update(std::uint32_t row, const float* grad, float* weights, double lr) {
     constexpr double kB1 = 0.9, kB2 = 0.999, kEps = 1e-8;
@@ -232,7 +233,8 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
       const std::span<float> sum(word_sums.data() + (caption_count - 1) * word_dims, word_dims);
       for (const auto& f : caption) {
         if (f.kind == FeatureKind::word) {
-          if (const auto w = word_table.find(f.hash)) word_table.add(*w, embed::sublinear(f.weight), sum);
+          if (const auto w = word_table.find(f.hash))
+            word_table.add(*w, embed::sublinear(f.weight), sum);
           continue;
         }
         const auto row = embed::feature_row(vocabulary, buckets, f.hash);
