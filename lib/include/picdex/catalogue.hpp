@@ -200,9 +200,11 @@ class Catalogue {
   // Embeds every caption again with `embedder` (a spec, as for create) and makes it the
   // catalogue's: all or nothing (one transaction: an error or a crash leaves the
   // catalogue as it was, or wholly moved), then rebuilds the graph and verifies. Progress
-  // goes to OpenOptions::observer. Other processes with the catalogue open get an
-  // EmbedderMismatchError on their next search and must open it again. Refused for
-  // catalogues with pictures and for the "none" embedder.
+  // goes to OpenOptions::observer. Other processes (and other Catalogue objects) with the
+  // catalogue open get an EmbedderMismatchError on their next search and must open it
+  // again. Unlike other writes, not to be called while other threads use this object: it
+  // replaces the embedder they embed with. Refused for catalogues with pictures and for
+  // the "none" embedder.
   ReembedReport reembed(std::string_view embedder = "learned");
 
  private:

@@ -57,17 +57,15 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
     report.captions = captions.size();
     std::unique_lock graph_lock(graph_mutex);
     commit_signalled(tx, "reembed.before", "reembed.after");
-  });
-  // Committed: from here on the catalogue is the new embedder's.
-  {
-    std::unique_lock graph_lock(graph_mutex);
+    // Committed: from here on the catalogue is the new embedder's. An empty graph at seq 0
+    // until the rebuild below (a search meanwhile replays the whole log: slow, not wrong).
     embedder = std::move(next);
     external_vectors = false;
     shape.dim = embedder->dim();
     graph = std::make_unique<index::Graph>(shape);
     hit_rows.clear();
     applied_seq = snapshot_seq = 0;
-  }
+  });
   if (old_snapshot)
     if (const auto file = index::snapshot_path(path, old_snapshot->file)) {
       std::error_code ignored;
