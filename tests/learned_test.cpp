@@ -53,15 +53,7 @@ std::vector<std::vector<std::string>> training_groups(const Language& language, 
 using test::cosine;
 
 TrainOptions small(std::size_t epochs) {
-  TrainOptions o;
-  o.dims = 32;
-  o.epochs = epochs;
-  o.batch = 64;
-  o.min_count = 2;
-  o.buckets = 64;
-  o.learning_rate = 0.01;
-  o.threads = 2;
-  return o;
+  return test::small_training(epochs);
 }
 
 }  // namespace

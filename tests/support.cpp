@@ -133,6 +133,18 @@ OpenOptions eager_snapshots() {
   return o;
 }
 
+TrainOptions small_training(std::size_t epochs) {
+  TrainOptions o;
+  o.dims = 32;
+  o.epochs = epochs;
+  o.batch = 64;
+  o.min_count = 2;
+  o.buckets = 64;
+  o.learning_rate = 0.01;
+  o.threads = 2;
+  return o;
+}
+
 float cosine(const Embedder& e, const std::string& a, const std::string& b) {
   std::vector<float> x(e.dim()), y(e.dim());
   e.embed(a, x);

@@ -50,6 +50,9 @@ std::string workload_caption(std::size_t batch, std::size_t item);
 // The batch an image of the workload belongs to, or -1 for another URI.
 long workload_batch(const std::string& uri);
 
+// Training options for small made-up data sets: 32 dimensions, batches of 64, 2 threads.
+TrainOptions small_training(std::size_t epochs);
+
 // The cosine of two texts' vectors (unit length) under `e`.
 float cosine(const Embedder& e, const std::string& a, const std::string& b);
 

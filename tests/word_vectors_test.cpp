@@ -69,15 +69,7 @@ struct Language {
 };
 
 TrainOptions small() {
-  TrainOptions o;
-  o.dims = 32;
-  o.epochs = 12;
-  o.batch = 64;
-  o.min_count = 2;
-  o.buckets = 64;
-  o.learning_rate = 0.01;
-  o.threads = 2;
-  return o;
+  return test::small_training(12);
 }
 
 // How many of the never-seen third synonyms are nearer their concept's first synonym than
