@@ -27,13 +27,11 @@ void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
   word_sum.assign(words.dims(), 0.0f);
   rows.clear();
   bool any_word = false;
-  // A word outside the vocabulary with a word vector is embedded by its meaning alone:
-  // no stem row (below) and no trigrams, whose rows belong to other words.
-  const SpellingFilter meaning_only = [&](std::uint64_t stem, std::uint64_t word) {
-    return !model_->in_vocabulary(model_->row_of(stem)) && words.find(word).has_value();
+  const SpellingFilter by_meaning = [&](std::uint64_t stem, std::uint64_t word) {
+    return meaning_only(words, model_->in_vocabulary(model_->row_of(stem)), word);
   };
   for (const auto& f :
-       extract_features(text, model_->weights(), words.empty() ? nullptr : meaning_only)) {
+       extract_features(text, model_->weights(), words.empty() ? nullptr : by_meaning)) {
     if (f.kind == FeatureKind::word) {
       if (const auto w = words.find(f.hash)) {
         words.add(*w, sublinear(f.weight), word_sum);
@@ -42,9 +40,7 @@ void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
       continue;
     }
     const auto row = model_->row_of(f.hash);
-    // With word vectors, a stem outside the vocabulary is left to them (and its trigrams)
-    // rather than given a shared bucket row.
-    if (!words.empty() && f.kind == FeatureKind::stem && !model_->in_vocabulary(row)) continue;
+    if (!takes_row(words, f.kind, model_->in_vocabulary(row))) continue;
     model_->prefetch_row(row);  // rows are scattered over megabytes: fetch them all at once
     rows.emplace_back(row, sublinear(f.weight));
   }

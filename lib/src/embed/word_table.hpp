@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "embed/features.hpp"
 #include "embed/hash_index.hpp"
 #include "embed/quantised_rows.hpp"
 
@@ -41,5 +42,18 @@ class WordTable {
   QuantisedRows vectors_;
   HashIndex index_;  // over hashes_
 };
+
+// The rules of learned-v2 that training (trainer.cpp) and embedding (learned.cpp) share,
+// so that both turn a text into the same terms. With word vectors:
+// - a stem outside the vocabulary gets no shared bucket row (its word vector, or failing
+//   that its trigrams, stand for it);
+inline bool takes_row(const WordTable& words, FeatureKind kind, bool in_vocabulary) {
+  return in_vocabulary || words.empty() || kind != FeatureKind::stem;
+}
+// - a word whose stem is outside the vocabulary but which has a vector keeps no trigrams
+//   either: it is embedded by its meaning, not by fragments of other words' spelling.
+inline bool meaning_only(const WordTable& words, bool stem_in_vocabulary, std::uint64_t word) {
+  return !stem_in_vocabulary && words.find(word).has_value();
+}
 
 }  // namespace picdex::embed

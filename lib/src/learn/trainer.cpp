@@ -205,17 +205,17 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   }
   const std::size_t word_dims = word_table.dims();
 
-  // With word vectors, extract again as LearnedEmbedder::embed does: a word outside the
-  // vocabulary that has a vector keeps no trigrams.
+  // With word vectors, extract again as LearnedEmbedder::embed does, now that the
+  // vocabulary is known (embed::meaning_only).
   if (!word_table.empty()) {
-    const embed::SpellingFilter meaning_only = [&](std::uint64_t stem, std::uint64_t word) {
-      return !std::binary_search(vocabulary.begin(), vocabulary.end(), stem) &&
-             word_table.find(word).has_value();
+    const embed::SpellingFilter by_meaning = [&](std::uint64_t stem, std::uint64_t word) {
+      return embed::meaning_only(
+          word_table, std::binary_search(vocabulary.begin(), vocabulary.end(), stem), word);
     };
     parallel_for(images.size(), threads, [&](std::size_t i) {
       for (std::size_t c = 0; c < images[i].size(); ++c) {
         try {
-          images[i][c] = embed::extract_features((*sources[i])[c], weights, meaning_only);
+          images[i][c] = embed::extract_features((*sources[i])[c], weights, by_meaning);
         } catch (const InputError&) {
         }
       }
@@ -224,13 +224,14 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
 
   // Each caption's rows and word-vector sum, exactly as LearnedEmbedder::embed makes them.
   std::vector<std::vector<Caption>> terms(images.size());
-  std::vector<float> word_sums;
   std::size_t caption_count = 0;
+  for (const auto& image : images) caption_count += image.size();
+  std::vector<float> word_sums(caption_count * word_dims);
+  caption_count = 0;
   for (std::size_t i = 0; i < images.size(); ++i)
     for (const auto& caption : images[i]) {
+      const std::span<float> sum(word_sums.data() + caption_count * word_dims, word_dims);
       terms[i].push_back({{}, caption_count++});
-      word_sums.resize(caption_count * word_dims, 0.0f);
-      const std::span<float> sum(word_sums.data() + (caption_count - 1) * word_dims, word_dims);
       for (const auto& f : caption) {
         if (f.kind == FeatureKind::word) {
           if (const auto w = word_table.find(f.hash))
@@ -238,8 +239,7 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
           continue;
         }
         const auto row = embed::feature_row(vocabulary, buckets, f.hash);
-        if (!word_table.empty() && f.kind == FeatureKind::stem && row >= vocabulary.size())
-          continue;
+        if (!embed::takes_row(word_table, f.kind, row < vocabulary.size())) continue;
         terms[i].back().terms.push_back({static_cast<std::uint32_t>(row),
                                          embed::sublinear(f.weight), f.kind == FeatureKind::stem});
       }
