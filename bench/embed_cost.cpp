@@ -1,6 +1,6 @@
 // embed_cost: what embedding a caption costs, single-threaded, for the learned embedder
-// against the lexical one in the same run on the same captions, and what loading a model
-// file costs.
+// against the lexical one and against 0.1.0's learned model (learned-v1) in the same run on
+// the same captions, and what loading each model costs.
 //   embed_cost CAPTIONS_TSV [MODEL_FILE]   (captions: the caption is the last column)
 #include <chrono>
 #include <cstdio>
@@ -41,12 +41,18 @@ int main(int argc, char** argv) {
   const auto learned = picdex::make_embedder(argc > 2 ? std::string("learned:model=") + argv[2]
                                                       : std::string("learned"));
   const double load = bench::seconds_since(start);
+  start = bench::Clock::now();
+  const auto old = picdex::make_embedder("learned-v1");
+  const double old_load = bench::seconds_since(start);
   const auto lexical = picdex::make_embedder("lexical");
-  const double l = per_caption(*learned, captions), x = per_caption(*lexical, captions);
+  const double l = per_caption(*learned, captions), x = per_caption(*lexical, captions),
+               o = per_caption(*old, captions);
   std::printf("%zu captions, one thread\n", captions.size());
   std::printf("learned %-48s %6.2f us/caption\n", learned->spec().c_str(), l * 1e6);
   std::printf("lexical %-48s %6.2f us/caption\n", lexical->spec().c_str(), x * 1e6);
-  std::printf("learned / lexical: %.2f\n", l / x);
-  std::printf("model load (read, check, index): %.1f ms\n", load * 1e3);
+  std::printf("0.1.0's %-48s %6.2f us/caption\n", old->spec().c_str(), o * 1e6);
+  std::printf("learned / lexical: %.2f; learned / 0.1.0's learned: %.2f\n", l / x, l / o);
+  std::printf("model load (read, check, index): %.1f ms; 0.1.0's: %.1f ms\n", load * 1e3,
+              old_load * 1e3);
   return 0;
 }
