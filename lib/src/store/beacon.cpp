@@ -59,7 +59,8 @@ void ChangeBeacon::require_writable() const {
 ChangeBeacon::ChangeBeacon(ChangeBeacon&& other) noexcept
     : path_(std::move(other.path_)),
       counter_(std::exchange(other.counter_, nullptr)),
-      writable_(std::exchange(other.writable_, false)) {}
+      writable_(std::exchange(other.writable_, false)),
+      began_(std::exchange(other.began_, 0)) {}
 
 ChangeBeacon& ChangeBeacon::operator=(ChangeBeacon&& other) noexcept {
   if (this != &other) {
@@ -67,6 +68,7 @@ ChangeBeacon& ChangeBeacon::operator=(ChangeBeacon&& other) noexcept {
     path_ = std::move(other.path_);
     counter_ = std::exchange(other.counter_, nullptr);
     writable_ = std::exchange(other.writable_, false);
+    began_ = std::exchange(other.began_, 0);
   }
   return *this;
 }
@@ -79,16 +81,24 @@ std::uint64_t ChangeBeacon::read() const {
   return counter_ ? atomic(counter_).load(std::memory_order_acquire) : 1;
 }
 
+// The counter only ever grows, so a value a reader has seen never comes back. Both steps
+// are compare-and-swap: end_commit() runs after SQLite has released its write lock, so the
+// next writer may already have begun; then its odd value must stay until it ends.
 void ChangeBeacon::begin_commit() {
   require_writable();
-  const auto v = atomic(counter_).load(std::memory_order_relaxed);
-  atomic(counter_).store((v + 1) | 1, std::memory_order_seq_cst);  // odd, and new
+  auto v = atomic(counter_).load(std::memory_order_relaxed);
+  while (!atomic(counter_).compare_exchange_weak(v, (v + 1) | 1, std::memory_order_seq_cst,
+                                                 std::memory_order_relaxed)) {
+  }
+  began_ = (v + 1) | 1;
 }
 
 void ChangeBeacon::end_commit() {
-  if (!writable_) return;
-  const auto v = atomic(counter_).load(std::memory_order_relaxed);
-  atomic(counter_).store(v + 1, std::memory_order_release);  // even (v is odd)
+  if (!writable_ || !began_) return;
+  auto expected = std::exchange(began_, 0);
+  // Fails, leaving the counter odd, if another writer began since: its end makes it even.
+  atomic(counter_).compare_exchange_strong(expected, expected + 1, std::memory_order_release,
+                                           std::memory_order_relaxed);
 }
 
 }  // namespace picdex::store

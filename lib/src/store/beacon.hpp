@@ -3,7 +3,8 @@
 // tell without asking SQLite that no other process has committed since it last looked.
 //
 // Protocol (a seqlock): a writer, holding SQLite's write lock, makes the counter odd just
-// before it commits and even, with a new value, just after. A reader that reads an even
+// before it commits and even, with a new value, just after, unless another writer has
+// begun in between. The counter never goes back to a value it had. A reader that reads an even
 // value, then checks SQLite and holds everything committed, may skip SQLite for as long
 // as the counter keeps that value. A writer that dies between the two steps leaves the
 // counter odd: readers then ask SQLite every time until the next commit ends evenly.
@@ -40,6 +41,7 @@ class ChangeBeacon {
   std::filesystem::path path_;
   std::uint64_t* counter_ = nullptr;  // in the mapped file
   bool writable_ = false;
+  std::uint64_t began_ = 0;  // the odd value this writer's begin_commit() set, until its end
 };
 
 }  // namespace picdex::store
