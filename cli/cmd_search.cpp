@@ -128,8 +128,7 @@ int cmd_search(const Args& args) {
     try {
       show("the vector in " + vector_file, catalogue.search(vector, search));
     } catch (const InputError& e) {
-      throw InputError((vector_file == "-" ? std::string("<stdin>") : vector_file) + ": " +
-                       e.what());
+      throw e.within({.file = vector_file == "-" ? std::string("<stdin>") : vector_file});
     }
   } else if (queries.empty()) {
     show(text, catalogue.search(text, search));
@@ -140,7 +139,7 @@ int cmd_search(const Args& args) {
       try {
         hits = catalogue.search(line, search);
       } catch (const InputError& e) {
-        throw InputError(input.source() + ":" + std::to_string(number) + ": query: " + e.what());
+        throw e.within({.file = input.source(), .line = number, .field = "query"});
       }
       show(line, std::move(hits));
     });

@@ -144,7 +144,7 @@ TEST_CASE("the bad-input matrix: refused in one line, catalogue unchanged", "[cl
       {"empty caption", "empty-caption.csv", "uri,caption\na.jpg,\" \"\n", 65,
        "{}:2: caption: is empty"},
       {"over-long caption (10 MB)", "long.tsv", "a.jpg\t" + ten_mb + "\n", 65,
-       "{}:1: caption 1: is 10485760 bytes, over the limit of 65536 bytes"},
+       "{}:1: caption 1: is 10485760 bytes, over the limit of 65536 bytes (image \"a.jpg\")"},
       {"invalid UTF-8", "latin1.tsv", "a.jpg\ta caf\xe9 table\n", 65,
        "{}:1: line: is not valid UTF-8"},
       {"NUL byte", "nul.tsv", std::string("a.jpg\ta red\0car\n", 16), 65,
@@ -173,6 +173,13 @@ TEST_CASE("the bad-input matrix: refused in one line, catalogue unchanged", "[cl
       write_file(path, c.content);
       check_refused(matrix, c.name, cat, {"import", cat, path}, c.status, path, c.message);
     }
+  }
+  SECTION("a URI that looks like a message's prefix is named as it is, with its line") {
+    const auto path = (dir / "bug.tsv").string();
+    write_file(path, "a\tok\na: b\ttoo long caption\n");
+    check_refused(matrix, "over-long caption, URI with ': '", cat,
+                  {"import", cat, path, "--max-caption-bytes", "8"}, 65, path,
+                  "{}:2: caption 1: is 16 bytes, over the limit of 8 bytes (image \"a: b\")");
   }
   SECTION("a 1 GB single-line file: refused after reading its limit, in bounded memory") {
     const auto path = (dir / "huge.tsv").string();
@@ -264,7 +271,8 @@ TEST_CASE("resource limits: caption length and captions per image", "[cli][hosti
     const auto run = run_picdex({"import", cat, file, "--max-caption-bytes", "12"});
     CHECK(run.status == 65);
     CHECK(run.err ==
-          "picdex: " + file + ":1: caption 3: is 14 bytes, over the limit of 12 bytes\n");
+          "picdex: " + file +
+              ":3: caption 3: is 14 bytes, over the limit of 12 bytes (image \"a.jpg\")\n");
     CHECK(run_picdex({"add", cat, "b.jpg", "a caption of 23 bytes..", "--max-caption-bytes", "22"})
               .err == "picdex: b.jpg: caption 1: is 23 bytes, over the limit of 22 bytes\n");
   }
@@ -281,7 +289,7 @@ TEST_CASE("resource limits: caption length and captions per image", "[cli][hosti
     CHECK(run.status == 65);
     CHECK_THAT(run.err, Catch::EndsWith("picdex: " + interleaved +
                                         ":5: captions: more than 2 different ones, over the "
-                                        "limit per image\n"));
+                                        "limit per image (image \"a.jpg\")\n"));
     CHECK(run_picdex({"import", cat, file, "--max-captions", "3"}).status == 0);
   }
 }

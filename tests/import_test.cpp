@@ -143,6 +143,42 @@ TEST_CASE("CSV errors name the line", "[import]") {
   CHECK(cat.size() == 0);
 }
 
+// The error's place is data: file, line, URI, field and caption, whatever the URI holds.
+TEST_CASE("an import error carries the record's file, line, URI and caption", "[import]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx", {.embedder = "lexical"});
+  auto place_of = [&](const std::string& text, std::size_t max_caption_bytes) {
+    OpenOptions options;
+    options.limits.max_caption_bytes = max_caption_bytes;
+    auto limited = Catalogue::open(dir / "c.pdx", options);
+    std::istringstream in(text);
+    RecordReader reader(in, "bug.tsv", RecordFormat::tsv);
+    ImportSummary summary;
+    try {
+      import_records(limited, reader, {.batch = 1000, .progress = {}}, summary);
+    } catch (const InputError& e) {
+      return std::make_pair(e.place(), std::string(e.what()));
+    }
+    FAIL("no error");
+    return std::make_pair(InputPlace{}, std::string());
+  };
+  // The reproduction: a URI that looks like a message prefix ("a: b").
+  const auto [place, message] = place_of("a\tok\na: b\ttoo long caption\n", 8);
+  CHECK(place.file == "bug.tsv");
+  CHECK(place.line == 2);
+  CHECK(place.uri == "a: b");
+  CHECK(place.field == "caption 1");
+  CHECK(place.caption == 1);
+  CHECK(message == "bug.tsv:2: caption 1: is 16 bytes, over the limit of 8 bytes (image \"a: b\")");
+  // One image's captions from lines 1, 3 and 4: the third is on line 4.
+  const auto third = place_of("x.jpg\tone\ny.jpg\tok\nx.jpg\ttwo\nx.jpg\tthree is long\n", 9);
+  CHECK(third.first.line == 4);
+  CHECK(third.first.field == "caption 3");
+  CHECK(third.second ==
+        "bug.tsv:4: caption 3: is 13 bytes, over the limit of 9 bytes (image \"x.jpg\")");
+  CHECK(cat.size() == 0);
+}
+
 TEST_CASE("lines for one URI in different batches all become its captions", "[import]") {
   // 300 images, their three captions in three passes over the file: each image's lines
   // fall in three different batches, and the URIs seen outnumber SeenSet's first merges.

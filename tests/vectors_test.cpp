@@ -40,11 +40,11 @@ TEST_CASE("a catalogue of external vectors stores, finds and refuses vectors", "
     CHECK_THROWS_WITH(cat.put(Image{"w.jpg", {"a", "b"}, "{}", {{1, 0, 0, 0}}}),
                       Catch::Contains("w.jpg: vectors: 1 for 2 captions"));
     CHECK_THROWS_WITH(cat.put(Image{"w.jpg", {"a"}, "{}", {{1, 0, 0}}}),
-                      Catch::Contains("w.jpg: vector 1 has 3 dimensions; the catalogue has 4"));
+                      Catch::Contains("w.jpg: vector 1: has 3 dimensions; the catalogue has 4"));
     CHECK_THROWS_WITH(cat.put(Image{"w.jpg", {"a"}, "{}", {{1, nan, 0, 0}}}),
-                      Catch::Contains("w.jpg: vector 1 holds NaN or infinity"));
+                      Catch::Contains("w.jpg: vector 1: holds NaN or infinity"));
     CHECK_THROWS_WITH(cat.put(Image{"w.jpg", {"a"}, "{}", {{0, 0, 0, 0}}}),
-                      Catch::Contains("w.jpg: vector 1 is zero"));
+                      Catch::Contains("w.jpg: vector 1: is zero"));
     CHECK_THROWS_WITH(cat.put(Image{"w.jpg", {"a"}}),
                       Catch::Contains("needs one vector per caption"));
     CHECK_THROWS_WITH(cat.search("east"), Catch::Contains("no text embedder"));
@@ -89,8 +89,9 @@ TEST_CASE("picdex imports JSONL vectors and searches with a vector file", "[vect
     CHECK_THAT(run.err, Catch::Contains("picdex: <stdin>:1: " + says));
   };
   refused(R"({"uri":"c.jpg","caption":"x","vector":[1,0]})",
-          "vector 1 has 2 dimensions; the catalogue has 3");
-  refused(R"({"uri":"c.jpg","caption":"x","vector":[0,0,0]})", "vector 1 is zero");
+          "vector 1: has 2 dimensions; the catalogue has 3 (image \"c.jpg\")");
+  refused(R"({"uri":"c.jpg","caption":"x","vector":[0,0,0]})",
+          "vector 1: is zero (image \"c.jpg\")");
   refused(R"({"uri":"c.jpg","caption":"x","vector":[1e39,0,0]})",
           "vector: holds a number out of range");
   refused(R"({"uri":"c.jpg","caption":"x","vector":[1,"a",0]})",
@@ -100,6 +101,6 @@ TEST_CASE("picdex imports JSONL vectors and searches with a vector file", "[vect
   refused(R"({"uri":"c.jpg","caption":"x"})", "vectors: 0 for 1 captions");
   const auto wrong = run_picdex({"search", cat, "--vector-file", "-"}, "1 2");
   CHECK(wrong.status == 65);
-  CHECK_THAT(wrong.err, Catch::Contains("<stdin>: query vector has 2 dimensions"));
+  CHECK_THAT(wrong.err, Catch::Contains("<stdin>: query vector: has 2 dimensions"));
   CHECK(run_picdex({"verify", cat}).status == 0);
 }

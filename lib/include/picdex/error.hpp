@@ -2,6 +2,7 @@
 // caller can cause is one of these, with a one-line message naming what and where.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -12,10 +13,32 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Bad data from the caller or an input file: an empty caption, invalid JSON, ...
+// Where bad input was found. Each part is empty (or 0) where it is not known.
+struct InputPlace {
+  std::string file{};       // the input file, or the picture file that failed
+  std::size_t line = 0;     // the line in `file`, from 1
+  std::string uri{};        // the image the record is about
+  std::string field{};      // what in the record: "uri", "caption 2", "metadata", "image", ...
+  std::size_t caption = 0;  // the image's caption it concerns, from 1 (locates its line)
+};
+
+// Bad data from the caller or an input file: an empty caption, invalid JSON, ... Its place
+// is data, so a caller finds the record without reading the message, which is one line:
+// "FILE:LINE: FIELD: PROBLEM (image "URI")", or "URI: FIELD: PROBLEM" without a file.
 class InputError : public Error {
  public:
-  using Error::Error;
+  explicit InputError(const std::string& problem);  // placed nowhere yet
+  InputError(InputPlace place, const std::string& problem);
+
+  const InputPlace& place() const noexcept { return place_; }
+  const std::string& problem() const noexcept { return problem_; }
+  // The same problem, its unknown parts of the place taken from `outer` (what a caller
+  // knows: the image and field an embedder's error was about, the file and line of a record).
+  InputError within(const InputPlace& outer) const;
+
+ private:
+  InputPlace place_;
+  std::string problem_;
 };
 
 // A catalogue, file or record that does not exist.

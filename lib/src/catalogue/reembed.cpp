@@ -43,7 +43,7 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
       texts.clear();
       for (auto i = start; i < end; ++i) texts.push_back(captions[i].second);
       const auto vectors = embed::embed_all(*next, texts, threads, [&](std::size_t i) {
-        return "caption " + std::to_string(captions[start + i].first);
+        return InputPlace{.field = "caption " + std::to_string(captions[start + i].first)};
       });
       for (auto i = start; i < end; ++i)
         rows->set_caption_vector(captions[i].first, std::span<const float>(vectors).subspan(

@@ -32,54 +32,65 @@ std::string bytes(std::size_t n) {
 // `external`: the catalogue takes its vectors from the caller ("none" embedder).
 CleanImage clean(const Image& image, bool external, const Embedder& embedder,
                  const Limits& limits) {
-  if (image.uri.empty()) throw InputError("uri: is empty");
+  const auto refuse = [&](std::string field, const std::string& problem, std::size_t caption = 0) {
+    return InputError({.uri = image.uri, .field = std::move(field), .caption = caption}, problem);
+  };
+  if (image.uri.empty()) throw refuse("uri", "is empty");
   if (external && image.vectors.size() != image.captions.size())
-    throw InputError(image.uri + ": vectors: " + std::to_string(image.vectors.size()) + " for " +
-                     std::to_string(image.captions.size()) + " captions; this catalogue (" +
-                     embedder.spec() + ") needs one vector per caption");
+    throw refuse("vectors", std::to_string(image.vectors.size()) + " for " +
+                                std::to_string(image.captions.size()) +
+                                " captions; this catalogue (" + embedder.spec() +
+                                ") needs one vector per caption");
   if (!external && !image.vectors.empty())
-    throw InputError(image.uri + ": vectors: this catalogue embeds its captions itself (" +
-                     embedder.spec() +
-                     "); vectors are for catalogues created with --embedder none");
+    throw refuse("vectors", "this catalogue embeds its captions itself (" + embedder.spec() +
+                                "); vectors are for catalogues created with --embedder none");
   CleanImage out{&image, {}, {}, {}, {}};
   if (!image.picture.empty()) {
     if (!embedder.embeds_images())
-      throw InputError(
-          image.uri + ": image: this catalogue's embedder (" + embedder.spec() +
-          ") embeds text only; pictures need a CLIP catalogue (--embedder clip:MODEL)");
+      throw refuse("image", "this catalogue's embedder (" + embedder.spec() +
+                                ") embeds text only; pictures need a CLIP catalogue (--embedder "
+                                "clip:MODEL)");
     try {
       out.picture_checksum = io::file_checksum(image.picture);
     } catch (const NotFoundError& e) {
-      throw InputError(image.uri + ": image: " + e.what());
+      throw refuse("image", e.what());
     }
   }
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = 0; i < image.captions.size(); ++i) {
     const auto& c = image.captions[i];
+    const auto caption = "caption " + std::to_string(i + 1);
     if (c.find_first_not_of(" \t\r\n") == std::string::npos)
-      throw InputError(image.uri + ": caption " + std::to_string(i + 1) + ": is empty");
+      throw refuse(caption, "is empty", i + 1);
     if (c.size() > limits.max_caption_bytes)
-      throw InputError(image.uri + ": caption " + std::to_string(i + 1) + ": is " +
-                       bytes(c.size()) + ", over the limit of " + bytes(limits.max_caption_bytes));
+      throw refuse(
+          caption,
+          "is " + bytes(c.size()) + ", over the limit of " + bytes(limits.max_caption_bytes),
+          i + 1);
     if (!seen.insert(c).second) continue;
     if (out.captions.size() == limits.max_captions)
-      throw InputError(image.uri + ": captions: more than " + std::to_string(limits.max_captions) +
-                       " different ones, over the limit per image");
+      throw refuse("captions",
+                   "more than " + std::to_string(limits.max_captions) +
+                       " different ones, over the limit per image",
+                   i + 1);
     out.captions.push_back(c);
-    if (external)
-      out.vectors.push_back(index::unit_vector(image.vectors[i], embedder.dim(),
-                                               image.uri + ": vector " + std::to_string(i + 1)));
+    if (external) try {
+        out.vectors.push_back(index::unit_vector(image.vectors[i], embedder.dim(),
+                                                 "vector " + std::to_string(i + 1)));
+      } catch (const InputError& e) {
+        throw e.within({.uri = image.uri, .caption = i + 1});
+      }
   }
   if (out.captions.empty() && image.picture.empty())
-    throw InputError(image.uri + ": captions: an image needs at least one" +
-                     (embedder.embeds_images() ? " (or a picture)" : ""));
+    throw refuse("captions", std::string("an image needs at least one") +
+                                 (embedder.embeds_images() ? " (or a picture)" : ""));
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(image.metadata.empty() ? "{}" : image.metadata);
   } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
-    throw InputError(image.uri + ": metadata: invalid JSON (" + e.what() + ")");
+    throw refuse("metadata", std::string("invalid JSON (") + e.what() + ")");
   }
-  if (!meta.is_object()) throw InputError(image.uri + ": metadata: must be a JSON object");
+  if (!meta.is_object()) throw refuse("metadata", "must be a JSON object");
   out.metadata = meta.dump();
   return out;
 }
@@ -140,7 +151,10 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     }
     const auto dim = embedder->dim();
     const auto vectors = embed::embed_all(*embedder, texts, threads, [&](std::size_t i) {
-      return origin[i].first->source->uri + ": caption " + std::to_string(origin[i].second + 1);
+      const auto caption = origin[i].second + 1;
+      return InputPlace{.uri = origin[i].first->source->uri,
+                        .field = "caption " + std::to_string(caption),
+                        .caption = caption};
     });
     std::unordered_map<std::string_view, std::span<const float>> embedded;
     for (std::size_t i = 0; i < texts.size(); ++i)
@@ -159,13 +173,12 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       try {
         embedder->embed_images(files, out, threads);
       } catch (const InputError& e) {
-        const std::string message = e.what();
+        // The embedder names the picture file that failed: say which image it is.
         for (const auto* image : images) {
           const auto& file = image->source->picture;
-          if (message.starts_with(file + ": "))
-            throw InputError(
-                image->source->uri + ": image: " +
-                (file == image->source->uri ? message.substr(file.size() + 2) : message));
+          if (e.place().file == file)
+            throw InputError({.uri = image->source->uri, .field = "image"},
+                             file == image->source->uri ? e.problem() : file + ": " + e.problem());
         }
         throw;
       }

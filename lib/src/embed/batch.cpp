@@ -12,7 +12,7 @@ namespace picdex::embed {
 
 std::vector<float> embed_all(const Embedder& embedder, const std::vector<std::string_view>& texts,
                              unsigned threads,
-                             const std::function<std::string(std::size_t)>& describe) {
+                             const std::function<InputPlace(std::size_t)>& place_of) {
   const auto dim = embedder.dim();
   std::vector<float> out(texts.size() * dim);
   if (embedder.batches()) {  // a network: batched forward passes on its own threads
@@ -23,7 +23,7 @@ std::vector<float> embed_all(const Embedder& embedder, const std::vector<std::st
     try {
       embedder.embed(texts[i], {out.data() + i * dim, dim});
     } catch (const InputError& e) {
-      throw InputError(describe(i) + ": " + e.what());
+      throw e.within(place_of(i));
     }
   };
   threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(texts.size() / 64)));

@@ -8,13 +8,14 @@
 #include <vector>
 
 #include "picdex/embedder.hpp"
+#include "picdex/error.hpp"
 
 namespace picdex::embed {
 
 // Returns texts.size() * embedder.dim() floats. If texts fail, the InputError of the first
-// (in order) is rethrown, prefixed with describe(index), e.g. "photo.jpg: caption 2".
+// (in order) is rethrown, placed within place_of(index): the image and caption it was.
 std::vector<float> embed_all(const Embedder& embedder, const std::vector<std::string_view>& texts,
                              unsigned threads,
-                             const std::function<std::string(std::size_t)>& describe);
+                             const std::function<InputPlace(std::size_t)>& place_of);
 
 }  // namespace picdex::embed

@@ -21,7 +21,7 @@ struct FileCloser {
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
 [[noreturn]] void refuse(const std::filesystem::path& file, const std::string& why) {
-  throw InputError(file.string() + ": " + why);
+  throw InputError({.file = file.string()}, why);
 }
 
 void check_size(const std::filesystem::path& file, std::size_t width, std::size_t height) {

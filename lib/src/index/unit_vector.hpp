@@ -7,7 +7,7 @@
 
 namespace picdex::index {
 
-// `v` scaled to unit length. Throws InputError, starting with `what`, when it has another
+// `v` scaled to unit length. Throws InputError, its field `what`, when it has another
 // dimension than `dim`, holds NaN or infinity, or is zero.
 std::vector<float> unit_vector(std::span<const float> v, std::size_t dim, const std::string& what);
 

@@ -1,4 +1,5 @@
 // Importing a record stream in batches, merging lines that share a URI.
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -38,7 +39,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
                     ImportSummary& summary) {
   std::optional<bool> keep_vectors;  // decided once an export's header has been read
   std::vector<Image> batch;
-  std::vector<std::size_t> lines;                         // first line of each batch image
+  std::vector<std::vector<std::size_t>> lines;  // of each batch image: its captions' lines
   std::unordered_map<std::string, std::size_t> in_batch;  // uri -> index in batch
   io::SeenSet committed;                                  // URIs written by earlier batches
   std::size_t committed_images = 0;
@@ -49,13 +50,14 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       summary += catalogue.put(batch);
     } catch (const InputError& e) {
       summary.failed = batch.size();
-      // Messages from put() start with the URI: point at the record's line instead.
-      const std::string message = e.what();
-      for (std::size_t i = 0; i < batch.size(); ++i)
-        if (message.starts_with(batch[i].uri + ": "))
-          throw InputError(reader.source() + ":" + std::to_string(lines[i]) + ": " +
-                           message.substr(batch[i].uri.size() + 2));
-      throw;
+      // put() names the image, and the caption where it is one: find the record's line.
+      const auto it = in_batch.find(e.place().uri);
+      if (e.place().uri.empty() || it == in_batch.end()) throw;
+      const auto& image_lines = lines[it->second];
+      const auto caption = e.place().caption;
+      const auto line =
+          caption && caption <= image_lines.size() ? image_lines[caption - 1] : image_lines.front();
+      throw e.within({.file = reader.source(), .line = line});
     } catch (...) {
       summary.failed = batch.size();
       throw;
@@ -93,6 +95,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
                          std::to_string(catalogue.limits().max_captions) +
                          " caption lines, over the limit per image");
       }
+      lines[it->second].resize(target.captions.size() + image.captions.size(), record->line);
       for (auto& c : image.captions) target.captions.push_back(std::move(c));
       for (auto& v : image.vectors) target.vectors.push_back(std::move(v));
       if (image.metadata != "{}") target.metadata = std::move(image.metadata);
@@ -110,7 +113,8 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       image = std::move(stored);
     }
     in_batch.emplace(image.uri, batch.size());
-    lines.push_back(record->line);
+    // (Captions an earlier batch stored are put under this record's line too.)
+    lines.emplace_back(std::max<std::size_t>(image.captions.size(), 1), record->line);
     batch.push_back(std::move(image));
     if (options.progress && summary.records % 256 == 0)
       options.progress(summary.records, committed_images + batch.size());

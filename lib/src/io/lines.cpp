@@ -15,7 +15,7 @@ LineReader::LineReader(std::istream& in, std::string source, std::size_t max_lin
       chunk_(std::make_unique<char[]>(kChunk)) {}
 
 void LineReader::fail(std::size_t line, std::string_view field, std::string_view problem) const {
-  throw InputError(source_ + ":" + std::to_string(line) + ": " + std::string(field) + ": " +
+  throw InputError({.file = source_, .line = line, .field = std::string(field)},
                    std::string(problem));
 }
 
