@@ -1,4 +1,5 @@
-// rebuild, checkpoint and compact: the commands that rewrite the graph snapshot.
+// rebuild, checkpoint, compact and upgrade: the commands that rewrite a catalogue but
+// not its content.
 #include <cstdio>
 #include <iostream>
 
@@ -34,6 +35,19 @@ int cmd_compact(const Args& args) {
                "graph %.1f MB -> %.1f MB\n",
                path.c_str(), r.dropped, r.file_bytes_before / kMB, r.file_bytes_after / kMB,
                r.graph_bytes_before / kMB, r.graph_bytes_after / kMB);
+  return Exit::ok;
+}
+
+int cmd_upgrade(const Args& args) {
+  std::string path;
+  if (!parse_catalogue_only(args, "picdex upgrade CATALOGUE", path)) return Exit::ok;
+  try {
+    Catalogue::open(path, open_options(true));
+    std::cerr << path << " is in this build's format already\n";
+  } catch (const UpgradeNeededError&) {
+    Catalogue::open(path, open_options(false));  // a read-write open migrates the schema
+    std::cerr << "upgraded " << path << " to this build's format\n";
+  }
   return Exit::ok;
 }
 

@@ -18,6 +18,7 @@ int cmd_verify(const Args& args);
 int cmd_rebuild(const Args& args);
 int cmd_checkpoint(const Args& args);
 int cmd_compact(const Args& args);
+int cmd_upgrade(const Args& args);
 int cmd_reembed(const Args& args);
 int cmd_train(const Args& args);
 int cmd_export(const Args& args);

@@ -77,10 +77,9 @@ Catalogue open_catalogue_with(const std::string& path, const OpenOptions& option
   try {
     return Catalogue::open(path, options);
   } catch (const UpgradeNeededError&) {
-    // A catalogue of an older format: upgrade it (a read-write open does), then go on.
-    Catalogue::open(path, open_options(false));
-    std::cerr << "picdex: " << path << ": upgraded to this build's format\n";
-    return Catalogue::open(path, options);
+    // Only a read-only open refuses an older format; a reading command never writes.
+    throw UpgradeNeededError(path + ": is in an older format than this build's; 'picdex upgrade " +
+                             path + "' upgrades it in place (older builds then cannot open it)");
   }
 }
 

@@ -38,7 +38,8 @@ bool parse_catalogue_only(const Args& args, const std::string& usage, std::strin
 OpenOptions open_options(bool read_only = false);
 Catalogue open_catalogue(const std::string& path, bool read_only = false,
                          const Limits& limits = {});
-// open_catalogue with options of the caller's own (an older format is upgraded too).
+// open_catalogue with options of the caller's own. A read-only open of a catalogue in an
+// older format throws UpgradeNeededError naming `picdex upgrade`; a read-write one upgrades.
 Catalogue open_catalogue_with(const std::string& path, const OpenOptions& options);
 
 // --max-caption-bytes and --max-captions, for the commands that write captions.

@@ -31,6 +31,7 @@ constexpr Command kCommands[] = {
     {"rebuild", "rebuild the search graph from the stored vectors", cmd_rebuild},
     {"checkpoint", "save the search graph now", cmd_checkpoint},
     {"compact", "reclaim the space of removed images (graph and file)", cmd_compact},
+    {"upgrade", "bring a catalogue of an older format to this build's", cmd_upgrade},
     {"reembed", "embed every caption again with another embedder (a newer model)", cmd_reembed},
 };
 

@@ -3,6 +3,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -120,4 +122,48 @@ TEST_CASE("a catalogue of format 1 gets its keyword index when opened for writin
           std::vector<std::string>{"snow.jpg"});
   }
   CHECK(Catalogue::open(path, read_only).search("snowman", mode(SearchMode::keyword)).size() == 1);
+}
+
+// Reading commands never write: an older catalogue is refused with the command to run,
+// left byte for byte as it was, and `picdex upgrade` brings it up to date.
+TEST_CASE("reading commands refuse an older catalogue and name picdex upgrade",
+          "[keyword][persistence][cli]") {
+  TempDir dir;
+  const auto path = dir / "old.pdx";
+  {
+    auto cat = Catalogue::create(path, {.embedder = "lexical"});
+    cat.put(kImages);
+  }
+  {
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+    db.exec("DROP TABLE pictures");
+    db.exec("PRAGMA user_version = 2");
+  }
+  const auto bytes_of = [&] {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const auto before = bytes_of();
+  const auto cat = path.string();
+  for (const std::vector<std::string>& reading :
+       {std::vector<std::string>{"search", cat, "snowman"},
+        {"stats", cat},
+        {"export", cat},
+        {"get", cat, "snow.jpg"},
+        {"verify", cat}}) {
+    INFO(reading[0]);
+    const auto run = test::run_picdex(reading);
+    CHECK(run.status == 65);
+    CHECK(run.err == "picdex: " + cat +
+                         ": is in an older format than this build's; 'picdex upgrade " + cat +
+                         "' upgrades it in place (older builds then cannot open it)\n");
+    CHECK(bytes_of() == before);
+  }
+  const auto upgraded = test::run_picdex({"upgrade", cat});
+  CHECK(upgraded.status == 0);
+  CHECK(upgraded.err == "upgraded " + cat + " to this build's format\n");
+  CHECK(test::run_picdex({"upgrade", cat}).err == cat + " is in this build's format already\n");
+  const auto found = test::run_picdex({"search", cat, "snowman", "-k", "1"});
+  CHECK(found.status == 0);
+  CHECK_THAT(found.out, Catch::Contains("snow.jpg"));
 }
