@@ -139,10 +139,7 @@ TEST_CASE("a full disk or file size limit fails the write cleanly and loses noth
 
 TEST_CASE("a read-only catalogue or folder refuses writes in one line and still searches",
           "[faults][cli]") {
-  if (getuid() != 0) {
-    WARN("skipped: needs root, to run the binary as the unprivileged user 65534");
-    return;
-  }
+  if (const auto why = picdex::test::why_nobody_cannot_run()) return picdex::test::skip(*why);
   picdex::test::TempDir dir;
   fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                   fs::perms::others_read | fs::perms::others_exec);

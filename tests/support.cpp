@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 
@@ -63,6 +64,28 @@ Run run_picdex(const std::vector<std::string>& args, const std::string& input,
   wait4(pid, &status, 0, &usage);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out_path), slurp(err_path),
           usage.ru_maxrss};
+}
+
+std::optional<std::string> why_nobody_cannot_run() {
+  if (getuid() != 0) return "needs root, to run the binary as the unprivileged user 65534";
+  static const auto status = run_picdex({"--help"}, "", {.as_nobody = true}).status;
+  if (status != 0)
+    return std::string("uid 65534 cannot run ") + PICDEX_BINARY +
+           " (is the build folder closed to other users?)";
+  return std::nullopt;
+}
+
+namespace {
+bool skipped_any = false;
+}
+
+void skip(const std::string& why) {
+  skipped_any = true;
+  std::cerr << "skipped: " << why << std::endl;
+}
+
+bool any_skipped() {
+  return skipped_any;
 }
 
 void write_file(const fs::path& path, const std::string& text) {

@@ -4,6 +4,7 @@
 #include <picdex/picdex.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,16 @@ struct RunLimits {
   long max_file_bytes = -1;  // RLIMIT_FSIZE: writes past it fail with EFBIG
   bool as_nobody = false;    // drop root to uid/gid 65534, so file permissions apply
 };
+
+// Why the binary cannot be run as uid 65534 here (not root; a build folder closed to other
+// users), or nothing when it can.
+std::optional<std::string> why_nobody_cannot_run();
+
+// A test that cannot run here calls skip(why) and returns: it prints "skipped: WHY", and
+// the test binary exits with kSkipped if nothing failed, which ctest reports as skipped.
+constexpr int kSkipped = 77;
+void skip(const std::string& why);
+bool any_skipped();
 
 // Runs the picdex binary with `args` (no shell), stdin from `input` when not empty.
 Run run_picdex(const std::vector<std::string>& args, const std::string& input = "",

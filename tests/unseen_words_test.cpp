@@ -138,8 +138,7 @@ TEST_CASE("the unseen words of that test are in no training caption", "[learned]
   const fs::path data = PICDEX_SHARED_DATA;
   if (!fs::exists(data / "flickr8k/captions.tsv") ||
       !fs::exists(data / "flickr30k_train/captions.tsv")) {
-    WARN("skipped: no " << data.string() << " (the shared data sets)");
-    return;
+    return test::skip("no " + data.string() + " (the shared data sets)");
   }
   std::set<std::string> unseen;
   for (const auto& pair : kPairs) unseen.insert(pair.first);
