@@ -41,13 +41,17 @@ int cmd_compact(const Args& args) {
 int cmd_upgrade(const Args& args) {
   std::string path;
   if (!parse_catalogue_only(args, "picdex upgrade CATALOGUE", path)) return Exit::ok;
+  int before = 0;  // older than any format a read-only open reads
   try {
-    Catalogue::open(path, open_options(true));
-    std::cerr << path << " is in this build's format already\n";
+    before = Catalogue::open(path, open_options(true)).stats().format;
   } catch (const UpgradeNeededError&) {
-    Catalogue::open(path, open_options(false));  // a read-write open migrates the schema
-    std::cerr << "upgraded " << path << " to this build's format\n";
   }
+  // A read-write open migrates the schema.
+  const auto after = Catalogue::open(path, open_options(false)).stats().format;
+  if (before == after)
+    std::cerr << path << " is in this build's format (" << after << ") already\n";
+  else
+    std::cerr << "upgraded " << path << " to format " << after << "\n";
   return Exit::ok;
 }
 

@@ -27,6 +27,8 @@ int cmd_stats(const Args& args) {
                                       {"graph_bytes", s.graph_bytes},
                                       {"last_seq", s.last_seq},
                                       {"snapshot_seq", s.snapshot_seq},
+                                      {"log_entries", s.log_entries},
+                                      {"format", s.format},
                                       {"m", s.m},
                                       {"ef_construction", s.ef_construction},
                                       {"ef_search", s.ef_search}};

@@ -161,8 +161,8 @@ TEST_CASE("reading commands refuse an older catalogue and name picdex upgrade",
   }
   const auto upgraded = test::run_picdex({"upgrade", cat});
   CHECK(upgraded.status == 0);
-  CHECK(upgraded.err == "upgraded " + cat + " to this build's format\n");
-  CHECK(test::run_picdex({"upgrade", cat}).err == cat + " is in this build's format already\n");
+  CHECK(upgraded.err == "upgraded " + cat + " to format 4\n");
+  CHECK(test::run_picdex({"upgrade", cat}).err == cat + " is in this build's format (4) already\n");
   const auto found = test::run_picdex({"search", cat, "snowman", "-k", "1"});
   CHECK(found.status == 0);
   CHECK_THAT(found.out, Catch::Contains("snow.jpg"));

@@ -126,6 +126,8 @@ struct Stats {
   std::uint64_t graph_bytes = 0;  // the snapshot file
   std::int64_t last_seq = 0;      // newest change
   std::int64_t snapshot_seq = 0;  // newest change in the snapshot
+  std::size_t log_entries = 0;    // changes kept in the log: those after the snapshot before
+  int format = 0;                 // the file's format version
   std::size_t m = 0, ef_construction = 0, ef_search = 0;
 };
 

@@ -3,7 +3,9 @@
 // - SQLite (`db`, `rows`) is the truth; `graph` and `hit_rows` are derived from it and
 //   hold exactly the changes up to `applied_seq`.
 // - The graph only ever changes by replaying the change log (sync_graph), for our own
-//   writes and other processes' alike, so there is one path to get right.
+//   writes and other processes' alike, so there is one path to get right. The log keeps
+//   the changes after the snapshot before the newest (checkpoint trims it); a graph older
+//   than that is loaded again from the newest snapshot, or from the captions.
 // - Locks: `write_mutex` serialises writers and guards `db`/`rows`; `graph_mutex` guards
 //   `graph`, `hit_rows` and `applied_seq` (shared for search, unique to apply changes).
 //   A writer commits while holding graph_mutex uniquely, so a search never sees rows
@@ -95,6 +97,11 @@ class Catalogue::Impl {
 
   // --- open.cpp
   void load_graph();
+  // Makes the snapshot the manifest names the graph, at its seq, if it checks out; else
+  // leaves the graph as it was (warning when the snapshot is damaged). Caller holds
+  // graph_mutex uniquely, or is opening.
+  enum class Loaded { snapshot, nothing, damaged };
+  Loaded map_snapshot(store::Rows& rows);
   void remove_leftovers();
   void warn(const std::string& message) const;
   // Borrows a reader connection for the duration of `f(rows)`.
@@ -109,8 +116,20 @@ class Catalogue::Impl {
   // Commits, with the beacon odd meanwhile so other processes look; the failpoints are
   // named before and after the commit. Caller holds write_mutex and graph_mutex.
   void commit_signalled(SQLite::Transaction& tx, const char* before, const char* after);
-  // Replays changes after applied_seq into the graph. Caller holds graph_mutex uniquely.
+  // Replays changes after applied_seq into the graph; where the log has been trimmed past
+  // applied_seq, starts again from the newest snapshot or from every caption. Caller holds
+  // graph_mutex uniquely.
   void sync_graph(store::Rows& rows);
+  // The graph and hit rows of every caption, read in one transaction, at that read's seq.
+  struct Filled {
+    std::unique_ptr<index::Graph> graph;
+    index::HitRows hit_rows;
+    std::int64_t seq = 0;
+  };
+  Filled read_every_caption(store::Rows& rows) const;
+  // Makes `filled` the graph; the next checkpoint saves it. Caller holds graph_mutex
+  // uniquely, or is opening.
+  void start_from(Filled filled);
   void maybe_checkpoint(bool closing);
 
   // --- search.cpp

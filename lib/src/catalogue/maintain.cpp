@@ -32,6 +32,9 @@ void Catalogue::Impl::checkpoint() {
     if (previous && previous->seq > seq) return;  // another process saved a newer one
     rows->set_manifest({file.path.filename().string(), seq, static_cast<std::int64_t>(file.bytes),
                         file.checksum, static_cast<std::int64_t>(file.elements)});
+    // A process whose graph is older than the previous snapshot loads this one again:
+    // the changes the previous one holds are no longer needed (a bounded log).
+    if (previous && previous->seq < seq) rows->trim_log(previous->seq);
     tx.commit();
     recorded = true;
   });
@@ -46,43 +49,49 @@ void Catalogue::Impl::checkpoint() {
     if (const auto old = index::snapshot_path(path, previous->file)) fs::remove(*old, ignored);
 }
 
+Catalogue::Impl::Filled Catalogue::Impl::read_every_caption(store::Rows& source) const {
+  Filled out{std::make_unique<index::Graph>(shape), {}, 0};
+  // One read transaction: the captions and the seq they correspond to agree.
+  SQLite::Transaction tx(source.database());
+  out.seq = source.last_seq();
+  const auto total = static_cast<std::size_t>(source.count_captions());
+  constexpr std::size_t kChunk = 4096;
+  std::vector<std::int64_t> labels;
+  std::vector<float> vectors;
+  std::size_t done = 0;
+  auto flush = [&] {
+    out.graph->add(labels, vectors, threads);
+    done += labels.size();
+    labels.clear();
+    vectors.clear();
+    if (options.observer.progress) options.observer.progress(done, total);
+  };
+  source.for_each_caption([&](const store::Rows::CaptionRecord& c) {
+    if (c.vec.size() != shape.dim)
+      throw FormatError(path.string() + ": caption " + std::to_string(c.id) +
+                        " has a vector of the wrong dimension");
+    out.hit_rows.put(c.id, c.image_id, c.text, c.uri, c.metadata);
+    labels.push_back(c.id);
+    vectors.insert(vectors.end(), c.vec.begin(), c.vec.end());
+    if (labels.size() == kChunk) flush();
+  });
+  flush();
+  return out;
+}
+
+void Catalogue::Impl::start_from(Filled filled) {
+  graph = std::move(filled.graph);
+  hit_rows = std::move(filled.hit_rows);
+  applied_seq = filled.seq;
+  snapshot_seq = 0;
+}
+
 void Catalogue::Impl::rebuild_index() {
   if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
-  auto fresh = std::make_unique<index::Graph>(shape);
-  index::HitRows fresh_rows;
-  std::int64_t seq = 0;
-  store::guarded(path.string(), [&] {
-    // One read transaction: the captions and the seq they correspond to agree.
-    SQLite::Transaction tx(*db);
-    seq = rows->last_seq();
-    const auto total = static_cast<std::size_t>(rows->count_captions());
-    constexpr std::size_t kChunk = 4096;
-    std::vector<std::int64_t> labels;
-    std::vector<float> vectors;
-    std::size_t done = 0;
-    auto flush = [&] {
-      fresh->add(labels, vectors, threads);
-      done += labels.size();
-      labels.clear();
-      vectors.clear();
-      if (options.observer.progress) options.observer.progress(done, total);
-    };
-    rows->for_each_caption([&](const store::Rows::CaptionRecord& c) {
-      if (c.vec.size() != shape.dim)
-        throw FormatError(path.string() + ": caption " + std::to_string(c.id) +
-                          " has a vector of the wrong dimension");
-      fresh_rows.put(c.id, c.image_id, c.text, c.uri, c.metadata);
-      labels.push_back(c.id);
-      vectors.insert(vectors.end(), c.vec.begin(), c.vec.end());
-      if (labels.size() == kChunk) flush();
-    });
-    flush();
-  });
+  auto filled = store::guarded(path.string(), [&] { return read_every_caption(*rows); });
   {
     std::unique_lock graph_lock(graph_mutex);
-    graph = std::move(fresh);
-    hit_rows = std::move(fresh_rows);
-    applied_seq = seq;
+    start_from(std::move(filled));
     sync_graph(*rows);  // anything committed by others since the read
   }
   checkpoint();
@@ -231,6 +240,8 @@ Stats Catalogue::Impl::stats() const {
     s.pictures = static_cast<std::size_t>(rows.count_pictures());
     s.captions = static_cast<std::size_t>(rows.count_captions()) - s.pictures;
     s.last_seq = rows.last_seq();
+    s.log_entries = static_cast<std::size_t>(rows.count_changes());
+    s.format = rows.format_version();
     if (const auto m = rows.manifest()) {
       s.snapshot_seq = m->seq;
       s.graph_bytes = static_cast<std::uint64_t>(m->bytes);

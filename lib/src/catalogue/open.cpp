@@ -85,49 +85,57 @@ void Catalogue::Impl::give_back(std::unique_ptr<Reader> reader) const {
   readers.push_back(std::move(reader));
 }
 
-// Maps the snapshot named by the manifest when it checks out, else starts empty (and
-// warns if a snapshot was expected); then replays every later change. A read-only open
-// leaves the snapshot's layer 0 unchecked until something must change the graph (see
-// sync_graph); a read-write open checks it whole now, and removes leftover snapshot
-// files of crashed or superseded saves.
+// Starts from the snapshot the manifest names when it checks out, else from nothing (and
+// warns if a snapshot was expected); then replays every later change (sync_graph). A
+// read-only open leaves the snapshot's layer 0 unchecked until something must change the
+// graph; a read-write open checks it whole now, and removes leftover snapshot files of
+// crashed or superseded saves.
 void Catalogue::Impl::load_graph() {
   graph = std::make_unique<index::Graph>(shape);
   hit_rows.clear();
   applied_seq = snapshot_seq = 0;
-  bool damaged = false;
+  const auto loaded = map_snapshot(*rows);
+  store::guarded(path.string(), [&] {
+    // (Warned.) Start from the captions themselves.
+    if (loaded == Loaded::damaged) start_from(read_every_caption(*rows));
+    sync_graph(*rows);
+  });
+  if (read_only) return;
+  if (loaded == Loaded::damaged) checkpoint();  // so the next open need not rebuild again
+  remove_leftovers();
+}
+
+Catalogue::Impl::Loaded Catalogue::Impl::map_snapshot(store::Rows& source) {
   // A snapshot can vanish between reading the manifest and opening the file when another
   // process saves a newer one and removes the old: then read the manifest again.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const auto manifest = store::guarded(path.string(), [&] { return rows->manifest(); });
-    if (!manifest) break;
+    const auto manifest = store::guarded(path.string(), [&] { return source.manifest(); });
+    if (!manifest) return Loaded::nothing;
     const auto named = index::snapshot_path(path, manifest->file);
     const auto file = named.value_or(manifest->file);
     std::string why;
+    index::HitRows mapped_rows;
     try {
       if (!named) throw index::SnapshotError("is not a snapshot name of this catalogue");
       auto mapped = index::Graph::map(shape, file, static_cast<std::uint64_t>(manifest->bytes),
-                                      manifest->checksum, hit_rows);
+                                      manifest->checksum, mapped_rows);
       if (mapped.elements() != static_cast<std::size_t>(manifest->elements))
         throw index::SnapshotError("holds another number of elements than the manifest");
       if (!read_only)
         if (auto problem = mapped.make_writable()) throw index::SnapshotError(*problem);
       graph = std::make_unique<index::Graph>(std::move(mapped));
+      hit_rows = std::move(mapped_rows);
       applied_seq = snapshot_seq = manifest->seq;
-      break;
+      return Loaded::snapshot;
     } catch (const index::SnapshotError& e) {
-      hit_rows.clear();
       why = e.what();
     }
-    const auto again = store::guarded(path.string(), [&] { return rows->manifest(); });
+    const auto again = store::guarded(path.string(), [&] { return source.manifest(); });
     if (again && again->file != manifest->file) continue;
     warn("graph snapshot " + file.string() + " " + why + "; rebuilding it from the stored vectors");
-    damaged = true;
-    break;
+    return Loaded::damaged;
   }
-  store::guarded(path.string(), [&] { sync_graph(*rows); });
-  if (read_only) return;
-  if (damaged) checkpoint();  // so the next open need not rebuild again
-  remove_leftovers();
+  return Loaded::nothing;
 }
 
 void Catalogue::Impl::remove_leftovers() {

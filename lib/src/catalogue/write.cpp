@@ -286,21 +286,29 @@ void Catalogue::Impl::commit_signalled(SQLite::Transaction& tx, const char* befo
 }
 
 void Catalogue::Impl::sync_graph(store::Rows& source) {
-  auto changes = source.changes_since(applied_seq);
-  if (changes.empty()) return;
-  // Another process may have re-embedded the catalogue (reembed.cpp): then this one's
-  // embedder and graph no longer fit its vectors.
-  if (const auto spec = source.meta(kMetaEmbedder); spec && *spec != embedder->spec())
-    throw EmbedderMismatchError(path.string() + ": was re-embedded with '" + *spec +
-                                "' by another process; open it again");
-  if (auto why = graph->make_writable()) {
-    // A mapped snapshot whose layer 0 fails its check: rebuild from every stored vector.
+  std::vector<store::ChangedCaption> changes;
+  for (bool reloaded = false;; reloaded = true) {
+    changes = source.changes_since(applied_seq);
+    if (changes.empty()) return;
+    // Another process may have re-embedded the catalogue (reembed.cpp): then this one's
+    // embedder and graph no longer fit its vectors.
+    if (const auto spec = source.meta(kMetaEmbedder); spec && *spec != embedder->spec())
+      throw EmbedderMismatchError(path.string() + ": was re-embedded with '" + *spec +
+                                  "' by another process; open it again");
+    // Read after the changes, so that a trim that came before that read shows here.
+    if (applied_seq < source.log_trimmed_through()) {
+      // The log no longer holds every change after applied_seq: start again from the
+      // newest snapshot, else from the captions themselves.
+      if (!reloaded && map_snapshot(source) == Loaded::snapshot) continue;
+      start_from(read_every_caption(source));
+      continue;
+    }
+    const auto why = graph->make_writable();
+    if (!why) break;
+    // A mapped snapshot whose layer 0 fails its check: rebuild from every stored caption.
     warn("graph snapshot " + graph->mapped_file().string() + " " + *why +
          "; rebuilding it from the stored vectors");
-    graph = std::make_unique<index::Graph>(shape);
-    hit_rows.clear();
-    applied_seq = snapshot_seq = 0;  // so the next checkpoint saves a sound snapshot
-    changes = source.changes_since(0);
+    start_from(read_every_caption(source));
   }
   std::vector<std::int64_t> labels;
   std::vector<float> vectors;
@@ -319,7 +327,7 @@ void Catalogue::Impl::sync_graph(store::Rows& source) {
     }
   }
   graph->add(labels, vectors, threads);
-  if (!changes.empty()) applied_seq = changes.back().seq;
+  applied_seq = changes.back().seq;
 }
 
 // Between writes the snapshot is rewritten only once the pending changes reach a quarter

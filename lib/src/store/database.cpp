@@ -32,6 +32,11 @@ void check_writable_folder(const std::filesystem::path& path) {
                   "journal and snapshots there (reading commands work)");
 }
 
+// The oldest format a read-only open reads as it is: format 4 changed only what writers
+// do (they trim the change log), and a format-3 log is simply untrimmed. Older formats
+// lack what searches read (the keyword index), so they need an upgrade first.
+constexpr int kOldestReadable = 3;
+
 int latest_version() {
   return migrations().empty() ? 0 : migrations().back().version;
 }
@@ -173,7 +178,7 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
       if (version > latest_version())
         throw FormatError(where + ": written by a newer picdex (format " + std::to_string(version) +
                           "; this build reads up to " + std::to_string(latest_version()) + ")");
-      if (version < latest_version())
+      if (version < kOldestReadable)
         throw UpgradeNeededError(where + ": needs an upgrade to format " +
                                  std::to_string(latest_version()) + "; open it read-write once");
       check_schema(*db, version, where);

@@ -226,6 +226,32 @@ std::int64_t Rows::last_seq() {
   return s.getColumn(0).getInt64();
 }
 
+std::int64_t Rows::log_trimmed_through() {
+  auto& s = prepared("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'log_trimmed_through'");
+  Reset r{s};
+  return s.executeStep() ? s.getColumn(0).getInt64() : 0;
+}
+
+void Rows::trim_log(std::int64_t seq) {
+  if (seq <= log_trimmed_through()) return;
+  auto& s = prepared("DELETE FROM changes WHERE seq <= ?");
+  Reset r{s};
+  s.bind(1, seq);
+  s.exec();
+  set_meta("log_trimmed_through", std::to_string(seq));
+}
+
+std::int64_t Rows::count_changes() {
+  auto& s = prepared("SELECT count(*) FROM changes");
+  Reset r{s};
+  s.executeStep();
+  return s.getColumn(0).getInt64();
+}
+
+int Rows::format_version() {
+  return db_.execAndGet("PRAGMA user_version").getInt();
+}
+
 std::int64_t Rows::count_images() {
   auto& s = prepared("SELECT count(*) FROM images");
   Reset r{s};

@@ -82,6 +82,14 @@ class Rows {
   std::vector<std::pair<std::int64_t, std::string>> caption_texts();
 
   std::int64_t last_seq();
+  // The changes up to this seq have been deleted from the log (a snapshot holds them);
+  // 0 when none have, as in every catalogue before format 4.
+  std::int64_t log_trimmed_through();
+  // Deletes the changes up to `seq` and records it. Only for a seq that a recorded
+  // snapshot holds: a process behind it must be able to reload that snapshot.
+  void trim_log(std::int64_t seq);
+  std::int64_t count_changes();
+  int format_version();  // PRAGMA user_version
   std::int64_t count_images();
   std::int64_t count_captions();  // caption rows, pictures' included
   std::int64_t count_pictures();
