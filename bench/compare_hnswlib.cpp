@@ -34,6 +34,7 @@
 
 #include "datasets.hpp"
 #include "index/graph.hpp"
+#include "index/hnsw_adapter.hpp"
 #include "measure.hpp"
 
 namespace {
@@ -231,7 +232,8 @@ int main(int argc, char** argv) {
     picdex::index::Graph::map({dim, kM, kEfConstruction}, folder / s.getColumn(0).getString(),
                               static_cast<std::uint64_t>(s.getColumn(1).getInt64()),
                               s.getColumn(2).getString(), rows)
-        .save_hnswlib(same_graph_file);
+        .hnsw()
+        .save_stock(same_graph_file);
   }
   hnswlib::HierarchicalNSW<float> same(&space, same_graph_file.string());
 

@@ -2,13 +2,12 @@
 // graph_file.cpp saves and maps it.)
 #include "index/graph.hpp"
 
-#include <hnswlib/hnswlib.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <cstring>
+#include <mutex>
 #include <thread>
+
+#include "index/hnsw_adapter.hpp"
 
 namespace picdex::index {
 namespace {
@@ -17,31 +16,32 @@ constexpr std::size_t kInitialCapacity = 1024;
 
 Graph::Graph(const GraphShape& shape)
     : shape_(shape),
-      space_(std::make_unique<hnswlib::InnerProductSpace>(shape.dim)),
-      hnsw_(new hnswlib::HierarchicalNSW<float>(space_.get(), kInitialCapacity, shape.m,
-                                                shape.ef_construction),
-            HnswDelete{false}) {}
+      hnsw_(std::make_unique<HnswIndex>(shape.dim, shape.m, shape.ef_construction,
+                                        kInitialCapacity)) {}
+
+Graph::Graph(const GraphShape& shape, std::unique_ptr<HnswIndex> index)
+    : shape_(shape), hnsw_(std::move(index)) {}
+
+Graph Graph::adopt(const GraphShape& shape, std::unique_ptr<HnswIndex> index) {
+  if (index->layout().m != shape.m)
+    throw std::invalid_argument("an hnswlib index of another M than the graph's");
+  return Graph(shape, std::move(index));
+}
 
 Graph::Graph(Graph&&) noexcept = default;
 Graph& Graph::operator=(Graph&&) noexcept = default;
 Graph::~Graph() = default;
 
 std::size_t Graph::elements() const {
-  return hnsw_->cur_element_count;
+  return hnsw_->count();
 }
 std::size_t Graph::deleted() const {
-  return hnsw_->num_deleted_;
+  return hnsw_->deleted();
 }
 
 bool Graph::contains(std::int64_t label) const {
   require_writable();
-  const auto it = hnsw_->label_lookup_.find(static_cast<hnswlib::labeltype>(label));
-  return it != hnsw_->label_lookup_.end() && !hnsw_->isMarkedDeleted(it->second);
-}
-
-void Graph::HnswDelete::operator()(hnswlib::HierarchicalNSW<float>* hnsw) const {
-  if (level0_mapped) hnsw->data_level0_memory_ = nullptr;  // the Mapping unmaps it
-  delete hnsw;
+  return hnsw_->contains(label);
 }
 
 void Graph::require_writable() const {
@@ -50,21 +50,10 @@ void Graph::require_writable() const {
 }
 
 void Graph::reserve(std::size_t needed) {
-  if (needed <= hnsw_->max_elements_) return;
-  const std::size_t capacity = std::max(needed, hnsw_->max_elements_ * 2);
-  if (hnsw_.get_deleter().level0_mapped) {
-    // hnswlib grows layer 0 with realloc(): give it a heap copy of the mapped block, at the
-    // new size already, so that its realloc below has nothing to move.
-    const std::size_t bytes = capacity * hnsw_->size_data_per_element_;
-    auto* heap = static_cast<char*>(std::malloc(bytes));
-    if (!heap) throw std::bad_alloc();
-    std::memcpy(heap, hnsw_->data_level0_memory_,
-                hnsw_->cur_element_count * hnsw_->size_data_per_element_);
-    hnsw_->data_level0_memory_ = heap;
-    hnsw_.get_deleter().level0_mapped = false;
-    mapping_.reset();
-  }
-  hnsw_->resizeIndex(capacity);
+  const auto capacity = hnsw_->layout().capacity;
+  if (needed <= capacity) return;
+  hnsw_->grow(std::max(needed, capacity * 2));
+  if (!hnsw_->borrows_level0()) mapping_.reset();  // layer 0 is on the heap now
 }
 
 void Graph::add(std::span<const std::int64_t> labels, std::span<const float> vectors,
@@ -73,12 +62,10 @@ void Graph::add(std::span<const std::int64_t> labels, std::span<const float> vec
   std::vector<std::size_t> fresh;  // positions of labels not yet in the graph
   fresh.reserve(labels.size());
   for (std::size_t i = 0; i < labels.size(); ++i)
-    if (!hnsw_->label_lookup_.count(static_cast<hnswlib::labeltype>(labels[i]))) fresh.push_back(i);
+    if (!hnsw_->has_label(labels[i])) fresh.push_back(i);
   reserve(elements() + fresh.size());
 
-  auto insert = [&](std::size_t i) {
-    hnsw_->addPoint(vectors.data() + i * shape_.dim, static_cast<hnswlib::labeltype>(labels[i]));
-  };
+  auto insert = [&](std::size_t i) { hnsw_->add(vectors.data() + i * shape_.dim, labels[i]); };
   // hnswlib inserts distinct new labels safely from several threads; it is only worth it
   // for batches large enough to amortise the threads.
   threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(fresh.size() / 256)));
@@ -106,20 +93,19 @@ void Graph::add(std::span<const std::int64_t> labels, std::span<const float> vec
 
 void Graph::remove(std::int64_t label) {
   require_writable();
-  if (contains(label)) hnsw_->markDelete(static_cast<hnswlib::labeltype>(label));
+  if (contains(label)) hnsw_->mark_deleted(label);
 }
 
 std::vector<Neighbor> Graph::exact(std::span<const float> query, std::size_t n,
                                    const std::function<bool(std::int64_t)>& keep) const {
   std::vector<Neighbor> all;
   all.reserve(keep ? 0 : live());
-  auto distance = hnsw_->fstdistfunc_;
-  for (hnswlib::tableint id = 0; id < hnsw_->cur_element_count; ++id) {
-    if (hnsw_->isMarkedDeleted(id)) continue;
-    const auto label = static_cast<std::int64_t>(hnsw_->getExternalLabel(id));
+  const auto h = hnsw_->layout();
+  for (std::uint32_t id = 0; id < h.count; ++id) {
+    if (h.is_deleted(id)) continue;
+    const auto label = h.label(id);
     if (keep && !keep(label)) continue;
-    const float d = distance(query.data(), hnsw_->getDataByInternalId(id), hnsw_->dist_func_param_);
-    all.push_back({label, 1.0f - d});
+    all.push_back({label, 1.0f - h.distance_to(query.data(), id)});
   }
   const auto better = [](const Neighbor& a, const Neighbor& b) {
     return a.score != b.score ? a.score > b.score : a.label < b.label;
@@ -133,9 +119,9 @@ std::vector<Neighbor> Graph::exact(std::span<const float> query, std::size_t n,
 std::vector<std::int64_t> Graph::labels() const {
   std::vector<std::int64_t> out;
   out.reserve(live());
-  for (hnswlib::tableint id = 0; id < hnsw_->cur_element_count; ++id)
-    if (!hnsw_->isMarkedDeleted(id))
-      out.push_back(static_cast<std::int64_t>(hnsw_->getExternalLabel(id)));
+  const auto h = hnsw_->layout();
+  for (std::uint32_t id = 0; id < h.count; ++id)
+    if (!h.is_deleted(id)) out.push_back(h.label(id));
   return out;
 }
 

@@ -1,7 +1,8 @@
 // The HNSW graph over caption vectors (hnswlib, inner-product space on unit vectors).
 // Labels are caption ids. Not synchronised: callers allow concurrent search() and
-// exact() only while nothing mutates the graph. The code that touches hnswlib's internals
-// is in graph.cpp (changes), graph_search.cpp and graph_file.cpp (snapshots).
+// exact() only while nothing mutates the graph. graph.cpp changes it, graph_search.cpp
+// searches it, graph_file.cpp saves and maps it; all three see hnswlib only through
+// hnsw_adapter.hpp.
 #pragma once
 
 #include <cstddef>
@@ -17,13 +18,9 @@
 
 #include "index/hit_rows.hpp"
 
-namespace hnswlib {
-class InnerProductSpace;
-template <typename T>
-class HierarchicalNSW;
-}  // namespace hnswlib
-
 namespace picdex::index {
+
+class HnswIndex;
 
 struct Neighbor {
   std::int64_t label;
@@ -90,9 +87,11 @@ class Graph {
   // Writes the graph and `rows` (compacted) to `fd` in snapshot format. Returns the
   // XXH3-64 of the bytes written. Throws SnapshotError if a write fails. Needs writable().
   std::uint64_t write(int fd, const HitRows& rows) const;
-  // Writes the graph in hnswlib's own format (saveIndex), for benchmarks that search the
-  // very same graph with raw hnswlib. Throws std::runtime_error if it cannot write.
-  void save_hnswlib(const std::filesystem::path& file) const;
+
+  // The hnswlib index itself, to exchange graphs with stock hnswlib (HnswIndex::save_stock
+  // and load_stock): a graph made of one, and the one this graph holds.
+  static Graph adopt(const GraphShape& shape, std::unique_ptr<HnswIndex> index);
+  const HnswIndex& hnsw() const { return *hnsw_; }
 
  private:
   // A region of address space holding layer 0: the snapshot's block mapped copy-on-write,
@@ -108,22 +107,15 @@ class Graph {
     Mapping& operator=(const Mapping&) = delete;
     ~Mapping();
   };
-  // Deletes hnswlib's object, first taking layer 0 from it when that is mapped memory
-  // (hnswlib would free() it).
-  struct HnswDelete {
-    bool level0_mapped;
-    void operator()(hnswlib::HierarchicalNSW<float>* hnsw) const;
-  };
-  Graph(const GraphShape& shape, std::unique_ptr<hnswlib::InnerProductSpace> space);
+  Graph(const GraphShape& shape, std::unique_ptr<HnswIndex> index);
   void reserve(std::size_t elements);
   void require_writable() const;
 
   GraphShape shape_;
-  std::unique_ptr<hnswlib::InnerProductSpace> space_;
   std::unique_ptr<Mapping> mapping_;  // layer 0's memory while it is the mapped file's
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>, HnswDelete> hnsw_;  // after mapping_
-  std::filesystem::path file_;                                         // the mapped snapshot
-  std::string unchecked_;  // its manifest checksum, until make_writable()
+  std::unique_ptr<HnswIndex> hnsw_;   // after mapping_, which it may borrow from
+  std::filesystem::path file_;        // the mapped snapshot
+  std::string unchecked_;             // its manifest checksum, until make_writable()
 };
 
 }  // namespace picdex::index

@@ -1,7 +1,6 @@
 // Graph snapshots: writing one, mapping one, and checking a mapped one whole. The file
 // layout is described in snapshot_format.hpp.
 #include <fcntl.h>
-#include <hnswlib/hnswlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,17 +14,18 @@
 #include <utility>
 
 #include "index/graph.hpp"
+#include "index/hnsw_adapter.hpp"
 #include "index/snapshot_format.hpp"
 
 namespace picdex::index {
 namespace {
 
-static_assert(std::is_trivially_copyable_v<SnapshotHeader> && sizeof(SnapshotHeader) == 192);
+static_assert(std::is_trivially_copyable_v<SnapshotHeader> && sizeof(SnapshotHeader) == 208);
+static_assert(offsetof(SnapshotHeader, hnsw_layout) == kSnapshotHeaderV1Bytes);
 static_assert(sizeof(HitRows::Caption) == 24 && sizeof(HitRows::Image) == 32);
 
-// Bytes of one link list in hnswlib: a count word, then up to `m` neighbour ids.
-std::uint64_t link_list_bytes(std::uint64_t m) {
-  return 4 + 4 * m;
+bool version1(const SnapshotHeader& h) {
+  return std::memcmp(h.magic, kSnapshotMagicV1, sizeof h.magic) == 0;
 }
 
 std::uint64_t align_up(std::uint64_t n, std::uint64_t to) {
@@ -54,7 +54,7 @@ std::uint64_t header_checksum(SnapshotHeader header, std::span<const std::int32_
                               std::span<const char> upper, const HitRows& rows) {
   header.checksum = 0;
   Hasher h;
-  h.add(&header, sizeof header);
+  h.add(&header, version1(header) ? kSnapshotHeaderV1Bytes : sizeof header);
   h.add(levels.data(), levels.size_bytes());
   h.add(upper.data(), upper.size_bytes());
   h.add(rows.caption_slots().data(), rows.caption_slots().size_bytes());
@@ -128,10 +128,15 @@ struct Fd {
 // The header's promises, checked against the file size and the catalogue's shape, so
 // that every section lies inside the file and every size is what hnswlib expects.
 void check_header(const SnapshotHeader& h, std::uint64_t file_bytes, const GraphShape& shape) {
-  if (std::memcmp(h.magic, kSnapshotMagic, sizeof h.magic) != 0)
+  if (std::memcmp(h.magic, kSnapshotMagic, sizeof h.magic) != 0 && !version1(h))
     throw SnapshotError("is not a picdex graph snapshot of this version");
+  // Version 1 was written in layout 1 only, and its header stops before these fields.
+  const auto layout = version1(h) ? 1 : h.hnsw_layout;
+  if (layout != kHnswLayout || (!version1(h) && h.reserved != 0))
+    throw SnapshotError("holds a graph in hnswlib layout " + std::to_string(layout) +
+                        ", not the layout " + std::to_string(kHnswLayout) + " this build reads");
   if (h.dim != shape.dim || h.m != shape.m || h.max_m0 != 2 * shape.m ||
-      h.element_bytes != link_list_bytes(h.max_m0) + 4 * h.dim + 8)
+      h.element_bytes != hnsw_element_bytes(h.dim, h.m))
     throw SnapshotError("header does not match the catalogue's dimension and M");
   if (h.count >= (1ull << 32) || h.deleted > h.count)
     throw SnapshotError("header claims an impossible element count");
@@ -155,19 +160,6 @@ Graph::Mapping::~Mapping() {
   if (fd >= 0) ::close(fd);
 }
 
-Graph::Graph(const GraphShape& shape, std::unique_ptr<hnswlib::InnerProductSpace> space)
-    : shape_(shape),
-      space_(std::move(space)),
-      hnsw_(new hnswlib::HierarchicalNSW<float>(space_.get()), HnswDelete{false}) {
-  // hnswlib's bare constructor initialises nothing: so that destruction is safe whatever
-  // map() gets to, start from an empty graph.
-  auto& h = *hnsw_;
-  h.cur_element_count = 0;
-  h.data_level0_memory_ = nullptr;
-  h.linkLists_ = nullptr;
-  h.visited_list_pool_ = nullptr;
-}
-
 Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
                  const std::string& checksum, HitRows& rows) {
   // Non-blocking: a FIFO in its place must not hang the open (it is refused below).
@@ -185,6 +177,7 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
   SnapshotHeader head{};
   if (size < sizeof head) throw SnapshotError("is too short to hold a header");
   read_at(file.fd, &head, sizeof head, 0);
+  if (version1(head)) head.hnsw_layout = head.reserved = 0;  // not part of its header
   check_header(head, size, shape);
 
   std::vector<std::int32_t> levels(head.count);
@@ -212,7 +205,7 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
     throw SnapshotError("fails its checksum");
 
   // Upper layers: sizes agree with the levels, every link stays inside the graph.
-  const std::uint64_t list_bytes = link_list_bytes(head.m);
+  const std::uint64_t list_bytes = hnsw_link_list_bytes(head.m);
   std::uint64_t upper_expected = 0;
   for (const auto level : levels) {
     if (level < 0 || level > head.max_level)
@@ -237,8 +230,6 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
       }
     }
 
-  Graph graph(shape, std::make_unique<hnswlib::InnerProductSpace>(shape.dim));
-  auto& h = *graph.hnsw_;
   // Room to grow before hnswlib must copy layer 0 to the heap (see reserve()).
   const std::size_t capacity = head.count + std::max<std::size_t>(head.count / 4, 1024);
   const std::size_t level0_bytes = head.count * head.element_bytes;
@@ -247,52 +238,26 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (region == MAP_FAILED)
     throw SnapshotError(std::string("cannot be mapped: ") + std::strerror(errno));
-  graph.mapping_ = std::make_unique<Mapping>(region, reserved, std::exchange(file.fd, -1));
+  auto mapping = std::make_unique<Mapping>(region, reserved, std::exchange(file.fd, -1));
   if (level0_bytes > 0 &&
-      ::mmap(region, level0_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
-             graph.mapping_->fd, static_cast<off_t>(head.level0_offset)) == MAP_FAILED)
+      ::mmap(region, level0_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, mapping->fd,
+             static_cast<off_t>(head.level0_offset)) == MAP_FAILED)
     throw SnapshotError(std::string("cannot be mapped: ") + std::strerror(errno));
   // Searches touch scattered elements: read only the pages they touch, not their neighbours.
   if (level0_bytes > 0) ::madvise(region, level0_bytes, MADV_RANDOM);
-  h.data_level0_memory_ = static_cast<char*>(region);
-  graph.hnsw_.get_deleter().level0_mapped = true;
-
-  // hnswlib's fields, as its own loader sets them.
-  h.max_elements_ = capacity;
-  h.size_data_per_element_ = head.element_bytes;
-  h.M_ = h.maxM_ = head.m;
-  h.maxM0_ = head.max_m0;
-  h.ef_construction_ = std::max<std::size_t>(head.ef_construction, head.m);
-  h.ef_ = 10;
-  h.mult_ = head.mult;
-  h.revSize_ = 1.0 / head.mult;
-  h.maxlevel_ = static_cast<int>(head.max_level);
-  // hnswlib marks an empty graph by an entry point of -1 (its first insert checks for it).
-  h.enterpoint_node_ = static_cast<hnswlib::tableint>(head.count ? head.entry_point : -1);
-  h.size_links_level0_ = link_list_bytes(head.max_m0);
-  h.size_links_per_element_ = list_bytes;
-  h.offsetLevel0_ = 0;
-  h.offsetData_ = h.size_links_level0_;
-  h.label_offset_ = h.size_links_level0_ + 4 * head.dim;
-  h.data_size_ = graph.space_->get_data_size();
-  h.fstdistfunc_ = graph.space_->get_dist_func();
-  h.dist_func_param_ = graph.space_->get_dist_func_param();
-  h.num_deleted_ = head.deleted;
-  h.element_levels_.assign(capacity, 0);
-  h.linkLists_ = static_cast<char**>(std::calloc(capacity, sizeof(char*)));
-  if (!h.linkLists_) throw std::bad_alloc();
-  const char* next = upper.data();
-  for (std::size_t id = 0; id < head.count; ++id) {
-    if (levels[id] == 0) continue;
-    const std::size_t n = static_cast<std::size_t>(levels[id]) * list_bytes;
-    h.linkLists_[id] = static_cast<char*>(std::malloc(n));
-    if (!h.linkLists_[id]) throw std::bad_alloc();
-    std::memcpy(h.linkLists_[id], next, n);
-    next += n;
-    h.element_levels_[id] = levels[id];
-    h.cur_element_count = id + 1;  // so that destruction frees what is allocated so far
-  }
-  h.cur_element_count = head.count;
+  Graph graph(shape, HnswIndex::over({.dim = head.dim,
+                                      .m = head.m,
+                                      .ef_construction = head.ef_construction,
+                                      .count = head.count,
+                                      .deleted = head.deleted,
+                                      .capacity = capacity,
+                                      .mult = head.mult,
+                                      .max_level = static_cast<int>(head.max_level),
+                                      .entry_point = static_cast<std::uint32_t>(head.entry_point),
+                                      .level0 = static_cast<char*>(region),
+                                      .levels = levels,
+                                      .upper = upper}));
+  graph.mapping_ = std::move(mapping);
   rows = std::move(loaded);
   graph.file_ = path;
   graph.unchecked_ = checksum;
@@ -313,59 +278,37 @@ std::optional<std::string> Graph::make_writable() {
   }
   if (checksum_hex(whole.digest()) != unchecked_) return "fails its checksum";
 
-  auto& h = *hnsw_;
-  h.label_lookup_.clear();
-  h.label_lookup_.reserve(h.cur_element_count);
-  std::size_t deleted = 0;
-  for (hnswlib::tableint id = 0; id < h.cur_element_count; ++id) {
-    const auto* list = reinterpret_cast<const std::uint32_t*>(h.get_linklist0(id));
-    const std::uint32_t n = list[0] & 0xffff;
-    if (n > h.maxM0_) return "element " + std::to_string(id) + " has too many links";
-    for (std::uint32_t j = 1; j <= n; ++j)
-      if (list[j] >= h.cur_element_count)
-        return "element " + std::to_string(id) + " links out of range";
-    if (!h.label_lookup_.emplace(h.getExternalLabel(id), id).second)
-      return "holds label " + std::to_string(h.getExternalLabel(id)) + " twice";
-    deleted += h.isMarkedDeleted(id);
-  }
-  if (deleted != h.num_deleted_) return "marks another number of elements deleted than its header";
-  std::vector<std::mutex>(h.max_elements_).swap(h.link_list_locks_);
-  std::vector<std::mutex>(h.max_update_element_locks).swap(h.link_list_update_locks_);
-  h.visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(h.max_elements_));
+  if (auto why = hnsw_->index_labels()) return why;
   unchecked_.clear();
   return std::nullopt;
-}
-
-void Graph::save_hnswlib(const std::filesystem::path& file) const {
-  hnsw_->saveIndex(file.string());
 }
 
 std::uint64_t Graph::write(int fd, const HitRows& all_rows) const {
   require_writable();
   const auto rows = all_rows.compacted();
-  const auto& h = *hnsw_;
-  const std::uint64_t count = h.cur_element_count;
+  const auto h = hnsw_->layout();
+  const std::uint64_t count = h.count;
   std::vector<std::int32_t> levels(count);
   std::vector<char> upper;
   for (std::size_t id = 0; id < count; ++id) {
-    levels[id] = h.element_levels_[id];
+    levels[id] = h.levels[id];
     if (levels[id] > 0)
-      upper.insert(
-          upper.end(), h.linkLists_[id],
-          h.linkLists_[id] + static_cast<std::size_t>(levels[id]) * h.size_links_per_element_);
+      upper.insert(upper.end(), h.upper[id],
+                   h.upper[id] + static_cast<std::size_t>(levels[id]) * h.upper_list_bytes);
   }
   SnapshotHeader head{};
   std::memcpy(head.magic, kSnapshotMagic, sizeof head.magic);
+  head.hnsw_layout = kHnswLayout;
   head.dim = shape_.dim;
-  head.m = h.M_;
-  head.max_m0 = h.maxM0_;
-  head.ef_construction = h.ef_construction_;
-  head.mult = h.mult_;
+  head.m = h.m;
+  head.max_m0 = h.max_m0;
+  head.ef_construction = h.ef_construction;
+  head.mult = h.mult;
   head.count = count;
-  head.deleted = h.num_deleted_;
-  head.max_level = count ? h.maxlevel_ : -1;
-  head.entry_point = count ? h.enterpoint_node_ : 0;
-  head.element_bytes = h.size_data_per_element_;
+  head.deleted = h.deleted;
+  head.max_level = h.max_level;
+  head.entry_point = h.entry_point;
+  head.element_bytes = h.element_bytes;
   head.upper_bytes = upper.size();
   head.caption_count = rows.caption_slots().size();
   head.caption_texts_bytes = rows.caption_texts().size();
@@ -377,7 +320,7 @@ std::uint64_t Graph::write(int fd, const HitRows& all_rows) const {
   HashedWriter out(fd);
   out.put(&head, sizeof head);
   out.pad_to(head.level0_offset);
-  out.put(h.data_level0_memory_, count * head.element_bytes);
+  out.put(h.level0, count * head.element_bytes);
   out.pad_to(head.levels_offset);
   out.put(levels.data(), levels.size() * 4);
   out.put(upper.data(), upper.size());

@@ -5,18 +5,17 @@
 // - every neighbour id read from layer 0 is checked against the element count, so a
 //   mapped snapshot whose layer 0 has not been verified yet cannot lead a search astray
 //   outside the graph (the upper layers are checked when they are loaded).
-#include <hnswlib/hnswlib.h>
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
 
 #include "index/graph.hpp"
+#include "index/hnsw_adapter.hpp"
 
 namespace picdex::index {
 namespace {
 
-using Scored = std::pair<float, hnswlib::tableint>;  // distance, internal id
+using Scored = std::pair<float, std::uint32_t>;  // distance, internal id
 
 // Per-thread search state, reused by every search the thread makes.
 struct Scratch {
@@ -37,11 +36,6 @@ struct Scratch {
   }
 };
 
-// A link list's first word holds its length in the low 16 bits (the rest are flags).
-std::size_t link_count(const std::uint32_t* list) {
-  return list[0] & 0xffff;
-}
-
 constexpr auto farther = [](const Scored& a, const Scored& b) { return a.first < b.first; };
 constexpr auto nearer = [](const Scored& a, const Scored& b) { return a.first > b.first; };
 
@@ -50,23 +44,21 @@ constexpr auto nearer = [](const Scored& a, const Scored& b) { return a.first > 
 void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
                    std::vector<Neighbor>& out) const {
   out.clear();
-  const auto& h = *hnsw_;
-  const auto count = static_cast<hnswlib::tableint>(h.cur_element_count);
+  const auto h = hnsw_->layout();
+  const auto count = static_cast<std::uint32_t>(h.count);
   if (count == 0 || n == 0) return;
   ef = std::max(ef, n);
   const void* q = query.data();
-  auto distance = [&](hnswlib::tableint id) {
-    return h.fstdistfunc_(q, h.getDataByInternalId(id), h.dist_func_param_);
-  };
+  auto distance = [&](std::uint32_t id) { return h.distance_to(q, id); };
 
   // Upper layers: walk greedily towards the query.
-  hnswlib::tableint current = h.enterpoint_node_;
+  std::uint32_t current = h.entry_point;
   float current_distance = distance(current);
-  for (int level = h.maxlevel_; level > 0; --level) {
+  for (int level = h.max_level; level > 0; --level) {
     for (bool moved = true; moved;) {
       moved = false;
-      const auto* list = reinterpret_cast<const std::uint32_t*>(h.get_linklist(current, level));
-      const std::size_t size = link_count(list);
+      const auto* list = h.links(current, level);
+      const std::size_t size = HnswLayout::link_count(list);
       for (std::size_t j = 1; j <= size; ++j) {
         const float d = distance(list[j]);
         if (d < current_distance) {
@@ -80,13 +72,13 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
 
   // Layer 0: beam search, skipping deleted points in the results but not in the walk.
   thread_local Scratch s;
-  s.begin(h.max_elements_);
-  const bool has_deletions = h.num_deleted_ > 0;
-  const std::size_t max_links = h.maxM0_;
-  auto keep = [&](hnswlib::tableint id, float d) {
+  s.begin(h.capacity);
+  const bool has_deletions = h.deleted > 0;
+  const std::size_t max_links = h.max_m0;
+  auto keep = [&](std::uint32_t id, float d) {
     s.candidates.emplace_back(d, id);
     std::push_heap(s.candidates.begin(), s.candidates.end(), nearer);
-    if (!has_deletions || !h.isMarkedDeleted(id)) {
+    if (!has_deletions || !h.is_deleted(id)) {
       s.best.emplace_back(d, id);
       std::push_heap(s.best.begin(), s.best.end(), farther);
       if (s.best.size() > ef) {
@@ -106,25 +98,25 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
     std::pop_heap(s.candidates.begin(), s.candidates.end(), nearer);
     s.candidates.pop_back();
 
-    const auto* list = reinterpret_cast<const std::uint32_t*>(h.get_linklist0(next.second));
-    const std::size_t size = std::min(link_count(list), max_links);
+    const auto* list = h.links0(next.second);
+    const std::size_t size = std::min(HnswLayout::link_count(list), max_links);
     if (size > 0) {
       __builtin_prefetch(s.visited.data() + list[1]);
-      if (list[1] < count) __builtin_prefetch(h.getDataByInternalId(list[1]));
+      if (list[1] < count) __builtin_prefetch(h.vector(list[1]));
       __builtin_prefetch(list + 2);
     }
     for (std::size_t j = 1; j <= size; ++j) {
-      const hnswlib::tableint id = list[j];
+      const std::uint32_t id = list[j];
       if (j < size && list[j + 1] < count) {
         __builtin_prefetch(s.visited.data() + list[j + 1]);
-        __builtin_prefetch(h.getDataByInternalId(list[j + 1]));
+        __builtin_prefetch(h.vector(list[j + 1]));
       }
       if (id >= count || s.visited[id] == s.tag) continue;
       s.visited[id] = s.tag;
       const float d = distance(id);
       if (s.best.size() < ef || d < bound) {
         keep(id, d);
-        __builtin_prefetch(h.get_linklist0(s.candidates.front().second));  // the next to expand
+        __builtin_prefetch(h.links0(s.candidates.front().second));  // the next to expand
         if (!s.best.empty()) bound = s.best.front().first;
       }
     }
@@ -135,8 +127,7 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
   const std::size_t found = std::min(n, s.best.size());
   out.reserve(found);
   for (std::size_t i = 0; i < found; ++i)
-    out.push_back(
-        {static_cast<std::int64_t>(h.getExternalLabel(s.best[i].second)), 1.0f - s.best[i].first});
+    out.push_back({h.label(s.best[i].second), 1.0f - s.best[i].first});
 }
 
 std::vector<Neighbor> Graph::search(std::span<const float> query, std::size_t n,

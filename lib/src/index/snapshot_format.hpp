@@ -15,13 +15,18 @@
 // All numbers are little-endian.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
 
 namespace picdex::index {
 
-inline constexpr char kSnapshotMagic[8] = {'P', 'D', 'X', 'G', 'R', 'A', 'F', '1'};
+// Version 2 records the hnswlib layout its layer 0 is in (hnsw_adapter.hpp); version 1,
+// still read, ends its header at `checksum` and was only ever written in layout 1.
+inline constexpr char kSnapshotMagic[8] = {'P', 'D', 'X', 'G', 'R', 'A', 'F', '2'};
+inline constexpr char kSnapshotMagicV1[8] = {'P', 'D', 'X', 'G', 'R', 'A', 'F', '1'};
+inline constexpr std::size_t kSnapshotHeaderV1Bytes = 192;
 inline constexpr std::uint64_t kSnapshotAlign = 64 * 1024;  // any page size divides it
 
 struct SnapshotHeader {
@@ -35,7 +40,9 @@ struct SnapshotHeader {
   std::uint64_t level0_offset, levels_offset, upper_offset, upper_bytes;
   std::uint64_t caption_slots_offset, caption_count, caption_texts_offset, caption_texts_bytes;
   std::uint64_t image_slots_offset, image_count, image_texts_offset, image_texts_bytes;
-  std::uint64_t checksum;  // XXH3-64 of this header (with checksum 0) and all but layer 0
+  std::uint64_t checksum;     // XXH3-64 of this header (with checksum 0) and all but layer 0
+  std::uint64_t hnsw_layout;  // version 2 on
+  std::uint64_t reserved;     // 0
 };
 
 // How checksums are written in the manifest: 16 lower-case hex digits.
