@@ -1,0 +1,131 @@
+// picdex's graphs and stock hnswlib's are one format: a graph picdex saved (in its own
+// snapshot) loads in stock hnswlib and searches the same, and an index stock hnswlib
+// saved loads in picdex and searches the same. A separate binary: it includes hnswlib,
+// as the library does (hnswlib 0.6.2's header defines functions that must not be linked
+// twice into one program without --allow-multiple-definition).
+#include <hnswlib/hnswlib.h>
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <vector>
+
+#include "index/graph.hpp"
+#include "index/hnsw_adapter.hpp"
+#include "index/snapshot.hpp"
+#include "support.hpp"
+
+using namespace picdex;
+using picdex::index::Graph;
+using picdex::index::GraphShape;
+
+namespace {
+
+constexpr std::size_t kDim = 24, kM = 8, kCount = 3000, kEf = 40, kK = 10;
+
+std::vector<float> unit_vectors(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> out(n * kDim);
+  for (std::size_t i = 0; i < n; ++i) {
+    float norm = 0;
+    for (std::size_t d = 0; d < kDim; ++d)
+      norm += (out[i * kDim + d] = normal(rng)) * out[i * kDim + d];
+    for (std::size_t d = 0; d < kDim; ++d) out[i * kDim + d] /= std::sqrt(norm);
+  }
+  return out;
+}
+
+// Stock hnswlib's answer, nearest first.
+std::vector<std::int64_t> stock_search(hnswlib::HierarchicalNSW<float>& stock, const float* q) {
+  stock.setEf(kEf);
+  auto found = stock.searchKnn(q, kK);
+  std::vector<std::int64_t> out(found.size());
+  for (auto i = found.size(); i-- > 0; found.pop())
+    out[i] = static_cast<std::int64_t>(found.top().second);
+  return out;
+}
+
+std::vector<std::int64_t> picdex_search(const Graph& graph, const float* q) {
+  std::vector<std::int64_t> out;
+  for (const auto& n : graph.search({q, kDim}, kK, kEf)) out.push_back(n.label);
+  return out;
+}
+
+// The snapshot of `graph` saved beside `catalogue`, mapped again.
+Graph saved_and_mapped(const Graph& graph, const std::filesystem::path& catalogue) {
+  index::HitRows rows;
+  const auto file = index::write_snapshot(graph, rows, catalogue, 1);
+  index::HitRows loaded;
+  auto mapped = Graph::map(graph.shape(), file.path, file.bytes, file.checksum, loaded);
+  REQUIRE(!mapped.make_writable());
+  return mapped;
+}
+
+}  // namespace
+
+TEST_CASE("a graph picdex saved loads in stock hnswlib and searches the same", "[hnswlib]") {
+  test::TempDir dir;
+  const GraphShape shape{kDim, kM, 100};
+  Graph graph(shape);
+  const auto vectors = unit_vectors(kCount, 1);
+  std::vector<std::int64_t> labels(kCount);
+  for (std::size_t i = 0; i < kCount; ++i) labels[i] = static_cast<std::int64_t>(1000 + 7 * i);
+  graph.add(labels, vectors, 2);
+  for (std::size_t i = 0; i < kCount; i += 10) graph.remove(labels[i]);  // some deleted too
+  const auto mapped = saved_and_mapped(graph, dir / "c.pdx");
+  mapped.hnsw().save_stock(dir / "stock.bin");
+
+  hnswlib::InnerProductSpace space(kDim);
+  hnswlib::HierarchicalNSW<float> stock(&space, (dir / "stock.bin").string());
+  CHECK(stock.cur_element_count == kCount);
+  CHECK(stock.num_deleted_ == kCount / 10);
+  const auto queries = unit_vectors(200, 2);
+  std::size_t same = 0;
+  for (std::size_t q = 0; q < 200; ++q) {
+    const auto ours = picdex_search(mapped, &queries[q * kDim]);
+    CHECK(ours.size() == kK);
+    same += ours == stock_search(stock, &queries[q * kDim]);
+    CHECK(ours == picdex_search(graph, &queries[q * kDim]));  // mapped = as built
+  }
+  CHECK(same == 200);
+}
+
+TEST_CASE("an index stock hnswlib saved loads in picdex and searches the same", "[hnswlib]") {
+  test::TempDir dir;
+  hnswlib::InnerProductSpace space(kDim);
+  hnswlib::HierarchicalNSW<float> stock(&space, kCount, kM, 100);
+  const auto vectors = unit_vectors(kCount, 3);
+  for (std::size_t i = 0; i < kCount; ++i) stock.addPoint(&vectors[i * kDim], 5 * i);
+  for (std::size_t i = 0; i < kCount; i += 7) stock.markDelete(5 * i);
+  stock.saveIndex((dir / "stock.bin").string());
+
+  auto graph = Graph::adopt({kDim, kM, 100}, index::HnswIndex::load_stock(dir / "stock.bin", kDim));
+  CHECK(graph.elements() == kCount);
+  CHECK(graph.deleted() == (kCount + 6) / 7);
+  CHECK(graph.contains(5));
+  CHECK_FALSE(graph.contains(0));
+  const auto queries = unit_vectors(200, 4);
+  std::size_t same = 0;
+  const auto mapped = saved_and_mapped(graph, dir / "c.pdx");  // and through a snapshot
+  for (std::size_t q = 0; q < 200; ++q) {
+    const auto ours = picdex_search(graph, &queries[q * kDim]);
+    same += ours == stock_search(stock, &queries[q * kDim]);
+    CHECK(picdex_search(mapped, &queries[q * kDim]) == ours);
+  }
+  CHECK(same == 200);
+  // It takes new points as any picdex graph does.
+  const auto more = unit_vectors(1, 5);
+  graph.add(std::vector<std::int64_t>{99999}, more);
+  CHECK(picdex_search(graph, more.data()).front() == 99999);
+}
+
+TEST_CASE("a stock hnswlib file of another dimension is refused", "[hnswlib]") {
+  test::TempDir dir;
+  hnswlib::InnerProductSpace space(kDim);
+  hnswlib::HierarchicalNSW<float> stock(&space, 10, kM, 100);
+  const auto vectors = unit_vectors(1, 6);
+  stock.addPoint(vectors.data(), 1);
+  stock.saveIndex((dir / "stock.bin").string());
+  CHECK_THROWS_WITH(index::HnswIndex::load_stock(dir / "stock.bin", kDim + 1),
+                    Catch::Contains("another dimension"));
+}
