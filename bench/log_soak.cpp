@@ -37,11 +37,10 @@ int main(int argc, char** argv) {
     most = std::max(most, stats.log_entries);
     largest_graph = std::max(largest_graph, stats.captions + stats.deleted);
     if (batch % 500 == 0 || done >= operations)
-      std::printf("%12zu %12lld %12zu %12zu %10.0f\n", done,
-                  static_cast<long long>(stats.last_seq), stats.log_entries,
-                  stats.captions + stats.deleted,
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                      .count());
+      std::printf(
+          "%12zu %12lld %12zu %12zu %10.0f\n", done, static_cast<long long>(stats.last_seq),
+          stats.log_entries, stats.captions + stats.deleted,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   const bool ok = cat.verify().ok();
   std::printf("largest log: %zu entries; largest graph: %zu elements; verify: %s\n", most,

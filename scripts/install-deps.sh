@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what picdex needs from Debian's packages (run as root): to build it; with
 # --test also what the tests use (headless Chromium for the results page, clang with its
-# sanitizer runtimes for the sanitizer build); with --clip what the CLIP build needs
-# (libtorch, about 750 MB installed, and python3-torch/torchvision for its tests).
+# sanitizer runtimes for the sanitizer build, clang-format for the formatting check);
+# with --clip what the CLIP build needs (libtorch, about 750 MB installed, and
+# python3-torch/torchvision for its tests).
 #   scripts/install-deps.sh [--test] [--clip]
 set -euo pipefail
 packages=(
@@ -12,7 +13,7 @@ packages=(
 )
 for option in "$@"; do
   case $option in
-    --test) packages+=(chromium python3 clang-14 libclang-rt-14-dev) ;;
+    --test) packages+=(chromium python3 clang-14 libclang-rt-14-dev clang-format-14) ;;
     --clip) packages+=(libtorch-dev libjpeg-dev libpng-dev python3-torch python3-torchvision) ;;
     *) echo "usage: $0 [--test] [--clip]" >&2; exit 64 ;;
   esac

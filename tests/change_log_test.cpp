@@ -79,8 +79,9 @@ TEST_CASE("a reader whose graph is older than the trimmed log reloads the snapsh
   std::int64_t trimmed = 0;
   {
     SQLite::Database db((dir / "c.pdx").string(), SQLite::OPEN_READONLY);
-    trimmed = db.execAndGet("SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
-                            "'log_trimmed_through'")
+    trimmed = db.execAndGet(
+                    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
+                    "'log_trimmed_through'")
                   .getInt64();
   }
   REQUIRE(trimmed > seen);  // the reader's graph is older than the log's start
