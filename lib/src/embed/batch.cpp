@@ -1,12 +1,7 @@
 #include "embed/batch.hpp"
 
 #include "picdex/error.hpp"
-
-#include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
+#include "threads/parallel_for.hpp"
 
 namespace picdex::embed {
 
@@ -26,29 +21,8 @@ std::vector<float> embed_all(const Embedder& embedder, const std::vector<std::st
       throw e.within(place_of(i));
     }
   };
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(texts.size() / 64)));
-  if (threads == 1) {
-    for (std::size_t i = 0; i < texts.size(); ++i) one(i);
-    return out;
-  }
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::size_t failed_at = texts.size();
-  std::mutex failure_mutex;
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t)
-    pool.emplace_back([&] {
-      for (std::size_t i; (i = next++) < texts.size();) {
-        try {
-          one(i);
-        } catch (...) {
-          std::lock_guard lock(failure_mutex);
-          if (i < failed_at) failed_at = i, failure = std::current_exception();
-        }
-      }
-    });
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);  // the first failing text, as if sequential
+  // Threads pay off for batches of more than a few dozen texts.
+  parallel_for(texts.size(), std::min<unsigned>(threads, texts.size() / 64), one);
   return out;
 }
 

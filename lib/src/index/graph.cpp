@@ -3,11 +3,9 @@
 #include "index/graph.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <mutex>
-#include <thread>
 
 #include "index/hnsw_adapter.hpp"
+#include "threads/parallel_for.hpp"
 
 namespace picdex::index {
 namespace {
@@ -68,27 +66,8 @@ void Graph::add(std::span<const std::int64_t> labels, std::span<const float> vec
   auto insert = [&](std::size_t i) { hnsw_->add(vectors.data() + i * shape_.dim, labels[i]); };
   // hnswlib inserts distinct new labels safely from several threads; it is only worth it
   // for batches large enough to amortise the threads.
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(fresh.size() / 256)));
-  if (threads <= 1) {
-    for (auto i : fresh) insert(i);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t)
-    pool.emplace_back([&] {
-      try {
-        for (std::size_t j; (j = next++) < fresh.size();) insert(fresh[j]);
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        failure = std::current_exception();
-        next = fresh.size();
-      }
-    });
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+  parallel_for(fresh.size(), std::min<unsigned>(threads, fresh.size() / 256),
+               [&](std::size_t j) { insert(fresh[j]); });
 }
 
 void Graph::remove(std::int64_t label) {

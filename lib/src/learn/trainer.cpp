@@ -16,6 +16,7 @@
 #include "learn/word_vectors.hpp"
 #include "picdex/error.hpp"
 #include "picdex/train.hpp"
+#include "threads/parallel_for.hpp"
 
 namespace picdex {
 namespace {
@@ -23,22 +24,6 @@ namespace {
 using embed::Feature;
 using embed::FeatureKind;
 using embed::FeatureWeights;
-
-// Runs f(i) for i in [0, n) on `threads` threads, each a contiguous range.
-template <typename F>
-void parallel_for(std::size_t n, unsigned threads, F&& f) {
-  if (threads <= 1 || n < 2) {
-    for (std::size_t i = 0; i < n; ++i) f(i);
-    return;
-  }
-  std::vector<std::thread> pool;
-  const std::size_t chunk = (n + threads - 1) / threads;
-  for (std::size_t start = 0; start < n; start += chunk)
-    pool.emplace_back([&, start] {
-      for (std::size_t i = start; i < std::min(n, start + chunk); ++i) f(i);
-    });
-  for (auto& t : pool) t.join();
-}
 
 FeatureWeights parse_feature_set(const std::string& set) {
   FeatureWeights on, out{0, 0, 0, 0};
