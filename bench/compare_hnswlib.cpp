@@ -235,7 +235,12 @@ int main(int argc, char** argv) {
         .hnsw()
         .save_stock(same_graph_file);
   }
-  hnswlib::HierarchicalNSW<float> same(&space, same_graph_file.string());
+  // hnswlib 0.6.2's loading constructor counts deleted elements up from an uninitialised
+  // field (which can send every search down its slower path for deletions): load into a
+  // bare object with the count zeroed.
+  hnswlib::HierarchicalNSW<float> same(&space);
+  same.num_deleted_ = 0;
+  same.loadIndex(same_graph_file.string(), &space);
 
   {
     auto cat = picdex::Catalogue::open(path, read_only_if(true));

@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
   for (int i = 3; i < argc; ++i) query.push_back(std::stof(argv[i]));
   if (query.size() != dim) return 65;
   hnswlib::InnerProductSpace space(dim);
-  hnswlib::HierarchicalNSW<float> index(&space, argv[1]);
+  hnswlib::HierarchicalNSW<float> index(&space);  // (see compare_hnswlib.cpp's note)
+  index.num_deleted_ = 0;
+  index.loadIndex(argv[1], &space);
   index.setEf(128);
   auto top = index.searchKnn(query.data(), 10);
   std::printf("%zu\n", static_cast<std::size_t>(top.top().second));

@@ -93,6 +93,21 @@ void write_file(const fs::path& path, const std::string& text) {
   out << text;
 }
 
+std::vector<float> random_unit_vectors(std::size_t n, std::size_t dim, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> out(n * dim);
+  for (std::size_t i = 0; i < n; ++i) {
+    double norm = 0;
+    for (std::size_t d = 0; d < dim; ++d) {
+      out[i * dim + d] = normal(rng);
+      norm += static_cast<double>(out[i * dim + d]) * out[i * dim + d];
+    }
+    for (std::size_t d = 0; d < dim; ++d) out[i * dim + d] /= static_cast<float>(std::sqrt(norm));
+  }
+  return out;
+}
+
 std::vector<std::string> synthetic_captions(std::size_t count, unsigned seed) {
   static const char* kOnsets[] = {"b", "d", "f", "g", "k", "l",  "m",  "n",  "p",
                                   "r", "s", "t", "v", "z", "br", "st", "tr", "pl"};

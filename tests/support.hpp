@@ -64,6 +64,9 @@ long workload_batch(const std::string& uri);
 // Training options for small made-up data sets: 32 dimensions, batches of 64, 2 threads.
 TrainOptions small_training(std::size_t epochs);
 
+// `n` random unit vectors of `dim` floats, one after another (normal, then scaled).
+std::vector<float> random_unit_vectors(std::size_t n, std::size_t dim, unsigned seed);
+
 // The cosine of two texts' vectors (unit length) under `e`.
 float cosine(const Embedder& e, const std::string& a, const std::string& b);
 

@@ -1,0 +1,141 @@
+// Unit tests of the index's parts, beside the catalogue-level tests: the hit rows and the
+// hnswlib adapter.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "index/graph.hpp"
+#include "index/hit_rows.hpp"
+#include "index/hnsw_adapter.hpp"
+#include "support.hpp"
+
+using picdex::index::HitRows;
+using picdex::index::HnswIndex;
+
+TEST_CASE("hit rows keep each caption's image, text, URI and metadata", "[index][unit]") {
+  HitRows rows;
+  rows.put(1, 10, "a red car", "car.jpg", R"({"year":2020})");
+  rows.put(2, 10, "a car, red", "car.jpg", R"({"year":2020})");
+  rows.put(3, 11, "a cat", "cat.jpg", "{}");
+  REQUIRE(rows.row(2));
+  CHECK(rows.row(2)->text == "a car, red");
+  CHECK(rows.row(2)->uri == "car.jpg");
+  CHECK(rows.row(2)->metadata == R"({"year":2020})");
+  CHECK(rows.image_of(3) == 11);
+  CHECK_FALSE(rows.row(4));
+  CHECK(rows.image_of(-1) == 0);
+
+  // An image's new metadata (as an update replays it) reaches all its captions.
+  rows.put(1, 10, "a red car", "car.jpg", R"({"year":2021})");
+  CHECK(rows.row(2)->metadata == R"({"year":2021})");
+  rows.remove(1);
+  CHECK_FALSE(rows.row(1));
+  CHECK(rows.image_of(1) == 0);
+
+  // Compacted: the same rows, without what nothing points at any more.
+  const auto compact = rows.compacted();
+  CHECK(compact.caption_texts().size() < rows.caption_texts().size());
+  for (std::int64_t id : {2, 3}) {
+    REQUIRE(compact.row(id));
+    CHECK(compact.row(id)->text == rows.row(id)->text);
+    CHECK(compact.row(id)->uri == rows.row(id)->uri);
+    CHECK(compact.row(id)->metadata == rows.row(id)->metadata);
+  }
+  CHECK_THROWS(rows.put(5, 0, "x", "x.jpg", "{}"));  // no image 0
+}
+
+TEST_CASE("hit rows from a snapshot's tables are checked", "[index][unit]") {
+  HitRows rows;
+  rows.put(1, 1, "a dog", "dog.jpg", "{}");
+  auto captions =
+      std::vector<HitRows::Caption>(rows.caption_slots().begin(), rows.caption_slots().end());
+  auto images = std::vector<HitRows::Image>(rows.image_slots().begin(), rows.image_slots().end());
+  const auto copy = HitRows::from_tables(captions, std::string(rows.caption_texts()), images,
+                                         std::string(rows.image_texts()));
+  CHECK(copy.row(1)->uri == "dog.jpg");
+  captions[1].text_bytes = 1000;  // past the end of the texts
+  CHECK_THROWS_WITH(HitRows::from_tables(captions, std::string(rows.caption_texts()), images,
+                                         std::string(rows.image_texts())),
+                    Catch::Contains("outside"));
+}
+
+using picdex::test::random_unit_vectors;
+
+TEST_CASE("the hnswlib adapter describes hnswlib's memory as it is", "[index][unit]") {
+  constexpr std::size_t dim = 8, m = 4, n = 300;
+  HnswIndex index(dim, m, 50, 16);
+  const auto vectors = random_unit_vectors(n, dim, 1);
+  index.grow(n);
+  for (std::size_t i = 0; i < n; ++i)
+    index.add(&vectors[i * dim], static_cast<std::int64_t>(i + 7));
+  index.mark_deleted(9);
+  const auto l = index.layout();
+  CHECK(l.count == n);
+  CHECK(l.deleted == 1);
+  CHECK(l.element_bytes == picdex::index::hnsw_element_bytes(dim, m));
+  CHECK(l.max_m0 == 2 * m);
+  std::size_t deleted = 0;
+  for (std::uint32_t id = 0; id < n; ++id) {
+    const auto label = l.label(id);
+    REQUIRE(label >= 7);
+    REQUIRE(label < static_cast<std::int64_t>(n + 7));
+    CHECK(std::equal(l.vector(id), l.vector(id) + dim, &vectors[(label - 7) * dim]));
+    CHECK(std::abs(l.distance_to(&vectors[(label - 7) * dim], id)) < 1e-5f);  // 1 - cos(v, v)
+    deleted += l.is_deleted(id);
+    CHECK(l.is_deleted(id) == (label == 9));
+    CHECK(picdex::index::HnswLayout::link_count(l.links0(id)) <= l.max_m0);
+    for (int level = 1; level <= l.levels[id]; ++level)
+      CHECK(picdex::index::HnswLayout::link_count(l.links(id, level)) <= l.m);
+  }
+  CHECK(deleted == 1);
+  CHECK(index.contains(8));
+  CHECK_FALSE(index.contains(9));
+  CHECK(index.has_label(9));
+}
+
+TEST_CASE("an index over a borrowed layer 0 is checked, then copies it to grow", "[index][unit]") {
+  constexpr std::size_t dim = 8, m = 4, n = 200;
+  HnswIndex built(dim, m, 50, n);
+  const auto vectors = random_unit_vectors(n, dim, 2);
+  for (std::size_t i = 0; i < n; ++i) built.add(&vectors[i * dim], static_cast<std::int64_t>(i));
+  const auto l = built.layout();
+  std::vector<char> level0(l.level0, l.level0 + n * l.element_bytes);
+  level0.resize((n + 10) * l.element_bytes);
+  std::vector<std::int32_t> levels(l.levels, l.levels + n);
+  std::vector<char> upper;
+  for (std::size_t id = 0; id < n; ++id)
+    upper.insert(upper.end(), l.upper[id], l.upper[id] + levels[id] * l.upper_list_bytes);
+  auto parts = HnswIndex::Parts{
+      dim, m, 50, n, 0, n + 10, l.mult, l.max_level, l.entry_point, level0.data(), levels, upper};
+  SECTION("a sound layer 0 is taken, and copied once it must grow") {
+    auto index = HnswIndex::over(parts);
+    CHECK(index->borrows_level0());
+    CHECK_FALSE(index->index_labels());
+    CHECK(index->contains(5));
+    index->grow(n + 100);
+    CHECK_FALSE(index->borrows_level0());
+    level0.assign(level0.size(), 0);  // the borrowed block is no longer read
+    const auto more = random_unit_vectors(1, dim, 3);
+    index->add(more.data(), 999);
+    CHECK(index->layout().count == n + 1);
+    CHECK(index->contains(5));
+  }
+  SECTION("a link out of range is found") {
+    std::uint32_t bad = n + 5;
+    std::memcpy(level0.data() + 3 * l.element_bytes + 4, &bad, 4);
+    auto index = HnswIndex::over(parts);
+    const auto why = index->index_labels();
+    REQUIRE(why);
+    CHECK(*why == "element 3 links out of range");
+  }
+  SECTION("a label held twice is found") {
+    std::memcpy(level0.data() + 4 * l.element_bytes + l.label_offset,
+                level0.data() + 5 * l.element_bytes + l.label_offset, 8);
+    auto index = HnswIndex::over(parts);
+    const auto why = index->index_labels();
+    REQUIRE(why);
+    CHECK_THAT(*why, Catch::Contains("twice"));
+  }
+}
