@@ -27,11 +27,14 @@ done
 test -f "$work/prefix/share/bash-completion/completions/picdex"
 
 # The shared build really uses the installed libpicdex.so.
-ldd "$work/example/find_images_shared" | grep -q "$work/prefix/lib/libpicdex.so"
+# (Output captured first: with pipefail, grep -q leaving early would fail the writer.)
+libraries=$(ldd "$work/example/find_images_shared")
+grep -q "$work/prefix/lib/libpicdex.so" <<< "$libraries"
 
 # pkg-config, from the installed (relocated) .pc file.
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 g++ -Wall -Wextra -Werror $(pkg-config --cflags picdex) "$source/examples/find_images/find_images.cpp" \
   -o "$work/pc_find_images" $(pkg-config --libs picdex) -Wl,-rpath,"$work/prefix/lib"
-"$work/pc_find_images" "$work/pc.pdx" "a dog on the sand" | head -n 1 | grep -q "^img/dog.jpg "
+out=$("$work/pc_find_images" "$work/pc.pdx" "a dog on the sand")
+[[ $(head -n 1 <<< "$out") == "img/dog.jpg "* ]] || { echo "pkg-config: $out" >&2; exit 1; }
 echo "installed package: CMake (shared, static) and pkg-config consumers built and ran"

@@ -20,13 +20,14 @@ void Catalogue::Impl::checkpoint() {
   index::SnapshotFile file;
   std::int64_t seq;
   {
-    std::shared_lock graph_lock(graph_mutex);
+    SharedLock graph_lock(graph_mutex);
     seq = applied_seq;
     file = index::write_snapshot(*graph, hit_rows, path, seq);
   }
   std::optional<store::Manifest> previous;
   bool recorded = false;
   store::guarded(path.string(), [&] {
+    write_mutex.held();
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
     previous = rows->manifest();
     if (previous && previous->seq > seq) return;  // another process saved a newer one
@@ -44,7 +45,10 @@ void Catalogue::Impl::checkpoint() {
     fs::remove(file.path, ignored);
     return;
   }
-  snapshot_seq = seq;
+  {
+    Lock graph_lock(graph_mutex);
+    snapshot_seq = seq;
+  }
   if (previous && previous->file != file.path.filename().string())
     if (const auto old = index::snapshot_path(path, previous->file)) fs::remove(*old, ignored);
 }
@@ -88,9 +92,12 @@ void Catalogue::Impl::start_from(Filled filled) {
 
 void Catalogue::Impl::rebuild_index() {
   if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
-  auto filled = store::guarded(path.string(), [&] { return read_every_caption(*rows); });
+  auto filled = store::guarded(path.string(), [&] {
+    write_mutex.held();
+    return read_every_caption(*rows);
+  });
   {
-    std::unique_lock graph_lock(graph_mutex);
+    Lock graph_lock(graph_mutex);
     start_from(std::move(filled));
     sync_graph(*rows);  // anything committed by others since the read
   }
@@ -100,14 +107,21 @@ void Catalogue::Impl::rebuild_index() {
 void Catalogue::Impl::maybe_compact() {
   constexpr std::size_t kSmallest = 1000;  // below this a few tombstones cost nothing
   if (read_only || options.compact_above <= 0) return;
-  const auto elements = graph->elements();
-  if (elements < kSmallest ||
-      static_cast<double>(graph->deleted()) <= options.compact_above * elements)
+  std::size_t elements, deleted;
+  {
+    SharedLock graph_lock(graph_mutex);
+    elements = graph->elements();
+    deleted = graph->deleted();
+  }
+  if (elements < kSmallest || static_cast<double>(deleted) <= options.compact_above * elements)
     return;
   rebuild_index();
   // Cheap where the file was created with auto_vacuum = incremental (every catalogue this
   // build creates); a no-op otherwise, where compact() does the full rewrite.
-  store::guarded(path.string(), [&] { db->exec("PRAGMA incremental_vacuum"); });
+  store::guarded(path.string(), [&] {
+    write_mutex.held();
+    db->exec("PRAGMA incremental_vacuum");
+  });
 }
 
 CompactReport Catalogue::Impl::compact() {
@@ -119,6 +133,7 @@ CompactReport Catalogue::Impl::compact() {
   report.dropped = before.deleted;
   rebuild_index();
   store::guarded(path.string(), [&] {
+    write_mutex.held();
     // VACUUM rewrites the file in one transaction; auto_vacuum set first takes effect in
     // it, so that later automatic compactions can free pages cheaply.
     db->exec("PRAGMA auto_vacuum = INCREMENTAL");
@@ -133,16 +148,18 @@ CompactReport Catalogue::Impl::compact() {
 
 VerifyReport Catalogue::Impl::verify() const {
   VerifyReport report;
-  std::shared_lock graph_lock(graph_mutex);
+  SharedLock graph_lock(graph_mutex);
   auto reader = store::open_database(path, store::OpenMode::read_only);
   store::Rows rows(*reader);
   store::guarded(path.string(), [&] {
+    graph_mutex.held_shared();
     const auto check = reader->execAndGet("PRAGMA quick_check").getString();
     if (check != "ok") report.problems.push_back("SQLite quick_check: " + check);
     report.images = static_cast<std::size_t>(rows.count_images());
     std::vector<std::int64_t> caption_ids;
     std::size_t misfiled = 0;  // captions whose mirrored search row disagrees with SQLite
     rows.for_each_caption([&](const store::Rows::CaptionRecord& c) {
+      graph_mutex.held_shared();
       ++report.captions_checked;
       caption_ids.push_back(c.id);
       const auto row = hit_rows.row(c.id);
@@ -249,7 +266,7 @@ Stats Catalogue::Impl::stats() const {
     return 0;
   });
   {
-    std::shared_lock graph_lock(graph_mutex);
+    SharedLock graph_lock(graph_mutex);
     s.deleted = graph->deleted();
   }
   std::error_code ec;
@@ -261,17 +278,25 @@ Stats Catalogue::Impl::stats() const {
 }
 
 void Catalogue::checkpoint() {
-  std::lock_guard lock(impl_->write_mutex);
-  if (impl_->applied_seq != impl_->snapshot_seq || impl_->snapshot_seq == 0) impl_->checkpoint();
+  Lock lock(impl_->write_mutex);
+  bool saved;
+  {
+    SharedLock graph_lock(impl_->graph_mutex);
+    saved = impl_->applied_seq == impl_->snapshot_seq && impl_->snapshot_seq != 0;
+  }
+  if (!saved) impl_->checkpoint();
 }
 void Catalogue::rebuild_index() {
-  std::lock_guard lock(impl_->write_mutex);
+  Lock lock(impl_->write_mutex);
   if (impl_->read_only) throw IoError(impl_->path.string() + ": catalogue is open read-only");
-  store::guarded(impl_->path.string(), [&] { store::rebuild_keywords(*impl_->db); });
+  store::guarded(impl_->path.string(), [&] {
+    impl_->write_mutex.held();
+    store::rebuild_keywords(*impl_->db);
+  });
   impl_->rebuild_index();
 }
 CompactReport Catalogue::compact() {
-  std::lock_guard lock(impl_->write_mutex);
+  Lock lock(impl_->write_mutex);
   return impl_->compact();
 }
 VerifyReport Catalogue::verify() const {

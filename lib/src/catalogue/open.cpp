@@ -91,15 +91,20 @@ void Catalogue::Impl::give_back(std::unique_ptr<Reader> reader) const {
 // graph; a read-write open checks it whole now, and removes leftover snapshot files of
 // crashed or superseded saves.
 void Catalogue::Impl::load_graph() {
-  graph = std::make_unique<index::Graph>(shape);
-  hit_rows.clear();
-  applied_seq = snapshot_seq = 0;
-  const auto loaded = map_snapshot(*rows);
-  store::guarded(path.string(), [&] {
-    // (Warned.) Start from the captions themselves.
-    if (loaded == Loaded::damaged) start_from(read_every_caption(*rows));
-    sync_graph(*rows);
-  });
+  Loaded loaded;
+  {
+    Lock graph_lock(graph_mutex);
+    graph = std::make_unique<index::Graph>(shape);
+    hit_rows.clear();
+    applied_seq = snapshot_seq = 0;
+    loaded = map_snapshot(*rows);
+    store::guarded(path.string(), [&] {
+      write_mutex.held(), graph_mutex.held();
+      // (Warned.) Start from the captions themselves.
+      if (loaded == Loaded::damaged) start_from(read_every_caption(*rows));
+      sync_graph(*rows);
+    });
+  }
   if (read_only) return;
   if (loaded == Loaded::damaged) checkpoint();  // so the next open need not rebuild again
   remove_leftovers();
@@ -140,11 +145,15 @@ Catalogue::Impl::Loaded Catalogue::Impl::map_snapshot(store::Rows& source) {
 
 void Catalogue::Impl::remove_leftovers() {
   // Usually there are none: look without locking first, so an open costs no write lock.
-  const auto manifest = store::guarded(path.string(), [&] { return rows->manifest(); });
+  const auto manifest = store::guarded(path.string(), [&] {
+    write_mutex.held();
+    return rows->manifest();
+  });
   if (index::stale_snapshots(path, manifest ? manifest->file : "").empty()) return;
   // Under the write lock, so no save can record its snapshot between our reading the
   // manifest and removing files (a save in progress holds its file locked).
   const auto removed = store::guarded(path.string(), [&] {
+    write_mutex.held();
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
     const auto manifest = rows->manifest();
     const auto n = index::remove_stale_snapshots(path, manifest ? manifest->file : "");
@@ -163,7 +172,7 @@ Catalogue& Catalogue::operator=(Catalogue&&) noexcept = default;
 Catalogue::~Catalogue() {
   if (!impl_ || impl_->read_only) return;
   try {
-    std::lock_guard lock(impl_->write_mutex);
+    Lock lock(impl_->write_mutex);
     impl_->maybe_checkpoint(true);
   } catch (const std::exception& e) {
     impl_->warn(std::string("graph snapshot not saved on close: ") + e.what());
@@ -188,7 +197,9 @@ Catalogue Catalogue::create(const fs::path& path, const CreateOptions& options, 
   discard();
   try {
     Impl impl(building, open, store::OpenMode::create);
+    Lock write_lock(impl.write_mutex);
     store::guarded(path.string(), [&] {
+      impl.write_mutex.held();
       SQLite::Transaction tx(*impl.db);
       auto& rows = *impl.rows;
       rows.set_meta(kMetaEmbedder, embedder->spec());
@@ -216,6 +227,7 @@ Catalogue Catalogue::create(const fs::path& path, const CreateOptions& options, 
 Catalogue Catalogue::open(const fs::path& path, OpenOptions options) {
   const auto mode = options.read_only ? store::OpenMode::read_only : store::OpenMode::read_write;
   auto impl = std::make_unique<Impl>(path, std::move(options), mode);
+  Lock write_lock(impl->write_mutex);  // (no other thread has it yet)
   const auto where = path.string();
   auto& rows = *impl->rows;
   const auto spec = store::guarded(where, [&] { return rows.meta(kMetaEmbedder); });

@@ -30,6 +30,7 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
   const auto started = std::chrono::steady_clock::now();
   std::optional<store::Manifest> old_snapshot;
   store::guarded(path.string(), [&] {
+    write_mutex.held();
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
     if (const auto pictures = rows->count_pictures(); pictures > 0)
       throw InputError(path.string() + ": has " + std::to_string(pictures) +
@@ -55,7 +56,7 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
     old_snapshot = rows->manifest();
     rows->clear_manifest();
     report.captions = captions.size();
-    std::unique_lock graph_lock(graph_mutex);
+    Lock graph_lock(graph_mutex);
     commit_signalled(tx, "reembed.before", "reembed.after");
     // Committed: from here on the catalogue is the new embedder's. An empty graph at seq 0
     // until the rebuild below (a search meanwhile replays the whole log: slow, not wrong).
@@ -79,7 +80,7 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
 }
 
 ReembedReport Catalogue::reembed(std::string_view embedder) {
-  std::lock_guard lock(impl_->write_mutex);
+  Lock lock(impl_->write_mutex);
   return impl_->reembed(embedder);
 }
 

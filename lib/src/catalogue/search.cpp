@@ -92,8 +92,9 @@ std::vector<BestCaption> fuse(const std::vector<BestCaption>& a, const std::vect
 }  // namespace
 
 void Catalogue::Impl::catch_up() {
-  std::unique_lock graph_lock(graph_mutex);
+  Lock graph_lock(graph_mutex);
   with_reader([&](store::Rows& rows) {
+    graph_mutex.held();
     sync_graph(rows);
     return 0;
   });
@@ -152,7 +153,7 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
         if (by_words) by_keyword = keyword_images(rows, text, query, depth, matching.get());
         return 0;
       });
-    std::shared_lock graph_lock(graph_mutex);
+    SharedLock graph_lock(graph_mutex);
     if (latest != applied_seq && !quiet && attempt < 4) {
       const bool behind = latest > applied_seq;  // read while still locked
       graph_lock.unlock();
@@ -192,8 +193,12 @@ const std::vector<BestCaption>& Catalogue::Impl::nearest_images(std::span<const 
   const std::size_t target = only ? std::min(k, only->size()) : k;
   const double fraction = only ? only->fraction() : 1.0;
   auto scan = [&] {
+    graph_mutex.held_shared();
     if (!only) return group(graph->exact(query, live), hit_rows, k, nullptr, best);
-    const auto keep = [&](std::int64_t label) { return only->contains(hit_rows.image_of(label)); };
+    const auto keep = [&](std::int64_t label) {
+      graph_mutex.held_shared();
+      return only->contains(hit_rows.image_of(label));
+    };
     group(graph->exact(query, live, keep), hit_rows, k, only, best);
   };
   best.clear();

@@ -124,8 +124,9 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
   for (const auto& image : images)
     batch.push_back(clean(image, external_vectors, *embedder, options.limits));
 
-  std::lock_guard write_lock(write_mutex);
+  Lock write_lock(write_mutex);
   return store::guarded(path.string(), [&] {
+    write_mutex.held();
     // Embed what is new before taking SQLite's write lock; the transaction below decides
     // again (another process may have written meanwhile) and embeds any stragglers.
     std::vector<std::string_view> texts;
@@ -249,8 +250,9 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
 
 bool Catalogue::Impl::remove(std::string_view uri) {
   if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
-  std::lock_guard write_lock(write_mutex);
+  Lock write_lock(write_mutex);
   return store::guarded(path.string(), [&] {
+    write_mutex.held();
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
     const auto row = rows->find_image(uri);
     if (!row) return false;
@@ -263,7 +265,7 @@ bool Catalogue::Impl::remove(std::string_view uri) {
 // Commits while holding the graph lock, so no search sees the rows ahead of the graph.
 void Catalogue::Impl::commit(SQLite::Transaction& tx) {
   {
-    std::unique_lock graph_lock(graph_mutex);
+    Lock graph_lock(graph_mutex);
     commit_signalled(tx, "commit.before", "commit.after");
     sync_graph(*rows);
   }
@@ -335,11 +337,15 @@ void Catalogue::Impl::sync_graph(store::Rows& source) {
 // close a smaller backlog is saved as well (1% of the graph, at least 64 changes), since
 // every later open would otherwise pay to replay it.
 void Catalogue::Impl::maybe_checkpoint(bool closing) {
-  const auto elements = static_cast<std::int64_t>(graph->elements());
+  std::int64_t elements, pending;
+  {  // (a search may be catching up in another thread)
+    SharedLock graph_lock(graph_mutex);
+    elements = static_cast<std::int64_t>(graph->elements());
+    pending = applied_seq - snapshot_seq;
+  }
   auto threshold = static_cast<std::int64_t>(options.checkpoint_after);
   threshold = closing ? std::min(threshold, std::max<std::int64_t>(64, elements / 100))
                       : std::max(threshold, elements / 4);
-  const auto pending = applied_seq - snapshot_seq;
   if (!read_only && pending > 0 && pending >= threshold) checkpoint();
 }
 
