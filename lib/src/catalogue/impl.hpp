@@ -46,28 +46,6 @@ struct BestCaption {
   index::Neighbor caption;
 };
 
-// The images a filtered search may return: those matching its conditions.
-class ImageSet {
- public:
-  ImageSet() = default;
-  explicit ImageSet(const store::ImageMatch& match) : images_(match.images) {
-    if (!match.ids.empty()) member_.resize(static_cast<std::size_t>(match.ids.back()) + 1);
-    for (const auto id : match.ids) member_[static_cast<std::size_t>(id)] = true;
-    size_ = match.ids.size();
-  }
-  bool contains(std::int64_t image) const {
-    const auto at = static_cast<std::size_t>(image);
-    return image >= 0 && at < member_.size() && member_[at];
-  }
-  std::size_t size() const { return size_; }
-  // Of the catalogue's images.
-  double fraction() const { return images_ ? static_cast<double>(size_) / images_ : 0.0; }
-
- private:
-  std::vector<bool> member_;  // by image id
-  std::size_t size_ = 0, images_ = 0;
-};
-
 // Filtered searches scan the matching captions exactly below this fraction of images.
 inline constexpr double kScanBelowFraction = 0.05;
 // Hybrid search fuses the best this many images by vector and by keyword.
@@ -128,7 +106,7 @@ class Catalogue::Impl {
   // per-thread storage until the next call. Caller holds graph_mutex (shared).
   const std::vector<BestCaption>& nearest_images(std::span<const float> query, std::size_t k,
                                                  std::size_t ef,
-                                                 const ImageSet* only = nullptr) const
+                                                 const store::MatchingImages* only = nullptr) const
       PICDEX_REQUIRES_SHARED(graph_mutex);
 
   // --- maintain.cpp
@@ -170,10 +148,10 @@ class Catalogue::Impl {
 
   // The images the last filtered search matched, kept while nothing is committed: a
   // batch of queries with one filter reads the metadata once.
-  std::shared_ptr<const ImageSet> cached_matches(const std::vector<Condition>& where,
-                                                 std::int64_t seq) const;
+  std::shared_ptr<const store::MatchingImages> cached_matches(const std::vector<Condition>& where,
+                                                              std::int64_t seq) const;
   void cache_matches(const std::vector<Condition>& where, std::int64_t seq,
-                     std::shared_ptr<const ImageSet> images) const;
+                     std::shared_ptr<const store::MatchingImages> images) const;
 
  private:
   std::unique_ptr<Reader> take_reader() const;
@@ -181,7 +159,7 @@ class Catalogue::Impl {
   struct Matches {
     std::vector<Condition> where;
     std::int64_t seq = -1;  // last_seq they were read at
-    std::shared_ptr<const ImageSet> images;
+    std::shared_ptr<const store::MatchingImages> images;
   };
   mutable std::mutex matches_mutex;
   mutable Matches matches;

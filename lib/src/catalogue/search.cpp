@@ -17,7 +17,7 @@ namespace {
 
 // Keeps the first (best) caption of each image, in order, up to k images (of `only`).
 void group(const std::vector<index::Neighbor>& captions, const index::HitRows& rows, std::size_t k,
-           const ImageSet* only, std::vector<BestCaption>& out) {
+           const store::MatchingImages* only, std::vector<BestCaption>& out) {
   out.clear();
   for (const auto& n : captions) {
     const auto image = rows.image_of(n.label);
@@ -33,7 +33,7 @@ void group(const std::vector<index::Neighbor>& captions, const index::HitRows& r
 // (BM25; only captions sharing a word), best first, scored by cosine with `query`.
 std::vector<BestCaption> keyword_images(store::Rows& rows, std::string_view text,
                                         std::span<const float> query, std::size_t k,
-                                        const ImageSet* only) {
+                                        const store::MatchingImages* only) {
   const std::size_t target = only ? std::min(k, only->size()) : k;
   std::vector<BestCaption> out;
   std::vector<float> vec(query.size());
@@ -100,14 +100,14 @@ void Catalogue::Impl::catch_up() {
   });
 }
 
-std::shared_ptr<const ImageSet> Catalogue::Impl::cached_matches(const std::vector<Condition>& where,
-                                                                std::int64_t seq) const {
+std::shared_ptr<const store::MatchingImages> Catalogue::Impl::cached_matches(
+    const std::vector<Condition>& where, std::int64_t seq) const {
   std::lock_guard lock(matches_mutex);
   return matches.seq == seq && matches.where == where ? matches.images : nullptr;
 }
 
 void Catalogue::Impl::cache_matches(const std::vector<Condition>& where, std::int64_t seq,
-                                    std::shared_ptr<const ImageSet> images) const {
+                                    std::shared_ptr<const store::MatchingImages> images) const {
   std::lock_guard lock(matches_mutex);
   matches = {where, seq, std::move(images)};
 }
@@ -137,7 +137,7 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
     const bool quiet = !filtered && !by_words && store::ChangeBeacon::quiet(signal) &&
                        signal == quiet_beacon.load();
     std::int64_t latest = 0;
-    std::shared_ptr<const ImageSet> matching;
+    std::shared_ptr<const store::MatchingImages> matching;
     std::vector<BestCaption> by_keyword;
     if (!quiet) latest = with_reader([](store::Rows& rows) { return rows.last_seq(); });
     if (filtered) matching = cached_matches(options.where, latest);
@@ -146,8 +146,8 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
         SQLite::Transaction read(rows.database());  // one state for everything read here
         latest = rows.last_seq();
         if (filtered && !matching) {
-          matching =
-              std::make_shared<const ImageSet>(store::match_images(rows.database(), options.where));
+          matching = std::make_shared<const store::MatchingImages>(
+              store::match_images(rows.database(), options.where));
           cache_matches(options.where, latest, matching);
         }
         if (by_words) by_keyword = keyword_images(rows, text, query, depth, matching.get());
@@ -184,9 +184,9 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
   }
 }
 
-const std::vector<BestCaption>& Catalogue::Impl::nearest_images(std::span<const float> query,
-                                                                std::size_t k, std::size_t ef,
-                                                                const ImageSet* only) const {
+const std::vector<BestCaption>& Catalogue::Impl::nearest_images(
+    std::span<const float> query, std::size_t k, std::size_t ef,
+    const store::MatchingImages* only) const {
   thread_local std::vector<index::Neighbor> captions;
   thread_local std::vector<BestCaption> best;
   const std::size_t live = graph->live();

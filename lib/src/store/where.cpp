@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "io/number.hpp"
@@ -54,7 +55,7 @@ const char* comparison(Condition::Op op) {
 
 }  // namespace
 
-ImageMatch match_images(SQLite::Database& db, std::span<const Condition> conditions) {
+MatchingImages match_images(SQLite::Database& db, std::span<const Condition> conditions) {
   // Condition i's parameters are ?3i+1 (key), ?3i+2 and ?3i+3.
   std::string sql = "SELECT id, ";
   if (conditions.empty()) sql += "1";
@@ -90,10 +91,14 @@ ImageMatch match_images(SQLite::Database& db, std::span<const Condition> conditi
     query.bind(parameter++, strings.dump(-1, ' ', false, replace));
     query.bind(parameter++, numbers.dump());
   }
-  ImageMatch out;
+  MatchingImages out;
   while (query.executeStep()) {
-    ++out.images;
-    if (query.getColumn(1).getInt()) out.ids.push_back(query.getColumn(0).getInt64());
+    ++out.images_;
+    if (!query.getColumn(1).getInt()) continue;
+    const auto id = static_cast<std::size_t>(query.getColumn(0).getInt64());
+    if (id >= out.member_.size()) out.member_.resize(std::max(id + 1, 2 * out.member_.size()));
+    out.member_[id] = true;
+    ++out.size_;
   }
   return out;
 }

@@ -13,13 +13,26 @@
 
 namespace picdex::store {
 
-struct ImageMatch {
-  std::vector<std::int64_t> ids;  // matching image ids, ascending
-  std::size_t images = 0;         // images in the catalogue
+// The images a filter (a search's `where` conditions) matches, by image id.
+class MatchingImages {
+ public:
+  MatchingImages() = default;
+  bool contains(std::int64_t image) const {
+    const auto at = static_cast<std::size_t>(image);
+    return image >= 0 && at < member_.size() && member_[at];
+  }
+  std::size_t size() const { return size_; }
+  // Of the catalogue's images.
+  double fraction() const { return images_ ? static_cast<double>(size_) / images_ : 0.0; }
+
+ private:
+  friend MatchingImages match_images(SQLite::Database&, std::span<const Condition>);
+  std::vector<bool> member_;  // by image id
+  std::size_t size_ = 0, images_ = 0;
 };
 
 // Runs on the caller's connection (inside its transaction, if any). `conditions` may be
 // empty: then every image matches.
-ImageMatch match_images(SQLite::Database& db, std::span<const Condition> conditions);
+MatchingImages match_images(SQLite::Database& db, std::span<const Condition> conditions);
 
 }  // namespace picdex::store
