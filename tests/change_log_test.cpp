@@ -26,6 +26,14 @@ void churn(Catalogue& cat, std::size_t b) {
     for (std::size_t i = 0; i < 10; ++i) cat.remove(test::workload_uri(b - 5, i));
 }
 
+// A new catalogue at `path` that saves a snapshot once `checkpoint_after` changes are
+// pending, and so trims its log that often.
+Catalogue churned_catalogue(const std::filesystem::path& path, std::size_t checkpoint_after) {
+  OpenOptions options;
+  options.checkpoint_after = checkpoint_after;
+  return Catalogue::create(path, {.embedder = "lexical:dim=64"}, options);
+}
+
 std::vector<std::string> top(const Catalogue& cat, const std::string& query) {
   return test::uris(cat.search(query, {.k = 3, .ef = 400}));
 }
@@ -35,9 +43,7 @@ std::vector<std::string> top(const Catalogue& cat, const std::string& query) {
 TEST_CASE("the change log keeps only what the snapshot before the newest lacks",
           "[persistence][log]") {
   TempDir dir;
-  OpenOptions options;
-  options.checkpoint_after = 100;
-  auto cat = Catalogue::create(dir / "c.pdx", {.embedder = "lexical:dim=64"}, options);
+  auto cat = churned_catalogue(dir / "c.pdx", 100);
   std::size_t most = 0, elements = 0;
   for (std::size_t b = 0; b < 300; ++b) {  // 3,000 puts and 2,950 removes
     churn(cat, b);
@@ -64,9 +70,7 @@ TEST_CASE("the change log keeps only what the snapshot before the newest lacks",
 TEST_CASE("a reader whose graph is older than the trimmed log reloads the snapshot",
           "[persistence][log]") {
   TempDir dir;
-  OpenOptions options;
-  options.checkpoint_after = 50;
-  auto writer = Catalogue::create(dir / "c.pdx", {.embedder = "lexical:dim=64"}, options);
+  auto writer = churned_catalogue(dir / "c.pdx", 50);
   for (std::size_t b = 0; b < 20; ++b) churn(writer, b);
   OpenOptions read_only;
   read_only.read_only = true;
@@ -101,10 +105,8 @@ TEST_CASE("a damaged snapshot over a trimmed log is rebuilt from the captions",
           "[persistence][log][snapshot]") {
   TempDir dir;
   const auto path = dir / "c.pdx";
-  OpenOptions options;
-  options.checkpoint_after = 50;
   {
-    auto cat = Catalogue::create(path, {.embedder = "lexical:dim=64"}, options);
+    auto cat = churned_catalogue(path, 50);
     for (std::size_t b = 0; b < 60; ++b) churn(cat, b);
     cat.checkpoint();
   }

@@ -30,6 +30,25 @@ SearchOptions mode(SearchMode m, std::size_t k = 10) {
   return o;
 }
 
+// kImages in a catalogue taken back to an older format `version` (1 or 2): what the later
+// migrations added is dropped (format 2 the pictures table, format 1 also the keyword
+// index and its triggers), and the file says it is of that format.
+void make_catalogue_of_format(const std::filesystem::path& path, int version) {
+  {
+    auto cat = Catalogue::create(path, {.embedder = "lexical"});
+    cat.put(kImages);
+  }
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  db.exec("DELETE FROM meta WHERE key = 'log_trimmed_through'");  // format 4
+  db.exec("DROP TABLE pictures");                                 // format 3
+  if (version < 2) {
+    db.exec("DROP TABLE captions_fts");
+    for (const char* t : {"delete", "update"})
+      db.exec(std::string("DROP TRIGGER captions_fts_") + t);
+  }
+  db.exec("PRAGMA user_version = " + std::to_string(version));
+}
+
 }  // namespace
 
 TEST_CASE("keyword search ranks images whose captions share the query's words", "[keyword]") {
@@ -101,18 +120,7 @@ TEST_CASE("a catalogue of format 1 gets its keyword index when opened for writin
           "[keyword][persistence]") {
   TempDir dir;
   const auto path = dir / "old.pdx";
-  {
-    auto cat = Catalogue::create(path, {.embedder = "lexical"});
-    cat.put(kImages);
-  }
-  {  // Take the catalogue back to format 1: no index, no triggers, no pictures.
-    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
-    db.exec("DROP TABLE captions_fts");
-    for (const char* t : {"delete", "update"})
-      db.exec(std::string("DROP TRIGGER captions_fts_") + t);
-    db.exec("DROP TABLE pictures");
-    db.exec("PRAGMA user_version = 1");
-  }
+  make_catalogue_of_format(path, 1);
   OpenOptions read_only;
   read_only.read_only = true;
   CHECK_THROWS_WITH(Catalogue::open(path, read_only), Catch::Contains("open it read-write once"));
@@ -130,15 +138,7 @@ TEST_CASE("reading commands refuse an older catalogue and name picdex upgrade",
           "[keyword][persistence][cli]") {
   TempDir dir;
   const auto path = dir / "old.pdx";
-  {
-    auto cat = Catalogue::create(path, {.embedder = "lexical"});
-    cat.put(kImages);
-  }
-  {
-    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
-    db.exec("DROP TABLE pictures");
-    db.exec("PRAGMA user_version = 2");
-  }
+  make_catalogue_of_format(path, 2);
   const auto bytes_of = [&] {
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});

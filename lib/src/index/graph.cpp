@@ -48,7 +48,7 @@ void Graph::require_writable() const {
 }
 
 void Graph::reserve(std::size_t needed) {
-  const auto capacity = hnsw_->layout().capacity;
+  const auto capacity = hnsw_->capacity();
   if (needed <= capacity) return;
   hnsw_->grow(std::max(needed, capacity * 2));
   if (!hnsw_->borrows_level0()) mapping_.reset();  // layer 0 is on the heap now

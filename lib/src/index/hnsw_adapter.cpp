@@ -129,6 +129,10 @@ std::size_t HnswIndex::count() const {
   return hnsw_->cur_element_count;
 }
 
+std::size_t HnswIndex::capacity() const {
+  return hnsw_->max_elements_;
+}
+
 std::size_t HnswIndex::deleted() const {
   return hnsw_->num_deleted_;
 }

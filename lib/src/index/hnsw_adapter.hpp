@@ -109,6 +109,7 @@ class HnswIndex {
 
   HnswLayout layout() const;
   std::size_t count() const;
+  std::size_t capacity() const;
   std::size_t deleted() const;
   bool contains(std::int64_t label) const;   // present and not deleted; needs index_labels()
   bool has_label(std::int64_t label) const;  // present, deleted or not
