@@ -1,5 +1,5 @@
-// Writes: put (upsert by URI) and remove, each one SQLite transaction, then the change
-// log replayed into the graph.
+// Writes: put (upsert by URI) and remove: each validated, embedded, one SQLite
+// transaction, committed through the replica.
 #include <nlohmann/json.hpp>
 
 #include <unordered_map>
@@ -118,24 +118,25 @@ bool same_captions(const store::ImageRow& row, const CleanImage& image) {
 }  // namespace
 
 PutResult Catalogue::Impl::put(std::span<const Image> images) {
-  if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
+  refuse_if_read_only();  // before the work of validating
   std::vector<CleanImage> batch;
   batch.reserve(images.size());
   for (const auto& image : images)
-    batch.push_back(clean(image, external_vectors, *embedder, options.limits));
+    batch.push_back(clean(image, external_vectors_, *embedder_, options_.limits));
 
-  Lock write_lock(write_mutex);
-  return store::guarded(path.string(), [&] {
-    write_mutex.held();
+  WriterLock write_lock(*this);
+  return store::guarded(path_.string(), [&] {
+    write_mutex_.held();
+    auto& rows = *rows_;
     // Embed what is new before taking SQLite's write lock; the transaction below decides
     // again (another process may have written meanwhile) and embeds any stragglers.
     std::vector<std::string_view> texts;
     std::vector<std::pair<const CleanImage*, std::size_t>> origin;  // for error messages
     std::vector<const CleanImage*> pictured;  // images whose picture is new or changed
-    if (!external_vectors) {
+    if (!external_vectors_) {
       std::unordered_set<std::string_view> queued;
       for (const auto& image : batch) {
-        const auto row = rows->find_image(image.source->uri);
+        const auto row = rows.find_image(image.source->uri);
         if (!image.source->picture.empty() && (!row || !same_picture(*row, image)))
           pictured.push_back(&image);
         std::unordered_set<std::string_view> known;
@@ -150,8 +151,8 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
         }
       }
     }
-    const auto dim = embedder->dim();
-    const auto vectors = embed::embed_all(*embedder, texts, threads, [&](std::size_t i) {
+    const auto dim = embedder_->dim();
+    const auto vectors = embed::embed_all(*embedder_, texts, threads_, [&](std::size_t i) {
       const auto caption = origin[i].second + 1;
       return InputPlace{.uri = origin[i].first->source->uri,
                         .field = "caption " + std::to_string(caption),
@@ -163,7 +164,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     std::vector<float> straggler(dim);
     auto vector_of = [&](std::string_view text) -> std::span<const float> {
       if (auto it = embedded.find(text); it != embedded.end()) return it->second;
-      embedder->embed(text, straggler);
+      embedder_->embed(text, straggler);
       return straggler;
     };
     // The pictures likewise. An unreadable file is an InputError naming its image.
@@ -172,7 +173,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       for (const auto* image : images) files.emplace_back(image->source->picture);
       std::vector<float> out(files.size() * dim);
       try {
-        embedder->embed_images(files, out, threads);
+        embedder_->embed_images(files, out, threads_);
       } catch (const InputError& e) {
         // The embedder names the picture file that failed: say which image it is.
         for (const auto* image : images) {
@@ -198,9 +199,9 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
 
     PutResult result;
     std::int64_t first_new_caption = 0;
-    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     for (const auto& image : batch) {
-      const auto row = rows->find_image(image.source->uri, external_vectors);
+      const auto row = rows.find_image(image.source->uri, external_vectors_);
       if (row && row->metadata == image.metadata && same_captions(*row, image) &&
           same_picture(*row, image)) {
         ++result.unchanged;
@@ -209,10 +210,10 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       std::int64_t image_id;
       if (row) {
         image_id = row->id;
-        if (row->metadata != image.metadata) rows->update_metadata(image_id, image.metadata);
+        if (row->metadata != image.metadata) rows.update_metadata(image_id, image.metadata);
         ++result.updated;
       } else {
-        image_id = rows->insert_image(image.source->uri, image.metadata);
+        image_id = rows.insert_image(image.source->uri, image.metadata);
         ++result.added;
       }
       // Keep caption rows that stay (no new vector), drop the rest, add the new.
@@ -223,130 +224,56 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
         const auto text = image.captions[pos];
         if (auto it = existing.find(text);
             it != existing.end() && same_caption(*it->second, image, pos)) {
-          rows->move_caption(it->second->id, static_cast<int>(pos));
+          rows.move_caption(it->second->id, static_cast<int>(pos));
           existing.erase(it);
         } else {
-          const auto id = rows->insert_caption(
+          const auto id = rows.insert_caption(
               image_id, static_cast<int>(pos), text,
-              external_vectors ? std::span<const float>(image.vectors[pos]) : vector_of(text));
+              external_vectors_ ? std::span<const float>(image.vectors[pos]) : vector_of(text));
           if (!first_new_caption) first_new_caption = id;  // ids only grow
         }
       }
-      for (const auto& [text, caption] : existing) rows->delete_caption(caption->id);
+      for (const auto& [text, caption] : existing) rows.delete_caption(caption->id);
       if (!row || !same_picture(*row, image)) {
-        if (row && row->picture) rows->delete_caption(row->picture->caption_id);
+        if (row && row->picture) rows.delete_caption(row->picture->caption_id);
         if (!image.source->picture.empty()) {
-          const auto id = rows->insert_picture(image_id, image.source->picture,
-                                               image.picture_checksum, picture_vector_of(image));
+          const auto id = rows.insert_picture(image_id, image.source->picture,
+                                              image.picture_checksum, picture_vector_of(image));
           if (!first_new_caption) first_new_caption = id;
         }
       }
     }
-    if (first_new_caption) rows->index_keywords_from(first_new_caption);
+    if (first_new_caption) rows.index_keywords_from(first_new_caption);
     commit(tx);
     return result;
   });
 }
 
 bool Catalogue::Impl::remove(std::string_view uri) {
-  if (read_only) throw IoError(path.string() + ": catalogue is open read-only");
-  Lock write_lock(write_mutex);
-  return store::guarded(path.string(), [&] {
-    write_mutex.held();
-    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
-    const auto row = rows->find_image(uri);
+  WriterLock write_lock(*this);
+  return store::guarded(path_.string(), [&] {
+    write_mutex_.held();
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    const auto row = rows_->find_image(uri);
     if (!row) return false;
-    rows->delete_image(*row);
+    rows_->delete_image(*row);
     commit(tx);
     return true;
   });
 }
 
-// Commits while holding the graph lock, so no search sees the rows ahead of the graph.
 void Catalogue::Impl::commit(SQLite::Transaction& tx) {
-  {
-    Lock graph_lock(graph_mutex);
-    commit_signalled(tx, "commit.before", "commit.after");
-    sync_graph(*rows);
+  replica_->commit(tx, *rows_);
+  if (replica_->needs_compacting(options_.compact_above)) {
+    replica_->rebuild(*rows_);
+    // Cheap where the file was created with auto_vacuum = incremental (every catalogue
+    // this build creates); a no-op otherwise, where compact() does the full rewrite.
+    store::guarded(path_.string(), [&] {
+      write_mutex_.held();
+      db_->exec("PRAGMA incremental_vacuum");
+    });
   }
-  maybe_compact();
-  maybe_checkpoint(false);
-}
-
-void Catalogue::Impl::commit_signalled(SQLite::Transaction& tx, const char* before,
-                                       const char* after) {
-  beacon.begin_commit();  // throws, so the transaction rolls back, if it cannot signal
-  fault::failpoint(before);
-  try {
-    tx.commit();
-  } catch (...) {
-    beacon.end_commit();
-    throw;
-  }
-  fault::failpoint(after);
-  beacon.end_commit();
-}
-
-void Catalogue::Impl::sync_graph(store::Rows& source) {
-  std::vector<store::ChangedCaption> changes;
-  for (bool reloaded = false;; reloaded = true) {
-    changes = source.changes_since(applied_seq);
-    if (changes.empty()) return;
-    // Another process may have re-embedded the catalogue (reembed.cpp): then this one's
-    // embedder and graph no longer fit its vectors.
-    if (const auto spec = source.meta(kMetaEmbedder); spec && *spec != embedder->spec())
-      throw EmbedderMismatchError(path.string() + ": was re-embedded with '" + *spec +
-                                  "' by another process; open it again");
-    // Read after the changes, so that a trim that came before that read shows here.
-    if (applied_seq < source.log_trimmed_through()) {
-      // The log no longer holds every change after applied_seq: start again from the
-      // newest snapshot, else from the captions themselves.
-      if (!reloaded && map_snapshot(source) == Loaded::snapshot) continue;
-      start_from(read_every_caption(source));
-      continue;
-    }
-    const auto why = graph->make_writable();
-    if (!why) break;
-    // A mapped snapshot whose layer 0 fails its check: rebuild from every stored caption.
-    warn("graph snapshot " + graph->mapped_file().string() + " " + *why +
-         "; rebuilding it from the stored vectors");
-    start_from(read_every_caption(source));
-  }
-  std::vector<std::int64_t> labels;
-  std::vector<float> vectors;
-  for (const auto& change : changes) {
-    const auto id = static_cast<std::size_t>(change.caption_id);
-    if (change.vec) {
-      if (change.vec->size() != shape.dim)
-        throw FormatError(path.string() + ": caption " + std::to_string(id) +
-                          " has a vector of the wrong dimension");
-      hit_rows.put(change.caption_id, change.image_id, change.text, change.uri, change.metadata);
-      labels.push_back(change.caption_id);
-      vectors.insert(vectors.end(), change.vec->begin(), change.vec->end());
-    } else {
-      hit_rows.remove(change.caption_id);
-      graph->remove(change.caption_id);
-    }
-  }
-  graph->add(labels, vectors, threads);
-  applied_seq = changes.back().seq;
-}
-
-// Between writes the snapshot is rewritten only once the pending changes reach a quarter
-// of the graph too, so a long import writes O(log n) snapshots, not one per batch. On
-// close a smaller backlog is saved as well (1% of the graph, at least 64 changes), since
-// every later open would otherwise pay to replay it.
-void Catalogue::Impl::maybe_checkpoint(bool closing) {
-  std::int64_t elements, pending;
-  {  // (a search may be catching up in another thread)
-    SharedLock graph_lock(graph_mutex);
-    elements = static_cast<std::int64_t>(graph->elements());
-    pending = applied_seq - snapshot_seq;
-  }
-  auto threshold = static_cast<std::int64_t>(options.checkpoint_after);
-  threshold = closing ? std::min(threshold, std::max<std::int64_t>(64, elements / 100))
-                      : std::max(threshold, elements / 4);
-  if (!read_only && pending > 0 && pending >= threshold) checkpoint();
+  replica_->save_if_due(*rows_, /*closing=*/false);
 }
 
 PutResult Catalogue::put(const Image& image) {

@@ -52,6 +52,14 @@ struct ChangedCaption {
   std::string text, uri, metadata;  // when vec is set
 };
 
+// Meta keys: what a catalogue was created with.
+inline constexpr const char* kMetaEmbedder = "embedder";
+inline constexpr const char* kMetaDim = "dim";
+inline constexpr const char* kMetaM = "hnsw_m";
+inline constexpr const char* kMetaEfConstruction = "hnsw_ef_construction";
+inline constexpr const char* kMetaEfSearch = "hnsw_ef_search";
+inline constexpr const char* kMetaMetric = "metric";
+
 class Rows {
  public:
   explicit Rows(SQLite::Database& db) : db_(db) {}

@@ -1,0 +1,173 @@
+// Replica: everything a catalogue derives from its SQLite file, and the one owner of the
+// invariant that ties them together.
+//
+// - It holds the HNSW graph and the hit rows (what searches return, per caption), which
+//   hold exactly the changes up to `applied_seq_`, and the snapshot files that save them.
+// - They change only by replaying SQLite's change log (apply), for this process's writes
+//   and other processes' alike: one path to get right. The log keeps the changes after
+//   the snapshot before the newest (save trims it); a replica older than that loads the
+//   newest snapshot again, or reads every caption.
+// - A writer commits through commit(), which holds the graph lock across SQLite's commit
+//   and the replay, so no search sees rows ahead of the graph; the change beacon tells
+//   other processes to look.
+// - Searches run in fresh(): with the graph no older than what SQLite held when it was
+//   called (after a few tries under a stream of writes, the newest state caught up to).
+//
+// Locks (checked by clang's -Wthread-safety): graph_mutex_ guards the graph, the hit rows
+// and the seqs; shared for searches, unique to change them. Functions that take the
+// writer's `store::Rows` need the catalogue's write lock held by their caller: they
+// write SQLite (the manifest, the trimmed log) or read it to change the graph.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "index/graph.hpp"
+#include "index/hit_rows.hpp"
+#include "picdex/catalogue.hpp"
+#include "store/beacon.hpp"
+#include "store/reader_pool.hpp"
+#include "store/rows.hpp"
+#include "store/where.hpp"
+#include "threads/mutex.hpp"
+
+namespace picdex::replica {
+
+// An image found by a search, with its best-scoring caption.
+struct BestCaption {
+  std::int64_t image;
+  index::Neighbor caption;
+};
+
+// Filtered searches scan the matching captions exactly below this fraction of images.
+inline constexpr double kScanBelowFraction = 0.05;
+
+struct Settings {
+  std::filesystem::path catalogue;
+  index::GraphShape shape;
+  std::string embedder;  // the spec the catalogue's vectors were made with
+  bool read_only = false;
+  unsigned threads = 1;
+  std::size_t ef_search = 64;           // the catalogue's default, for check()'s recall
+  std::size_t checkpoint_after = 1000;  // OpenOptions::checkpoint_after
+  Observer observer;                    // warnings; progress of full reads
+};
+
+class Replica {
+ public:
+  // Empty, at seq 0, until open(). `readers` lends the connections searches read with.
+  Replica(Settings settings, const store::ReaderPool& readers);
+
+  // Loads the snapshot the manifest names, if it checks out (else warns and reads every
+  // caption), then replays the later changes. Opened for writing, it checks the whole
+  // snapshot now, saves a new one if it was damaged, and removes leftover snapshot files.
+  void open(store::Rows& writer) PICDEX_EXCLUDES(graph_mutex_);
+
+  // Commits `tx`, a write transaction on `writer`'s connection, with the beacon signalling
+  // it (failpoints `before` and `after` around the commit), and replays it. Throws
+  // EmbedderMismatchError if another process re-embedded the catalogue.
+  void commit(SQLite::Transaction& tx, store::Rows& writer, const char* before = "commit.before",
+              const char* after = "commit.after") PICDEX_EXCLUDES(graph_mutex_);
+  // Commits `tx`, which gave the catalogue new vectors of `embedder` with `dim`
+  // dimensions; the manifest's snapshot is dropped with it. Then the replica is empty at
+  // seq 0 (a search meanwhile replays the whole log: slow, not wrong) until rebuild().
+  void commit_reembedded(SQLite::Transaction& tx, store::Rows& writer, std::string embedder,
+                         std::size_t dim) PICDEX_EXCLUDES(graph_mutex_);
+
+  // What a search reads from SQLite besides the graph, in one read of a lent connection:
+  // returns the seq it read at (rows.last_seq() within its transaction).
+  using Read = std::function<std::int64_t(store::Rows&)>;
+  class View;
+  // Calls `answer` with a view of the graph holding every change committed before this
+  // call (no read of SQLite when the beacon shows nothing was), or, with `read`, at the
+  // seq `read` saw; under a stream of writes, after a few tries, the newest caught up to.
+  // `read` may run more than once.
+  void fresh(const Read& read, const std::function<void(const View&)>& answer)
+      PICDEX_EXCLUDES(graph_mutex_);
+
+  // Snapshots: save() writes one and records it in the manifest (unless another process
+  // recorded a newer one) and trims the log; save_if_due() does when enough changes are
+  // unsaved: a quarter of the graph between writes (so a long import writes O(log n)),
+  // 1% on closing (at least 64), never fewer than checkpoint_after.
+  void save(store::Rows& writer) PICDEX_EXCLUDES(graph_mutex_);
+  void save_if_due(store::Rows& writer, bool closing) PICDEX_EXCLUDES(graph_mutex_);
+  bool saved() const PICDEX_EXCLUDES(graph_mutex_);  // a snapshot holds every change applied
+  // Builds the graph again from every caption (progress to the observer), then saves it.
+  void rebuild(store::Rows& writer) PICDEX_EXCLUDES(graph_mutex_);
+  // More than `above` of the graph's elements are deleted (and it is worth rebuilding).
+  bool needs_compacting(double above) const PICDEX_EXCLUDES(graph_mutex_);
+
+  // Catches up, then appends to `report` what disagrees with SQLite: the graph's labels
+  // and the hit rows against the captions, the stored vectors against the graph's shape
+  // (dimensions, unit length), the snapshot file against the manifest, and the graph's
+  // sampled recall@10 against an exact scan.
+  void check(VerifyReport& report) PICDEX_EXCLUDES(graph_mutex_);
+  std::size_t deleted() const PICDEX_EXCLUDES(graph_mutex_);
+  index::GraphShape shape() const PICDEX_EXCLUDES(graph_mutex_);
+
+ private:
+  enum class Loaded { snapshot, nothing, damaged };
+  // The graph and hit rows of every caption, read in one transaction, at that read's seq.
+  struct Filled {
+    std::unique_ptr<index::Graph> graph;
+    index::HitRows hit_rows;
+    std::int64_t seq = 0;
+  };
+  Loaded map_snapshot(store::Rows& rows) PICDEX_REQUIRES(graph_mutex_);
+  void apply(store::Rows& rows) PICDEX_REQUIRES(graph_mutex_);
+  Filled read_every_caption(store::Rows& rows) const;  // (reads no guarded member)
+  void start_from(Filled filled) PICDEX_REQUIRES(graph_mutex_);
+  void catch_up() PICDEX_EXCLUDES(graph_mutex_);
+  void remove_leftovers(store::Rows& writer);
+  void commit_signalled(SQLite::Transaction& tx, const char* before, const char* after)
+      PICDEX_REQUIRES(graph_mutex_);
+  void warn(const std::string& message) const;
+  std::string where() const { return settings_.catalogue.string(); }
+
+  // The best caption of each of the k images nearest to `query`, best first (of `only`'s
+  // images alone, when given). Lives in per-thread storage until the next call.
+  const std::vector<BestCaption>& nearest_images(std::span<const float> query, std::size_t k,
+                                                 std::size_t ef,
+                                                 const store::MatchingImages* only) const
+      PICDEX_REQUIRES_SHARED(graph_mutex_);
+
+  Settings settings_;
+  const store::ReaderPool& readers_;
+  mutable WriterFirstMutex graph_mutex_;
+  std::unique_ptr<index::Graph> graph_ PICDEX_GUARDED_BY(graph_mutex_);
+  index::HitRows hit_rows_ PICDEX_GUARDED_BY(graph_mutex_);
+  std::int64_t applied_seq_ PICDEX_GUARDED_BY(graph_mutex_) = 0;
+  std::int64_t snapshot_seq_ PICDEX_GUARDED_BY(graph_mutex_) = 0;
+  // Other processes' commits show in `beacon_`; `quiet_beacon_` is the (even) value it had
+  // when a search last found SQLite holding nothing newer than applied_seq_.
+  store::ChangeBeacon beacon_;
+  std::atomic<std::uint64_t> quiet_beacon_{1};
+
+  friend class View;
+};
+
+// The graph and hit rows at one seq, for one search; it exists only inside fresh(),
+// while the graph lock is held shared.
+class Replica::View {
+ public:
+  const std::vector<BestCaption>& nearest_images(std::span<const float> query, std::size_t k,
+                                                 std::size_t ef,
+                                                 const store::MatchingImages* only) const;
+  std::optional<index::HitRows::Row> row(std::int64_t caption) const;
+
+ private:
+  explicit View(const Replica& replica) : replica_(replica) {}
+  const Replica& replica_;
+  friend class Replica;
+};
+
+}  // namespace picdex::replica

@@ -1,0 +1,93 @@
+// Replica: saving snapshots (and trimming the log they make unneeded), rebuilding.
+#include "fault/failpoint.hpp"
+#include "index/snapshot.hpp"
+#include "picdex/error.hpp"
+#include "replica/replica.hpp"
+
+namespace picdex::replica {
+namespace fs = std::filesystem;
+
+// Saves the graph (searches go on meanwhile), then points the manifest at it unless
+// another process recorded a newer snapshot meanwhile, and removes the snapshot the
+// manifest named before.
+void Replica::save(store::Rows& writer) {
+  if (settings_.read_only) throw IoError(where() + ": catalogue is open read-only");
+  index::SnapshotFile file;
+  std::int64_t seq;
+  {
+    SharedLock graph_lock(graph_mutex_);
+    seq = applied_seq_;
+    file = index::write_snapshot(*graph_, hit_rows_, settings_.catalogue, seq);
+  }
+  std::optional<store::Manifest> previous;
+  bool recorded = false;
+  store::guarded(where(), [&] {
+    SQLite::Transaction tx(writer.database(), SQLite::TransactionBehavior::IMMEDIATE);
+    previous = writer.manifest();
+    if (previous && previous->seq > seq) return;  // another process saved a newer one
+    writer.set_manifest({file.path.filename().string(), seq, static_cast<std::int64_t>(file.bytes),
+                         file.checksum, static_cast<std::int64_t>(file.elements)});
+    // A process whose graph is older than the previous snapshot loads this one again:
+    // the changes the previous one holds are no longer needed (a bounded log).
+    if (previous && previous->seq < seq) writer.trim_log(previous->seq);
+    tx.commit();
+    recorded = true;
+  });
+  if (recorded) fault::failpoint("snapshot.recorded");
+  std::error_code ignored;
+  if (!recorded) {
+    fs::remove(file.path, ignored);
+    return;
+  }
+  {
+    Lock graph_lock(graph_mutex_);
+    snapshot_seq_ = seq;
+  }
+  if (previous && previous->file != file.path.filename().string())
+    if (const auto old = index::snapshot_path(settings_.catalogue, previous->file))
+      fs::remove(*old, ignored);
+}
+
+void Replica::save_if_due(store::Rows& writer, bool closing) {
+  if (settings_.read_only) return;
+  std::int64_t elements, pending;
+  {
+    SharedLock graph_lock(graph_mutex_);
+    elements = static_cast<std::int64_t>(graph_->elements());
+    pending = applied_seq_ - snapshot_seq_;
+  }
+  auto threshold = static_cast<std::int64_t>(settings_.checkpoint_after);
+  threshold = closing ? std::min(threshold, std::max<std::int64_t>(64, elements / 100))
+                      : std::max(threshold, elements / 4);
+  if (pending > 0 && pending >= threshold) save(writer);
+}
+
+bool Replica::saved() const {
+  SharedLock graph_lock(graph_mutex_);
+  return applied_seq_ == snapshot_seq_ && snapshot_seq_ != 0;
+}
+
+void Replica::rebuild(store::Rows& writer) {
+  if (settings_.read_only) throw IoError(where() + ": catalogue is open read-only");
+  auto filled = store::guarded(where(), [&] { return read_every_caption(writer); });
+  {
+    Lock graph_lock(graph_mutex_);
+    start_from(std::move(filled));
+    store::guarded(where(), [&] {
+      graph_mutex_.held();
+      apply(writer);  // anything committed by others since the read
+    });
+  }
+  save(writer);
+}
+
+bool Replica::needs_compacting(double above) const {
+  constexpr std::size_t kSmallest = 1000;  // below this a few tombstones cost nothing
+  if (settings_.read_only || above <= 0) return false;
+  SharedLock graph_lock(graph_mutex_);
+  const auto elements = graph_->elements();
+  return elements >= kSmallest &&
+         static_cast<double>(graph_->deleted()) > above * static_cast<double>(elements);
+}
+
+}  // namespace picdex::replica

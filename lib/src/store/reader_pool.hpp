@@ -1,0 +1,51 @@
+// ReaderPool: read-only connections to one catalogue, lent out one per call and kept for
+// the next, so that concurrent searches each read SQLite on a connection of their own
+// (with its own statement cache) and none pays to open one.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/rows.hpp"
+
+namespace picdex::store {
+
+class ReaderPool {
+ public:
+  explicit ReaderPool(std::filesystem::path catalogue) : catalogue_(std::move(catalogue)) {}
+
+  // Runs `f(rows)` on a lent connection; SQLite's errors come out as picdex errors
+  // naming the catalogue (store::guarded). Thread-safe.
+  template <typename F>
+  auto with(F&& f) const {
+    return guarded(catalogue_.string(), [&] {
+      auto reader = take();
+      struct Return {
+        const ReaderPool* pool;
+        std::unique_ptr<Reader>& reader;
+        ~Return() { pool->give_back(std::move(reader)); }
+      } give_back_on_exit{this, reader};
+      return f(reader->rows);
+    });
+  }
+
+ private:
+  struct Reader {
+    std::unique_ptr<SQLite::Database> db;
+    Rows rows;
+    explicit Reader(std::unique_ptr<SQLite::Database> d) : db(std::move(d)), rows(*db) {}
+  };
+  std::unique_ptr<Reader> take() const;
+  void give_back(std::unique_ptr<Reader> reader) const;
+
+  std::filesystem::path catalogue_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::unique_ptr<Reader>> idle_;
+};
+
+}  // namespace picdex::store
