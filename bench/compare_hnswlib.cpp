@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
     SQLite::Database db(path.string());
     SQLite::Statement s(db, "SELECT file, bytes, checksum FROM snapshot WHERE id = 1");
     s.executeStep();
-    picdex::index::HitRows rows;
+    picdex::index::HitTable rows;
     picdex::index::Graph::map({dim, kM, kEfConstruction}, folder / s.getColumn(0).getString(),
                               static_cast<std::uint64_t>(s.getColumn(1).getInt64()),
                               s.getColumn(2).getString(), rows)

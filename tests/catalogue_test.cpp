@@ -71,7 +71,7 @@ TEST_CASE("hits carry the current URI, caption and metadata, also for handles op
   auto writer = Catalogue::create(path, {.embedder = "lexical:dim=256"});
   writer.put({"a.jpg", {"A red bicycle by a wall", "A bike"}, R"({"v": 1})"});
   writer.put({"b.jpg", {"A blue boat on a lake"}, "{}"});
-  writer.checkpoint();  // the hit rows are saved with the graph snapshot
+  writer.checkpoint();  // the hit table is saved with the graph snapshot
   OpenOptions read_only;
   read_only.read_only = true;
   auto reader = Catalogue::open(path, read_only);

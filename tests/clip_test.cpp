@@ -209,7 +209,8 @@ void check_like_python(const std::vector<picdex::Hit>& hits, std::size_t query) 
     const auto name = fs::path(hits[i].uri).filename().string();
     REQUIRE(want.count(name));
     CHECK(std::abs(hits[i].score - want.at(name)) <= 1e-5);
-    CHECK(hits[i].matched_pixels());
+    CHECK(hits[i].matched == picdex::Embedded::picture);
+    CHECK(hits[i].caption.empty());
     if (i > 0) CHECK(hits[i - 1].score >= hits[i].score);
   }
 }
@@ -269,11 +270,15 @@ TEST_CASE("Captions and pixels coexist; a hit says which matched", "[clip]") {
   image.picture = (dir / "photo.png").string();
   picdex::Image other("other", {texts[1]});
   cat.put(std::vector<picdex::Image>{image, other});
+  // A picture is not a caption: counted apart.
+  CHECK(cat.caption_count() == 2);
+  CHECK(cat.stats().captions == 2);
+  CHECK(cat.stats().pictures == 1);
 
   auto hits = cat.search(texts[0]);  // the caption itself: cosine 1
   REQUIRE(hits.size() == 2);
   CHECK(hits[0].uri == "photo");
-  CHECK_FALSE(hits[0].matched_pixels());
+  CHECK(hits[0].matched == picdex::Embedded::caption);
   CHECK(hits[0].caption == texts[0]);
   CHECK(hits[0].score == Approx(1.0f).margin(1e-5));
 

@@ -50,9 +50,9 @@ std::vector<std::int64_t> picdex_search(const Graph& graph, const float* q) {
 
 // The snapshot of `graph` saved beside `catalogue`, mapped again.
 Graph saved_and_mapped(const Graph& graph, const std::filesystem::path& catalogue) {
-  index::HitRows rows;
+  index::HitTable rows;
   const auto file = index::write_snapshot(graph, rows, catalogue, 1);
-  index::HitRows loaded;
+  index::HitTable loaded;
   auto mapped = Graph::map(graph.shape(), file.path, file.bytes, file.checksum, loaded);
   REQUIRE(!mapped.make_writable());
   return mapped;

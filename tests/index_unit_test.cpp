@@ -1,4 +1,4 @@
-// Unit tests of the index's parts, beside the catalogue-level tests: the hit rows and the
+// Unit tests of the index's parts, beside the catalogue-level tests: the hit table and the
 // hnswlib adapter.
 #include <catch2/catch.hpp>
 
@@ -7,57 +7,57 @@
 #include <vector>
 
 #include "index/graph.hpp"
-#include "index/hit_rows.hpp"
+#include "index/hit_table.hpp"
 #include "index/hnsw_adapter.hpp"
 #include "support.hpp"
 
-using picdex::index::HitRows;
+using picdex::index::HitTable;
 using picdex::index::HnswIndex;
 
-TEST_CASE("hit rows keep each caption's image, text, URI and metadata", "[index][unit]") {
-  HitRows rows;
-  rows.put(1, 10, "a red car", "car.jpg", R"({"year":2020})");
-  rows.put(2, 10, "a car, red", "car.jpg", R"({"year":2020})");
-  rows.put(3, 11, "a cat", "cat.jpg", "{}");
-  REQUIRE(rows.row(2));
-  CHECK(rows.row(2)->text == "a car, red");
-  CHECK(rows.row(2)->uri == "car.jpg");
-  CHECK(rows.row(2)->metadata == R"({"year":2020})");
-  CHECK(rows.image_of(3) == 11);
-  CHECK_FALSE(rows.row(4));
-  CHECK(rows.image_of(-1) == 0);
+TEST_CASE("hit table keep each caption's image, text, URI and metadata", "[index][unit]") {
+  HitTable hits;
+  hits.put(1, 10, "a red car", "car.jpg", R"({"year":2020})");
+  hits.put(2, 10, "a car, red", "car.jpg", R"({"year":2020})");
+  hits.put(3, 11, "a cat", "cat.jpg", "{}");
+  REQUIRE(hits.entry(2));
+  CHECK(hits.entry(2)->text == "a car, red");
+  CHECK(hits.entry(2)->uri == "car.jpg");
+  CHECK(hits.entry(2)->metadata == R"({"year":2020})");
+  CHECK(hits.image_of(3) == 11);
+  CHECK_FALSE(hits.entry(4));
+  CHECK(hits.image_of(-1) == 0);
 
   // An image's new metadata (as an update replays it) reaches all its captions.
-  rows.put(1, 10, "a red car", "car.jpg", R"({"year":2021})");
-  CHECK(rows.row(2)->metadata == R"({"year":2021})");
-  rows.remove(1);
-  CHECK_FALSE(rows.row(1));
-  CHECK(rows.image_of(1) == 0);
+  hits.put(1, 10, "a red car", "car.jpg", R"({"year":2021})");
+  CHECK(hits.entry(2)->metadata == R"({"year":2021})");
+  hits.remove(1);
+  CHECK_FALSE(hits.entry(1));
+  CHECK(hits.image_of(1) == 0);
 
-  // Compacted: the same rows, without what nothing points at any more.
-  const auto compact = rows.compacted();
-  CHECK(compact.caption_texts().size() < rows.caption_texts().size());
+  // Compacted: the same hits, without what nothing points at any more.
+  const auto compact = hits.compacted();
+  CHECK(compact.caption_texts().size() < hits.caption_texts().size());
   for (std::int64_t id : {2, 3}) {
-    REQUIRE(compact.row(id));
-    CHECK(compact.row(id)->text == rows.row(id)->text);
-    CHECK(compact.row(id)->uri == rows.row(id)->uri);
-    CHECK(compact.row(id)->metadata == rows.row(id)->metadata);
+    REQUIRE(compact.entry(id));
+    CHECK(compact.entry(id)->text == hits.entry(id)->text);
+    CHECK(compact.entry(id)->uri == hits.entry(id)->uri);
+    CHECK(compact.entry(id)->metadata == hits.entry(id)->metadata);
   }
-  CHECK_THROWS(rows.put(5, 0, "x", "x.jpg", "{}"));  // no image 0
+  CHECK_THROWS(hits.put(5, 0, "x", "x.jpg", "{}"));  // no image 0
 }
 
-TEST_CASE("hit rows from a snapshot's tables are checked", "[index][unit]") {
-  HitRows rows;
-  rows.put(1, 1, "a dog", "dog.jpg", "{}");
+TEST_CASE("hit table from a snapshot's tables are checked", "[index][unit]") {
+  HitTable hits;
+  hits.put(1, 1, "a dog", "dog.jpg", "{}");
   auto captions =
-      std::vector<HitRows::Caption>(rows.caption_slots().begin(), rows.caption_slots().end());
-  auto images = std::vector<HitRows::Image>(rows.image_slots().begin(), rows.image_slots().end());
-  const auto copy = HitRows::from_tables(captions, std::string(rows.caption_texts()), images,
-                                         std::string(rows.image_texts()));
-  CHECK(copy.row(1)->uri == "dog.jpg");
+      std::vector<HitTable::Caption>(hits.caption_slots().begin(), hits.caption_slots().end());
+  auto images = std::vector<HitTable::Image>(hits.image_slots().begin(), hits.image_slots().end());
+  const auto copy = HitTable::from_tables(captions, std::string(hits.caption_texts()), images,
+                                          std::string(hits.image_texts()));
+  CHECK(copy.entry(1)->uri == "dog.jpg");
   captions[1].text_bytes = 1000;  // past the end of the texts
-  CHECK_THROWS_WITH(HitRows::from_tables(captions, std::string(rows.caption_texts()), images,
-                                         std::string(rows.image_texts())),
+  CHECK_THROWS_WITH(HitTable::from_tables(captions, std::string(hits.caption_texts()), images,
+                                          std::string(hits.image_texts())),
                     Catch::Contains("outside"));
 }
 

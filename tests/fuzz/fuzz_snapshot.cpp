@@ -27,15 +27,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto checksum = picdex::index::checksum_hex(XXH3_64bits(data, size));
   const picdex::index::GraphShape shape{4, 16, 200};
   try {
-    picdex::index::HitRows rows;
-    auto graph = picdex::index::Graph::map(shape, path, size, checksum, rows);
+    picdex::index::HitTable hits;
+    auto graph = picdex::index::Graph::map(shape, path, size, checksum, hits);
     const std::vector<float> query{0.5f, 0.5f, 0.5f, 0.5f};
     graph.search(query, 5, 16);  // before the whole-file check: links are bounds-checked
     if (!graph.make_writable()) {
       graph.search(query, 5, 16);
       graph.exact(query, 5);
     }
-    for (const auto& n : graph.search(query, 5, 16)) rows.row(n.label);
+    for (const auto& n : graph.search(query, 5, 16)) hits.entry(n.label);
   } catch (const picdex::index::SnapshotError&) {
   }
   return 0;

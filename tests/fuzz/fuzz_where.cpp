@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "store/where.hpp"
+#include "store/matching_images.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static SQLite::Database db = [] {

@@ -33,14 +33,14 @@ ALLOWED = {
     "schema_check.cpp": {
         "std::string(m.sql)",  # a migration, into an empty in-memory database
     },
-    "where.cpp": {
+    "matching_images.cpp": {
         "parameter(key)", "parameter(number)", "parameter(numbers)", "parameter(strings)",
         "op",  # comparison(): "<", "<=", ">" or ">="
         "compares(first, op, first + 1)",  # SQL text built here, checked here
         "equals_one_of(first, first + 1, first + 2)",
         "sql",  # the statement those build
     },
-    "rows.cpp": {
+    "tables.cpp": {
         "sql",  # prepared(const char* sql): its callers pass literals, checked here
     },
 }

@@ -41,12 +41,16 @@ struct Image {
   std::string picture;
 };
 
+// What a stored vector embeds: one of an image's captions, or its picture's pixels.
+enum class Embedded { caption, picture };
+
 struct Hit {
   std::string uri;
   float score = 0;      // cosine similarity of the best-matching caption (or picture)
-  std::string caption;  // that caption; empty when the picture's pixels matched best
+  std::string caption;  // that caption; empty when the picture matched best
   std::string metadata;
-  bool matched_pixels() const { return caption.empty(); }
+  Embedded matched = Embedded::caption;  // which of the image's vectors scored best
+  bool matched_pixels() const { return matched == Embedded::picture; }
 };
 
 // How a text query ranks images: by caption vectors (cosine similarity); by caption words

@@ -3,7 +3,7 @@
 //
 // A write is: validate (clean), embed, one SQLite transaction, replica.commit (which
 // replays it into the graph), then upkeep (compact, snapshot) when due. Everything that
-// must stay in step with SQLite (the graph, the hit rows, their seqs and snapshot files,
+// must stay in step with SQLite (the graph, the hit table, their seqs and snapshot files,
 // the change beacon) belongs to replica/replica.hpp, which states those invariants.
 //
 // Locks (checked by clang's -Wthread-safety, threads/mutex.hpp): `write_mutex_` serialises
@@ -22,9 +22,9 @@
 #include "picdex/embedder.hpp"
 #include "replica/replica.hpp"
 #include "store/database.hpp"
+#include "store/matching_images.hpp"
 #include "store/reader_pool.hpp"
-#include "store/rows.hpp"
-#include "store/where.hpp"
+#include "store/tables.hpp"
 #include "threads/mutex.hpp"
 
 namespace picdex {
@@ -99,7 +99,7 @@ class Catalogue::Impl {
   bool read_only_;
   mutable Mutex write_mutex_;
   std::unique_ptr<SQLite::Database> db_ PICDEX_GUARDED_BY(write_mutex_);
-  std::unique_ptr<store::Rows> rows_ PICDEX_GUARDED_BY(write_mutex_);
+  std::unique_ptr<store::Tables> tables_ PICDEX_GUARDED_BY(write_mutex_);
   store::ReaderPool readers_;
   std::unique_ptr<Embedder> embedder_;
   bool external_vectors_ = false;  // embedder "none": vectors come with the captions

@@ -8,7 +8,7 @@ namespace fs = std::filesystem;
 
 void Catalogue::Impl::checkpoint() {
   WriterLock lock(*this);
-  if (!replica_->saved()) replica_->save(*rows_);
+  if (!replica_->saved()) replica_->save(*tables_);
 }
 
 void Catalogue::Impl::rebuild_index() {
@@ -17,7 +17,7 @@ void Catalogue::Impl::rebuild_index() {
     write_mutex_.held();
     store::rebuild_keywords(*db_);
   });
-  replica_->rebuild(*rows_);
+  replica_->rebuild(*tables_);
 }
 
 CompactReport Catalogue::Impl::compact() {
@@ -27,7 +27,7 @@ CompactReport Catalogue::Impl::compact() {
   report.file_bytes_before = before.file_bytes;
   report.graph_bytes_before = before.graph_bytes;
   report.dropped = before.deleted;
-  replica_->rebuild(*rows_);
+  replica_->rebuild(*tables_);
   store::guarded(path_.string(), [&] {
     write_mutex_.held();
     // VACUUM rewrites the file in one transaction; auto_vacuum set first takes effect in
@@ -44,10 +44,10 @@ CompactReport Catalogue::Impl::compact() {
 
 VerifyReport Catalogue::Impl::verify() {
   VerifyReport report;
-  with_reader([&](store::Rows& rows) {
-    const auto check = rows.database().execAndGet("PRAGMA quick_check").getString();
+  with_reader([&](store::Tables& tables) {
+    const auto check = tables.database().execAndGet("PRAGMA quick_check").getString();
     if (check != "ok") report.problems.push_back("SQLite quick_check: " + check);
-    report.images = static_cast<std::size_t>(rows.count_images());
+    report.images = static_cast<std::size_t>(tables.count_images());
     return 0;
   });
   replica_->check(report);
@@ -58,14 +58,14 @@ Stats Catalogue::Impl::stats() const {
   Stats s;
   s.dim = embedder_->dim();
   s.embedder = embedder_->spec();
-  with_reader([&](store::Rows& rows) {
-    s.images = static_cast<std::size_t>(rows.count_images());
-    s.pictures = static_cast<std::size_t>(rows.count_pictures());
-    s.captions = static_cast<std::size_t>(rows.count_captions()) - s.pictures;
-    s.last_seq = rows.last_seq();
-    s.log_entries = static_cast<std::size_t>(rows.count_changes());
-    s.format = rows.format_version();
-    if (const auto m = rows.manifest()) {
+  with_reader([&](store::Tables& tables) {
+    s.images = static_cast<std::size_t>(tables.count_images());
+    s.pictures = static_cast<std::size_t>(tables.count_pictures());
+    s.captions = static_cast<std::size_t>(tables.count_captions());
+    s.last_seq = tables.last_seq();
+    s.log_entries = static_cast<std::size_t>(tables.count_changes());
+    s.format = tables.format_version();
+    if (const auto m = tables.manifest()) {
       s.snapshot_seq = m->seq;
       s.graph_bytes = static_cast<std::uint64_t>(m->bytes);
     }

@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::size_t meta_number(store::Rows& rows, const char* key, const std::string& where) {
-  const auto value = rows.meta(key);
+std::size_t meta_number(store::Tables& tables, const char* key, const std::string& where) {
+  const auto value = tables.meta(key);
   if (!value) throw FormatError(where + ": catalogue has no '" + key + "' in meta");
   try {
     return std::stoul(*value);
@@ -61,7 +61,7 @@ Catalogue::Impl::Impl(fs::path path, OpenOptions options, store::OpenMode mode)
       options_(std::move(options)),
       read_only_(mode == store::OpenMode::read_only),
       db_(store::open_database(path_, mode)),
-      rows_(std::make_unique<store::Rows>(*db_)),
+      tables_(std::make_unique<store::Tables>(*db_)),
       readers_(path_),
       threads_(std::max(1u, std::thread::hardware_concurrency())) {}
 
@@ -89,8 +89,8 @@ std::unique_ptr<Catalogue::Impl> Catalogue::Impl::open(const fs::path& path, Ope
   std::unique_ptr<Impl> impl(new Impl(path, std::move(options), mode));
   Lock write_lock(impl->write_mutex_);  // (no other thread has it yet)
   const auto where = path.string();
-  auto& rows = *impl->rows_;
-  const auto spec = store::guarded(where, [&] { return rows.meta(store::kMetaEmbedder); });
+  auto& tables = *impl->tables_;
+  const auto spec = store::guarded(where, [&] { return tables.meta(store::kMetaEmbedder); });
   if (!spec) throw FormatError(where + ": catalogue has no embedder in meta");
   impl->embedder_ = make_embedder(*spec);
   impl->external_vectors_ = spec->starts_with("none:");
@@ -103,10 +103,10 @@ std::unique_ptr<Catalogue::Impl> Catalogue::Impl::open(const fs::path& path, Ope
   index::GraphShape shape;
   store::guarded(where, [&] {
     impl->write_mutex_.held();
-    shape.dim = meta_number(rows, store::kMetaDim, where);
-    shape.m = meta_number(rows, store::kMetaM, where);
-    shape.ef_construction = meta_number(rows, store::kMetaEfConstruction, where);
-    impl->ef_search_ = meta_number(rows, store::kMetaEfSearch, where);
+    shape.dim = meta_number(tables, store::kMetaDim, where);
+    shape.m = meta_number(tables, store::kMetaM, where);
+    shape.ef_construction = meta_number(tables, store::kMetaEfConstruction, where);
+    impl->ef_search_ = meta_number(tables, store::kMetaEfSearch, where);
   });
   if (shape.dim != impl->embedder_->dim())
     throw FormatError(where + ": meta dim " + std::to_string(shape.dim) +
@@ -121,7 +121,7 @@ std::unique_ptr<Catalogue::Impl> Catalogue::Impl::open(const fs::path& path, Ope
                         .checkpoint_after = impl->options_.checkpoint_after,
                         .observer = impl->options_.observer},
       impl->readers_);
-  impl->replica_->open(rows);
+  impl->replica_->open(tables);
   return impl;
 }
 
@@ -129,7 +129,7 @@ void Catalogue::Impl::close() {
   if (read_only_) return;
   try {
     Lock lock(write_mutex_);
-    replica_->save_if_due(*rows_, /*closing=*/true);
+    replica_->save_if_due(*tables_, /*closing=*/true);
   } catch (const std::exception& e) {
     warn(std::string("graph snapshot not saved on close: ") + e.what());
   }
@@ -161,15 +161,15 @@ Catalogue Catalogue::create(const fs::path& path, const CreateOptions& options, 
   discard();
   try {
     auto db = store::open_database(building, store::OpenMode::create);
-    store::Rows rows(*db);
+    store::Tables tables(*db);
     store::guarded(path.string(), [&] {
       SQLite::Transaction tx(*db);
-      rows.set_meta(store::kMetaEmbedder, embedder->spec());
-      rows.set_meta(store::kMetaDim, std::to_string(embedder->dim()));
-      rows.set_meta(store::kMetaMetric, "cosine");
-      rows.set_meta(store::kMetaM, std::to_string(options.m));
-      rows.set_meta(store::kMetaEfConstruction, std::to_string(options.ef_construction));
-      rows.set_meta(store::kMetaEfSearch, std::to_string(options.ef_search));
+      tables.set_meta(store::kMetaEmbedder, embedder->spec());
+      tables.set_meta(store::kMetaDim, std::to_string(embedder->dim()));
+      tables.set_meta(store::kMetaMetric, "cosine");
+      tables.set_meta(store::kMetaM, std::to_string(options.m));
+      tables.set_meta(store::kMetaEfConstruction, std::to_string(options.ef_construction));
+      tables.set_meta(store::kMetaEfSearch, std::to_string(options.ef_search));
       tx.commit();
     });
   } catch (...) {
@@ -200,8 +200,8 @@ const Limits& Catalogue::limits() const {
 
 void Catalogue::for_each_image(const std::function<void(const Image&)>& f,
                                bool with_vectors) const {
-  impl_->with_reader([&](store::Rows& rows) {
-    rows.for_each_image(
+  impl_->with_reader([&](store::Tables& tables) {
+    tables.for_each_image(
         [&](store::ImageRow& row) {
           Image image{std::move(row.uri), {}, std::move(row.metadata)};
           for (auto& c : row.captions) {
@@ -221,8 +221,7 @@ std::size_t Catalogue::size() const {
 }
 
 std::size_t Catalogue::caption_count() const {
-  return static_cast<std::size_t>(
-      impl_->with_reader([](auto& r) { return r.count_captions() - r.count_pictures(); }));
+  return static_cast<std::size_t>(impl_->with_reader([](auto& r) { return r.count_captions(); }));
 }
 
 Image Catalogue::Impl::get(std::string_view uri) const {

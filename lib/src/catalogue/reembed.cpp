@@ -29,13 +29,13 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
   const auto started = std::chrono::steady_clock::now();
   store::guarded(path_.string(), [&] {
     write_mutex_.held();
-    auto& rows = *rows_;
+    auto& tables = *tables_;
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    if (const auto pictures = rows.count_pictures(); pictures > 0)
+    if (const auto pictures = tables.count_pictures(); pictures > 0)
       throw InputError(path_.string() + ": has " + std::to_string(pictures) +
                        " pictures, which reembed cannot embed again; export the captions and "
                        "import them into a new catalogue instead");
-    const auto captions = rows.caption_texts();
+    const auto captions = tables.caption_texts();
     constexpr std::size_t kChunk = 4096;
     std::vector<std::string_view> texts;
     for (std::size_t start = 0; start < captions.size(); start += kChunk) {
@@ -46,19 +46,19 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
         return InputPlace{.field = "caption " + std::to_string(captions[start + i].first)};
       });
       for (auto i = start; i < end; ++i)
-        rows.set_caption_vector(captions[i].first, std::span<const float>(vectors).subspan(
-                                                       (i - start) * next->dim(), next->dim()));
+        tables.set_caption_vector(captions[i].first, std::span<const float>(vectors).subspan(
+                                                         (i - start) * next->dim(), next->dim()));
       if (options_.observer.progress) options_.observer.progress(end, captions.size());
     }
-    rows.set_meta(store::kMetaEmbedder, report.to);
-    rows.set_meta(store::kMetaDim, std::to_string(next->dim()));
+    tables.set_meta(store::kMetaEmbedder, report.to);
+    tables.set_meta(store::kMetaDim, std::to_string(next->dim()));
     report.captions = captions.size();
-    replica_->commit_reembedded(tx, rows, report.to, next->dim());
+    replica_->commit_reembedded(tx, tables, report.to, next->dim());
     // Committed: from here on the catalogue is the new embedder's.
     embedder_ = std::move(next);
     external_vectors_ = false;
   });
-  replica_->rebuild(*rows_);
+  replica_->rebuild(*tables_);
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.verify = verify();

@@ -10,14 +10,14 @@
 #include "index/unit_vector.hpp"
 #include "picdex/error.hpp"
 #include "store/keywords.hpp"
-#include "store/where.hpp"
+#include "store/matching_images.hpp"
 
 namespace picdex {
 namespace {
 
 // The best caption of each of the k images whose captions best match the words of `text`
 // (BM25; only captions sharing a word), best first, scored by cosine with `query`.
-std::vector<replica::BestCaption> keyword_images(store::Rows& rows, std::string_view text,
+std::vector<replica::BestCaption> keyword_images(store::Tables& tables, std::string_view text,
                                                  std::span<const float> query, std::size_t k,
                                                  const store::MatchingImages* only) {
   const std::size_t target = only ? std::min(k, only->size()) : k;
@@ -26,7 +26,7 @@ std::vector<replica::BestCaption> keyword_images(store::Rows& rows, std::string_
   for (std::size_t limit = 4 * k;; limit *= 4) {
     out.clear();
     const auto seen = store::keyword_captions(
-        rows.database(), text, limit,
+        tables.database(), text, limit,
         [&](std::int64_t caption, std::int64_t image, std::span<const std::byte> blob) {
           if (out.size() == k || (only && !only->contains(image)) ||
               std::any_of(out.begin(), out.end(),
@@ -109,19 +109,19 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
   std::vector<replica::BestCaption> by_keyword;
   replica::Replica::Read read;
   if (filtered || by_words)
-    read = [&](store::Rows& rows) {
-      auto latest = rows.last_seq();
+    read = [&](store::Tables& tables) {
+      auto latest = tables.last_seq();
       matching = filtered ? cached_matches(options.where, latest) : nullptr;
       if (matching && !by_words) return latest;
-      SQLite::Transaction in_one_state(rows.database());
-      latest = rows.last_seq();
+      SQLite::Transaction in_one_state(tables.database());
+      latest = tables.last_seq();
       if (filtered) matching = cached_matches(options.where, latest);
       if (filtered && !matching) {
         matching = std::make_shared<const store::MatchingImages>(
-            store::match_images(rows.database(), options.where));
+            store::match_images(tables.database(), options.where));
         cache_matches(options.where, latest, matching);
       }
-      if (by_words) by_keyword = keyword_images(rows, text, query, depth, matching.get());
+      if (by_words) by_keyword = keyword_images(tables, text, query, depth, matching.get());
       return latest;
     };
   std::vector<Hit> hits;
@@ -138,9 +138,10 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
     for (std::size_t i = options.offset; i < ranked->size(); ++i) {
       const auto& b = (*ranked)[i];
       if (b.caption.score < options.min_score) continue;
-      if (const auto row = view.row(b.caption.label))
-        hits.push_back({std::string(row->uri), b.caption.score, std::string(row->text),
-                        std::string(row->metadata)});
+      if (const auto hit = view.hit(b.caption.label))
+        hits.push_back({std::string(hit->uri), b.caption.score, std::string(hit->text),
+                        std::string(hit->metadata),
+                        hit->is_picture() ? Embedded::picture : Embedded::caption});
     }
   });
   return hits;

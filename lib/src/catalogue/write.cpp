@@ -127,7 +127,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
   WriterLock write_lock(*this);
   return store::guarded(path_.string(), [&] {
     write_mutex_.held();
-    auto& rows = *rows_;
+    auto& tables = *tables_;
     // Embed what is new before taking SQLite's write lock; the transaction below decides
     // again (another process may have written meanwhile) and embeds any stragglers.
     std::vector<std::string_view> texts;
@@ -136,7 +136,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     if (!external_vectors_) {
       std::unordered_set<std::string_view> queued;
       for (const auto& image : batch) {
-        const auto row = rows.find_image(image.source->uri);
+        const auto row = tables.find_image(image.source->uri);
         if (!image.source->picture.empty() && (!row || !same_picture(*row, image)))
           pictured.push_back(&image);
         std::unordered_set<std::string_view> known;
@@ -201,7 +201,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     std::int64_t first_new_caption = 0;
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     for (const auto& image : batch) {
-      const auto row = rows.find_image(image.source->uri, external_vectors_);
+      const auto row = tables.find_image(image.source->uri, external_vectors_);
       if (row && row->metadata == image.metadata && same_captions(*row, image) &&
           same_picture(*row, image)) {
         ++result.unchanged;
@@ -210,10 +210,10 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       std::int64_t image_id;
       if (row) {
         image_id = row->id;
-        if (row->metadata != image.metadata) rows.update_metadata(image_id, image.metadata);
+        if (row->metadata != image.metadata) tables.update_metadata(image_id, image.metadata);
         ++result.updated;
       } else {
-        image_id = rows.insert_image(image.source->uri, image.metadata);
+        image_id = tables.insert_image(image.source->uri, image.metadata);
         ++result.added;
       }
       // Keep caption rows that stay (no new vector), drop the rest, add the new.
@@ -224,26 +224,26 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
         const auto text = image.captions[pos];
         if (auto it = existing.find(text);
             it != existing.end() && same_caption(*it->second, image, pos)) {
-          rows.move_caption(it->second->id, static_cast<int>(pos));
+          tables.move_caption(it->second->id, static_cast<int>(pos));
           existing.erase(it);
         } else {
-          const auto id = rows.insert_caption(
+          const auto id = tables.insert_caption(
               image_id, static_cast<int>(pos), text,
               external_vectors_ ? std::span<const float>(image.vectors[pos]) : vector_of(text));
           if (!first_new_caption) first_new_caption = id;  // ids only grow
         }
       }
-      for (const auto& [text, caption] : existing) rows.delete_caption(caption->id);
+      for (const auto& [text, caption] : existing) tables.delete_caption(caption->id);
       if (!row || !same_picture(*row, image)) {
-        if (row && row->picture) rows.delete_caption(row->picture->caption_id);
+        if (row && row->picture) tables.delete_caption(row->picture->caption_id);
         if (!image.source->picture.empty()) {
-          const auto id = rows.insert_picture(image_id, image.source->picture,
-                                              image.picture_checksum, picture_vector_of(image));
+          const auto id = tables.insert_picture(image_id, image.source->picture,
+                                                image.picture_checksum, picture_vector_of(image));
           if (!first_new_caption) first_new_caption = id;
         }
       }
     }
-    if (first_new_caption) rows.index_keywords_from(first_new_caption);
+    if (first_new_caption) tables.index_keywords_from(first_new_caption);
     commit(tx);
     return result;
   });
@@ -254,18 +254,18 @@ bool Catalogue::Impl::remove(std::string_view uri) {
   return store::guarded(path_.string(), [&] {
     write_mutex_.held();
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    const auto row = rows_->find_image(uri);
+    const auto row = tables_->find_image(uri);
     if (!row) return false;
-    rows_->delete_image(*row);
+    tables_->delete_image(*row);
     commit(tx);
     return true;
   });
 }
 
 void Catalogue::Impl::commit(SQLite::Transaction& tx) {
-  replica_->commit(tx, *rows_);
+  replica_->commit(tx, *tables_);
   if (replica_->needs_compacting(options_.compact_above)) {
-    replica_->rebuild(*rows_);
+    replica_->rebuild(*tables_);
     // Cheap where the file was created with auto_vacuum = incremental (every catalogue
     // this build creates); a no-op otherwise, where compact() does the full rewrite.
     store::guarded(path_.string(), [&] {
@@ -273,7 +273,7 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx) {
       db_->exec("PRAGMA incremental_vacuum");
     });
   }
-  replica_->save_if_due(*rows_, /*closing=*/false);
+  replica_->save_if_due(*tables_, /*closing=*/false);
 }
 
 PutResult Catalogue::put(const Image& image) {

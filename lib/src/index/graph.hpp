@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "index/hit_rows.hpp"
+#include "index/hit_table.hpp"
 
 namespace picdex::index {
 
@@ -42,11 +42,11 @@ class Graph {
  public:
   explicit Graph(const GraphShape& shape);
   // Maps the snapshot at `path` (see snapshot_format.hpp), which the manifest says is
-  // `bytes` long with XXH3-64 `checksum` (16 hex digits), and fills `rows` from it.
+  // `bytes` long with XXH3-64 `checksum` (16 hex digits), and fills `hits` from it.
   // Checks the header and the small sections; layer 0 is left unchecked, for searches
   // only, until make_writable(). Throws SnapshotError.
   static Graph map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
-                   const std::string& checksum, HitRows& rows);
+                   const std::string& checksum, HitTable& hits);
   Graph(Graph&&) noexcept;
   Graph& operator=(Graph&&) noexcept;
   ~Graph();
@@ -84,9 +84,9 @@ class Graph {
   // Every live label.
   std::vector<std::int64_t> labels() const;
 
-  // Writes the graph and `rows` (compacted) to `fd` in snapshot format. Returns the
+  // Writes the graph and `hits` (compacted) to `fd` in snapshot format. Returns the
   // XXH3-64 of the bytes written. Throws SnapshotError if a write fails. Needs writable().
-  std::uint64_t write(int fd, const HitRows& rows) const;
+  std::uint64_t write(int fd, const HitTable& hits) const;
 
   // The hnswlib index itself, to exchange graphs with stock hnswlib (HnswIndex::save_stock
   // and load_stock): a graph made of one, and the one this graph holds.

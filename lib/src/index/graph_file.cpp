@@ -22,7 +22,7 @@ namespace {
 
 static_assert(std::is_trivially_copyable_v<SnapshotHeader> && sizeof(SnapshotHeader) == 208);
 static_assert(offsetof(SnapshotHeader, hnsw_layout) == kSnapshotHeaderV1Bytes);
-static_assert(sizeof(HitRows::Caption) == 24 && sizeof(HitRows::Image) == 32);
+static_assert(sizeof(HitTable::Caption) == 24 && sizeof(HitTable::Image) == 32);
 
 bool version1(const SnapshotHeader& h) {
   return std::memcmp(h.magic, kSnapshotMagicV1, sizeof h.magic) == 0;
@@ -51,29 +51,29 @@ class Hasher {
 // The header's own checksum: over the header (checksum field zero) and every section but
 // layer 0.
 std::uint64_t header_checksum(SnapshotHeader header, std::span<const std::int32_t> levels,
-                              std::span<const char> upper, const HitRows& rows) {
+                              std::span<const char> upper, const HitTable& hits) {
   header.checksum = 0;
   Hasher h;
   h.add(&header, version1(header) ? kSnapshotHeaderV1Bytes : sizeof header);
   h.add(levels.data(), levels.size_bytes());
   h.add(upper.data(), upper.size_bytes());
-  h.add(rows.caption_slots().data(), rows.caption_slots().size_bytes());
-  h.add(rows.caption_texts().data(), rows.caption_texts().size());
-  h.add(rows.image_slots().data(), rows.image_slots().size_bytes());
-  h.add(rows.image_texts().data(), rows.image_texts().size());
+  h.add(hits.caption_slots().data(), hits.caption_slots().size_bytes());
+  h.add(hits.caption_texts().data(), hits.caption_texts().size());
+  h.add(hits.image_slots().data(), hits.image_slots().size_bytes());
+  h.add(hits.image_texts().data(), hits.image_texts().size());
   return h.digest();
 }
 
 // Sets the section offsets from the sizes (count, element_bytes, upper_bytes and the hit
-// rows' counts and bytes) and returns where the file ends.
+// hits' counts and bytes) and returns where the file ends.
 std::uint64_t lay_out(SnapshotHeader& h) {
   h.level0_offset = kSnapshotAlign;
   h.levels_offset = align_up(h.level0_offset + h.count * h.element_bytes, 8);
   h.upper_offset = h.levels_offset + 4 * h.count;
   h.caption_slots_offset = align_up(h.upper_offset + h.upper_bytes, 8);
-  h.caption_texts_offset = h.caption_slots_offset + h.caption_count * sizeof(HitRows::Caption);
+  h.caption_texts_offset = h.caption_slots_offset + h.caption_count * sizeof(HitTable::Caption);
   h.image_slots_offset = align_up(h.caption_texts_offset + h.caption_texts_bytes, 8);
-  h.image_texts_offset = h.image_slots_offset + h.image_count * sizeof(HitRows::Image);
+  h.image_texts_offset = h.image_slots_offset + h.image_count * sizeof(HitTable::Image);
   return h.image_texts_offset + h.image_texts_bytes;
 }
 
@@ -161,7 +161,7 @@ Graph::Mapping::~Mapping() {
 }
 
 Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
-                 const std::string& checksum, HitRows& rows) {
+                 const std::string& checksum, HitTable& hits) {
   // Non-blocking: a FIFO in its place must not hang the open (it is refused below).
   Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)};
   if (file.fd < 0)
@@ -182,22 +182,22 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
 
   std::vector<std::int32_t> levels(head.count);
   std::vector<char> upper(head.upper_bytes);
-  std::vector<HitRows::Caption> caption_slots(head.caption_count);
+  std::vector<HitTable::Caption> caption_slots(head.caption_count);
   std::string caption_texts(head.caption_texts_bytes, '\0');
-  std::vector<HitRows::Image> image_slots(head.image_count);
+  std::vector<HitTable::Image> image_slots(head.image_count);
   std::string image_texts(head.image_texts_bytes, '\0');
   read_at(file.fd, levels.data(), levels.size() * 4, head.levels_offset);
   read_at(file.fd, upper.data(), upper.size(), head.upper_offset);
-  read_at(file.fd, caption_slots.data(), caption_slots.size() * sizeof(HitRows::Caption),
+  read_at(file.fd, caption_slots.data(), caption_slots.size() * sizeof(HitTable::Caption),
           head.caption_slots_offset);
   read_at(file.fd, caption_texts.data(), caption_texts.size(), head.caption_texts_offset);
-  read_at(file.fd, image_slots.data(), image_slots.size() * sizeof(HitRows::Image),
+  read_at(file.fd, image_slots.data(), image_slots.size() * sizeof(HitTable::Image),
           head.image_slots_offset);
   read_at(file.fd, image_texts.data(), image_texts.size(), head.image_texts_offset);
-  HitRows loaded;
+  HitTable loaded;
   try {
-    loaded = HitRows::from_tables(std::move(caption_slots), std::move(caption_texts),
-                                  std::move(image_slots), std::move(image_texts));
+    loaded = HitTable::from_tables(std::move(caption_slots), std::move(caption_texts),
+                                   std::move(image_slots), std::move(image_texts));
   } catch (const std::runtime_error& e) {
     throw SnapshotError(e.what());
   }
@@ -258,7 +258,7 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
                                       .levels = levels,
                                       .upper = upper}));
   graph.mapping_ = std::move(mapping);
-  rows = std::move(loaded);
+  hits = std::move(loaded);
   graph.file_ = path;
   graph.unchecked_ = checksum;
   return graph;
@@ -283,9 +283,9 @@ std::optional<std::string> Graph::make_writable() {
   return std::nullopt;
 }
 
-std::uint64_t Graph::write(int fd, const HitRows& all_rows) const {
+std::uint64_t Graph::write(int fd, const HitTable& all_hits) const {
   require_writable();
-  const auto rows = all_rows.compacted();
+  const auto hits = all_hits.compacted();
   const auto h = hnsw_->layout();
   const std::uint64_t count = h.count;
   std::vector<std::int32_t> levels(count);
@@ -310,12 +310,12 @@ std::uint64_t Graph::write(int fd, const HitRows& all_rows) const {
   head.entry_point = h.entry_point;
   head.element_bytes = h.element_bytes;
   head.upper_bytes = upper.size();
-  head.caption_count = rows.caption_slots().size();
-  head.caption_texts_bytes = rows.caption_texts().size();
-  head.image_count = rows.image_slots().size();
-  head.image_texts_bytes = rows.image_texts().size();
+  head.caption_count = hits.caption_slots().size();
+  head.caption_texts_bytes = hits.caption_texts().size();
+  head.image_count = hits.image_slots().size();
+  head.image_texts_bytes = hits.image_texts().size();
   lay_out(head);
-  head.checksum = header_checksum(head, levels, upper, rows);
+  head.checksum = header_checksum(head, levels, upper, hits);
 
   HashedWriter out(fd);
   out.put(&head, sizeof head);
@@ -325,11 +325,11 @@ std::uint64_t Graph::write(int fd, const HitRows& all_rows) const {
   out.put(levels.data(), levels.size() * 4);
   out.put(upper.data(), upper.size());
   out.pad_to(head.caption_slots_offset);
-  out.put(rows.caption_slots().data(), rows.caption_slots().size_bytes());
-  out.put(rows.caption_texts().data(), rows.caption_texts().size());
+  out.put(hits.caption_slots().data(), hits.caption_slots().size_bytes());
+  out.put(hits.caption_texts().data(), hits.caption_texts().size());
   out.pad_to(head.image_slots_offset);
-  out.put(rows.image_slots().data(), rows.image_slots().size_bytes());
-  out.put(rows.image_texts().data(), rows.image_texts().size());
+  out.put(hits.image_slots().data(), hits.image_slots().size_bytes());
+  out.put(hits.image_texts().data(), hits.image_texts().size());
   return out.digest();
 }
 

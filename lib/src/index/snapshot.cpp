@@ -50,7 +50,7 @@ std::optional<std::filesystem::path> snapshot_path(const std::filesystem::path& 
   return catalogue.parent_path() / name;
 }
 
-SnapshotFile write_snapshot(const Graph& graph, const HitRows& rows,
+SnapshotFile write_snapshot(const Graph& graph, const HitTable& hits,
                             const std::filesystem::path& catalogue, std::int64_t seq) {
   const auto base = catalogue.parent_path() / (snapshot_prefix(catalogue) + std::to_string(seq));
   auto tmp = base;
@@ -67,7 +67,7 @@ SnapshotFile write_snapshot(const Graph& graph, const HitRows& rows,
   };
   std::string checksum;
   try {
-    checksum = checksum_hex(graph.write(fd, rows));
+    checksum = checksum_hex(graph.write(fd, hits));
     if (::fsync(fd) != 0)
       throw SnapshotError(std::string("cannot be synced: ") + std::strerror(errno));
   } catch (const SnapshotError& e) {
@@ -124,8 +124,8 @@ std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue,
 
 std::optional<std::string> check_snapshot(const SnapshotFile& expected, const GraphShape& shape) {
   try {
-    HitRows rows;
-    auto graph = Graph::map(shape, expected.path, expected.bytes, expected.checksum, rows);
+    HitTable hits;
+    auto graph = Graph::map(shape, expected.path, expected.bytes, expected.checksum, hits);
     if (auto why = graph.make_writable()) return why;
     if (graph.elements() != expected.elements)
       return "holds another number of elements than the manifest";

@@ -47,10 +47,10 @@ std::string snapshot_prefix(const std::filesystem::path& catalogue);
 std::optional<std::filesystem::path> snapshot_path(const std::filesystem::path& catalogue,
                                                    const std::string& name);
 
-// Saves `graph` and `rows`, which hold the changes up to `seq`, beside `catalogue`
+// Saves `graph` and `hits`, which hold the changes up to `seq`, beside `catalogue`
 // atomically (temp file, fsync, rename, fsync of the folder) and returns what the manifest
 // should record, with the file still locked. Throws IoError if it cannot be written.
-SnapshotFile write_snapshot(const Graph& graph, const HitRows& rows,
+SnapshotFile write_snapshot(const Graph& graph, const HitTable& hits,
                             const std::filesystem::path& catalogue, std::int64_t seq);
 
 // fsyncs the folder holding `path`, so that a rename or new file in it is durable.

@@ -6,8 +6,8 @@
 //                     it can be mapped in place
 //   levels            count int32: each element's top layer
 //   upper layers      the layer 1.. link lists of the elements above layer 0, in id order
-//   hit rows          HitRows' four tables as of the save (8-byte aligned): caption slots,
-//                     caption texts, image slots, image texts (see hit_rows.hpp)
+//   hit table         HitTable's four arrays as of the save (8-byte aligned): caption slots,
+//                     caption texts, image slots, image texts (see hit_table.hpp)
 //
 // Opening maps layer 0 and reads the other sections, which the header's checksum covers;
 // layer 0 itself is only read as searches touch it. The manifest's checksum covers the

@@ -12,20 +12,20 @@ namespace picdex::replica {
 // other processes are not reported as disagreements.
 void Replica::check(VerifyReport& report) {
   Lock graph_lock(graph_mutex_);
-  readers_.with([&](store::Rows& rows) {
+  readers_.with([&](store::Tables& tables) {
     graph_mutex_.held();
-    SQLite::Transaction read(rows.database());
-    apply(rows);
+    SQLite::Transaction read(tables.database());
+    apply(tables);
     const auto dim = settings_.shape.dim;
     std::vector<std::int64_t> caption_ids;
-    std::size_t misfiled = 0;  // captions whose hit row disagrees with SQLite
-    rows.for_each_caption([&](const store::Rows::CaptionRecord& c) {
+    std::size_t misfiled = 0;  // captions whose hit entry disagrees with SQLite
+    tables.for_each_vector([&](const store::Tables::VectorRecord& c) {
       graph_mutex_.held();
       ++report.captions_checked;
       caption_ids.push_back(c.id);
-      const auto row = hit_rows_.row(c.id);
-      misfiled += !row || hit_rows_.image_of(c.id) != c.image_id || row->text != c.text ||
-                  row->uri != c.uri || row->metadata != c.metadata;
+      const auto hit = hits_.entry(c.id);
+      misfiled += !hit || hits_.image_of(c.id) != c.image_id || hit->text != c.text ||
+                  hit->uri != c.uri || hit->metadata != c.metadata;
       if (c.vec.size() != dim) {
         report.problems.push_back("caption " + std::to_string(c.id) + ": vector has " +
                                   std::to_string(c.vec.size()) + " dimensions, not " +
@@ -54,11 +54,11 @@ void Replica::check(VerifyReport& report) {
                                 " captions whose search row (image, text, URI or metadata) "
                                 "disagrees with the database");
 
-    const auto m = rows.manifest();
-    if (m && m->seq > rows.last_seq())
+    const auto m = tables.manifest();
+    if (m && m->seq > tables.last_seq())
       report.problems.push_back("graph snapshot manifest claims change " + std::to_string(m->seq) +
-                                ", newer than the log's last (" + std::to_string(rows.last_seq()) +
-                                ")");
+                                ", newer than the log's last (" +
+                                std::to_string(tables.last_seq()) + ")");
     const auto named = m ? index::snapshot_path(settings_.catalogue, m->file) : std::nullopt;
     if (m && !named)
       report.problems.push_back("graph snapshot manifest names '" + m->file +
@@ -81,7 +81,7 @@ void Replica::check(VerifyReport& report) {
     std::mt19937_64 rng(42);
     const std::size_t samples = std::min<std::size_t>(100, labels.size());
     std::size_t found = 0, wanted = 0;
-    SQLite::Statement vector_of(rows.database(), "SELECT vec FROM captions WHERE id = ?");
+    SQLite::Statement vector_of(tables.database(), "SELECT vec FROM captions WHERE id = ?");
     for (std::size_t s = 0; s < samples; ++s) {
       vector_of.reset();
       vector_of.bind(1, labels[rng() % labels.size()]);

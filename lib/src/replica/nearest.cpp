@@ -8,11 +8,11 @@ namespace picdex::replica {
 namespace {
 
 // Keeps the first (best) caption of each image, in order, up to k images (of `only`).
-void group(const std::vector<index::Neighbor>& captions, const index::HitRows& rows, std::size_t k,
-           const store::MatchingImages* only, std::vector<BestCaption>& out) {
+void group(const std::vector<index::Neighbor>& captions, const index::HitTable& tables,
+           std::size_t k, const store::MatchingImages* only, std::vector<BestCaption>& out) {
   out.clear();
   for (const auto& n : captions) {
-    const auto image = rows.image_of(n.label);
+    const auto image = tables.image_of(n.label);
     if (image == 0 || (only && !only->contains(image))) continue;
     if (std::any_of(out.begin(), out.end(), [&](const BestCaption& b) { return b.image == image; }))
       continue;
@@ -25,9 +25,9 @@ void group(const std::vector<index::Neighbor>& captions, const index::HitRows& r
 
 void Replica::catch_up() {
   Lock graph_lock(graph_mutex_);
-  readers_.with([&](store::Rows& rows) {
+  readers_.with([&](store::Tables& tables) {
     graph_mutex_.held();
-    apply(rows);
+    apply(tables);
     return 0;
   });
 }
@@ -45,7 +45,7 @@ void Replica::fresh(const Read& read, const std::function<void(const View&)>& an
     if (read)
       latest = readers_.with(read);
     else if (!quiet)
-      latest = readers_.with([](store::Rows& rows) { return rows.last_seq(); });
+      latest = readers_.with([](store::Tables& tables) { return tables.last_seq(); });
     SharedLock graph_lock(graph_mutex_);
     if (latest != applied_seq_ && !quiet && attempt < 4) {
       const bool behind = latest > applied_seq_;  // read while still locked
@@ -67,9 +67,9 @@ const std::vector<BestCaption>& Replica::View::nearest_images(
   return replica_.nearest_images(query, k, ef, only);
 }
 
-std::optional<index::HitRows::Row> Replica::View::row(std::int64_t caption) const {
+std::optional<index::HitTable::Entry> Replica::View::hit(std::int64_t caption) const {
   replica_.graph_mutex_.held_shared();
-  return replica_.hit_rows_.row(caption);
+  return replica_.hits_.entry(caption);
 }
 
 const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> query, std::size_t k,
@@ -83,12 +83,12 @@ const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> q
   const double fraction = only ? only->fraction() : 1.0;
   auto scan = [&] {
     graph_mutex_.held_shared();
-    if (!only) return group(graph.exact(query, live), hit_rows_, k, nullptr, best);
+    if (!only) return group(graph.exact(query, live), hits_, k, nullptr, best);
     const auto keep = [&](std::int64_t label) {
       graph_mutex_.held_shared();
-      return only->contains(hit_rows_.image_of(label));
+      return only->contains(hits_.image_of(label));
     };
-    group(graph.exact(query, live, keep), hit_rows_, k, only, best);
+    group(graph.exact(query, live, keep), hits_, k, only, best);
   };
   best.clear();
   if (target == 0) return best;
@@ -109,7 +109,7 @@ const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> q
       break;
     }
     graph.search(query, n, std::max(ef, only ? 2 * n : n), captions);
-    group(captions, hit_rows_, k, only, best);
+    group(captions, hits_, k, only, best);
     if (best.size() == target) break;
   }
   return best;

@@ -19,7 +19,7 @@ void Replica::warn(const std::string& message) const {
 
 // A read-only open leaves the snapshot's layer 0 unchecked until something must change the
 // graph; a read-write open checks it whole now.
-void Replica::open(store::Rows& writer) {
+void Replica::open(store::Tables& writer) {
   Loaded loaded;
   {
     Lock graph_lock(graph_mutex_);
@@ -36,33 +36,33 @@ void Replica::open(store::Rows& writer) {
   remove_leftovers(writer);
 }
 
-Replica::Loaded Replica::map_snapshot(store::Rows& rows) {
+Replica::Loaded Replica::map_snapshot(store::Tables& tables) {
   // A snapshot can vanish between reading the manifest and opening the file when another
   // process saves a newer one and removes the old: then read the manifest again.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const auto manifest = store::guarded(where(), [&] { return rows.manifest(); });
+    const auto manifest = store::guarded(where(), [&] { return tables.manifest(); });
     if (!manifest) return Loaded::nothing;
     const auto named = index::snapshot_path(settings_.catalogue, manifest->file);
     const auto file = named.value_or(manifest->file);
     std::string why;
-    index::HitRows mapped_rows;
+    index::HitTable mapped_hits;
     try {
       if (!named) throw index::SnapshotError("is not a snapshot name of this catalogue");
       auto mapped =
           index::Graph::map(settings_.shape, file, static_cast<std::uint64_t>(manifest->bytes),
-                            manifest->checksum, mapped_rows);
+                            manifest->checksum, mapped_hits);
       if (mapped.elements() != static_cast<std::size_t>(manifest->elements))
         throw index::SnapshotError("holds another number of elements than the manifest");
       if (!settings_.read_only)
         if (auto problem = mapped.make_writable()) throw index::SnapshotError(*problem);
       graph_ = std::make_unique<index::Graph>(std::move(mapped));
-      hit_rows_ = std::move(mapped_rows);
+      hits_ = std::move(mapped_hits);
       applied_seq_ = snapshot_seq_ = manifest->seq;
       return Loaded::snapshot;
     } catch (const index::SnapshotError& e) {
       why = e.what();
     }
-    const auto again = store::guarded(where(), [&] { return rows.manifest(); });
+    const auto again = store::guarded(where(), [&] { return tables.manifest(); });
     if (again && again->file != manifest->file) continue;
     warn("graph snapshot " + file.string() + " " + why + "; rebuilding it from the stored vectors");
     return Loaded::damaged;
@@ -70,7 +70,7 @@ Replica::Loaded Replica::map_snapshot(store::Rows& rows) {
   return Loaded::nothing;
 }
 
-void Replica::remove_leftovers(store::Rows& writer) {
+void Replica::remove_leftovers(store::Tables& writer) {
   const auto& catalogue = settings_.catalogue;
   // Usually there are none: look without locking first, so an open costs no write lock.
   const auto manifest = store::guarded(where(), [&] { return writer.manifest(); });
@@ -89,7 +89,7 @@ void Replica::remove_leftovers(store::Rows& writer) {
          " leftover graph snapshot file(s) of an interrupted or superseded save");
 }
 
-void Replica::commit(SQLite::Transaction& tx, store::Rows& writer, const char* before,
+void Replica::commit(SQLite::Transaction& tx, store::Tables& writer, const char* before,
                      const char* after) {
   Lock graph_lock(graph_mutex_);
   commit_signalled(tx, before, after);
@@ -99,8 +99,8 @@ void Replica::commit(SQLite::Transaction& tx, store::Rows& writer, const char* b
   });
 }
 
-void Replica::commit_reembedded(SQLite::Transaction& tx, store::Rows& writer, std::string embedder,
-                                std::size_t dim) {
+void Replica::commit_reembedded(SQLite::Transaction& tx, store::Tables& writer,
+                                std::string embedder, std::size_t dim) {
   const auto old_snapshot = store::guarded(where(), [&] {
     auto manifest = writer.manifest();
     writer.clear_manifest();
@@ -112,7 +112,7 @@ void Replica::commit_reembedded(SQLite::Transaction& tx, store::Rows& writer, st
     settings_.embedder = std::move(embedder);
     settings_.shape.dim = dim;
     graph_ = std::make_unique<index::Graph>(settings_.shape);
-    hit_rows_.clear();
+    hits_.clear();
     applied_seq_ = snapshot_seq_ = 0;
   }
   if (old_snapshot)
@@ -137,20 +137,20 @@ void Replica::commit_signalled(SQLite::Transaction& tx, const char* before, cons
 
 // Replays changes after applied_seq_; where the log has been trimmed past applied_seq_,
 // starts again from the newest snapshot or from every caption.
-void Replica::apply(store::Rows& rows) {
+void Replica::apply(store::Tables& tables) {
   std::vector<store::ChangedCaption> changes;
   for (bool reloaded = false;; reloaded = true) {
-    changes = rows.changes_since(applied_seq_);
+    changes = tables.changes_since(applied_seq_);
     if (changes.empty()) return;
     // Another process may have re-embedded the catalogue (Catalogue::reembed): then this
     // one's embedder and graph no longer fit its vectors.
-    if (const auto spec = rows.meta(store::kMetaEmbedder); spec && *spec != settings_.embedder)
+    if (const auto spec = tables.meta(store::kMetaEmbedder); spec && *spec != settings_.embedder)
       throw EmbedderMismatchError(where() + ": was re-embedded with '" + *spec +
                                   "' by another process; open it again");
     // Read after the changes, so that a trim that came before that read shows here.
-    if (applied_seq_ < rows.log_trimmed_through()) {
-      if (!reloaded && map_snapshot(rows) == Loaded::snapshot) continue;
-      start_from(read_every_caption(rows));
+    if (applied_seq_ < tables.log_trimmed_through()) {
+      if (!reloaded && map_snapshot(tables) == Loaded::snapshot) continue;
+      start_from(read_every_caption(tables));
       continue;
     }
     const auto why = graph_->make_writable();
@@ -158,7 +158,7 @@ void Replica::apply(store::Rows& rows) {
     // A mapped snapshot whose layer 0 fails its check: rebuild from every stored caption.
     warn("graph snapshot " + graph_->mapped_file().string() + " " + *why +
          "; rebuilding it from the stored vectors");
-    start_from(read_every_caption(rows));
+    start_from(read_every_caption(tables));
   }
   std::vector<std::int64_t> labels;
   std::vector<float> vectors;
@@ -167,11 +167,11 @@ void Replica::apply(store::Rows& rows) {
       if (change.vec->size() != settings_.shape.dim)
         throw FormatError(where() + ": caption " + std::to_string(change.caption_id) +
                           " has a vector of the wrong dimension");
-      hit_rows_.put(change.caption_id, change.image_id, change.text, change.uri, change.metadata);
+      hits_.put(change.caption_id, change.image_id, change.text, change.uri, change.metadata);
       labels.push_back(change.caption_id);
       vectors.insert(vectors.end(), change.vec->begin(), change.vec->end());
     } else {
-      hit_rows_.remove(change.caption_id);
+      hits_.remove(change.caption_id);
       graph_->remove(change.caption_id);
     }
   }
@@ -179,13 +179,13 @@ void Replica::apply(store::Rows& rows) {
   applied_seq_ = changes.back().seq;
 }
 
-Replica::Filled Replica::read_every_caption(store::Rows& rows) const {
+Replica::Filled Replica::read_every_caption(store::Tables& tables) const {
   const auto& shape = settings_.shape;
   Filled out{std::make_unique<index::Graph>(shape), {}, 0};
   // One read transaction: the captions and the seq they correspond to agree.
-  SQLite::Transaction tx(rows.database());
-  out.seq = rows.last_seq();
-  const auto total = static_cast<std::size_t>(rows.count_captions());
+  SQLite::Transaction tx(tables.database());
+  out.seq = tables.last_seq();
+  const auto total = static_cast<std::size_t>(tables.count_vectors());
   constexpr std::size_t kChunk = 4096;
   std::vector<std::int64_t> labels;
   std::vector<float> vectors;
@@ -197,11 +197,11 @@ Replica::Filled Replica::read_every_caption(store::Rows& rows) const {
     vectors.clear();
     if (settings_.observer.progress) settings_.observer.progress(done, total);
   };
-  rows.for_each_caption([&](const store::Rows::CaptionRecord& c) {
+  tables.for_each_vector([&](const store::Tables::VectorRecord& c) {
     if (c.vec.size() != shape.dim)
       throw FormatError(where() + ": caption " + std::to_string(c.id) +
                         " has a vector of the wrong dimension");
-    out.hit_rows.put(c.id, c.image_id, c.text, c.uri, c.metadata);
+    out.hits.put(c.id, c.image_id, c.text, c.uri, c.metadata);
     labels.push_back(c.id);
     vectors.insert(vectors.end(), c.vec.begin(), c.vec.end());
     if (labels.size() == kChunk) flush();
@@ -212,7 +212,7 @@ Replica::Filled Replica::read_every_caption(store::Rows& rows) const {
 
 void Replica::start_from(Filled filled) {
   graph_ = std::move(filled.graph);
-  hit_rows_ = std::move(filled.hit_rows);
+  hits_ = std::move(filled.hits);
   applied_seq_ = filled.seq;
   snapshot_seq_ = 0;  // the next save_if_due saves it
 }

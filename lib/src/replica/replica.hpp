@@ -1,7 +1,7 @@
 // Replica: everything a catalogue derives from its SQLite file, and the one owner of the
 // invariant that ties them together.
 //
-// - It holds the HNSW graph and the hit rows (what searches return, per caption), which
+// - It holds the HNSW graph and the hit table (what searches return, per caption), which
 //   hold exactly the changes up to `applied_seq_`, and the snapshot files that save them.
 // - They change only by replaying SQLite's change log (apply), for this process's writes
 //   and other processes' alike: one path to get right. The log keeps the changes after
@@ -13,9 +13,9 @@
 // - Searches run in fresh(): with the graph no older than what SQLite held when it was
 //   called (after a few tries under a stream of writes, the newest state caught up to).
 //
-// Locks (checked by clang's -Wthread-safety): graph_mutex_ guards the graph, the hit rows
+// Locks (checked by clang's -Wthread-safety): graph_mutex_ guards the graph, the hit table
 // and the seqs; shared for searches, unique to change them. Functions that take the
-// writer's `store::Rows` need the catalogue's write lock held by their caller: they
+// writer's `store::Tables` need the catalogue's write lock held by their caller: they
 // write SQLite (the manifest, the trimmed log) or read it to change the graph.
 #pragma once
 
@@ -32,12 +32,12 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "index/graph.hpp"
-#include "index/hit_rows.hpp"
+#include "index/hit_table.hpp"
 #include "picdex/catalogue.hpp"
 #include "store/beacon.hpp"
+#include "store/matching_images.hpp"
 #include "store/reader_pool.hpp"
-#include "store/rows.hpp"
-#include "store/where.hpp"
+#include "store/tables.hpp"
 #include "threads/mutex.hpp"
 
 namespace picdex::replica {
@@ -70,22 +70,22 @@ class Replica {
   // Loads the snapshot the manifest names, if it checks out (else warns and reads every
   // caption), then replays the later changes. Opened for writing, it checks the whole
   // snapshot now, saves a new one if it was damaged, and removes leftover snapshot files.
-  void open(store::Rows& writer) PICDEX_EXCLUDES(graph_mutex_);
+  void open(store::Tables& writer) PICDEX_EXCLUDES(graph_mutex_);
 
   // Commits `tx`, a write transaction on `writer`'s connection, with the beacon signalling
   // it (failpoints `before` and `after` around the commit), and replays it. Throws
   // EmbedderMismatchError if another process re-embedded the catalogue.
-  void commit(SQLite::Transaction& tx, store::Rows& writer, const char* before = "commit.before",
+  void commit(SQLite::Transaction& tx, store::Tables& writer, const char* before = "commit.before",
               const char* after = "commit.after") PICDEX_EXCLUDES(graph_mutex_);
   // Commits `tx`, which gave the catalogue new vectors of `embedder` with `dim`
   // dimensions; the manifest's snapshot is dropped with it. Then the replica is empty at
   // seq 0 (a search meanwhile replays the whole log: slow, not wrong) until rebuild().
-  void commit_reembedded(SQLite::Transaction& tx, store::Rows& writer, std::string embedder,
+  void commit_reembedded(SQLite::Transaction& tx, store::Tables& writer, std::string embedder,
                          std::size_t dim) PICDEX_EXCLUDES(graph_mutex_);
 
   // What a search reads from SQLite besides the graph, in one read of a lent connection:
-  // returns the seq it read at (rows.last_seq() within its transaction).
-  using Read = std::function<std::int64_t(store::Rows&)>;
+  // returns the seq it read at (tables.last_seq() within its transaction).
+  using Read = std::function<std::int64_t(store::Tables&)>;
   class View;
   // Calls `answer` with a view of the graph holding every change committed before this
   // call (no read of SQLite when the beacon shows nothing was), or, with `read`, at the
@@ -98,16 +98,16 @@ class Replica {
   // recorded a newer one) and trims the log; save_if_due() does when enough changes are
   // unsaved: a quarter of the graph between writes (so a long import writes O(log n)),
   // 1% on closing (at least 64), never fewer than checkpoint_after.
-  void save(store::Rows& writer) PICDEX_EXCLUDES(graph_mutex_);
-  void save_if_due(store::Rows& writer, bool closing) PICDEX_EXCLUDES(graph_mutex_);
+  void save(store::Tables& writer) PICDEX_EXCLUDES(graph_mutex_);
+  void save_if_due(store::Tables& writer, bool closing) PICDEX_EXCLUDES(graph_mutex_);
   bool saved() const PICDEX_EXCLUDES(graph_mutex_);  // a snapshot holds every change applied
   // Builds the graph again from every caption (progress to the observer), then saves it.
-  void rebuild(store::Rows& writer) PICDEX_EXCLUDES(graph_mutex_);
+  void rebuild(store::Tables& writer) PICDEX_EXCLUDES(graph_mutex_);
   // More than `above` of the graph's elements are deleted (and it is worth rebuilding).
   bool needs_compacting(double above) const PICDEX_EXCLUDES(graph_mutex_);
 
   // Catches up, then appends to `report` what disagrees with SQLite: the graph's labels
-  // and the hit rows against the captions, the stored vectors against the graph's shape
+  // and the hit table against the captions, the stored vectors against the graph's shape
   // (dimensions, unit length), the snapshot file against the manifest, and the graph's
   // sampled recall@10 against an exact scan.
   void check(VerifyReport& report) PICDEX_EXCLUDES(graph_mutex_);
@@ -116,18 +116,18 @@ class Replica {
 
  private:
   enum class Loaded { snapshot, nothing, damaged };
-  // The graph and hit rows of every caption, read in one transaction, at that read's seq.
+  // The graph and hit table of every caption, read in one transaction, at that read's seq.
   struct Filled {
     std::unique_ptr<index::Graph> graph;
-    index::HitRows hit_rows;
+    index::HitTable hits;
     std::int64_t seq = 0;
   };
-  Loaded map_snapshot(store::Rows& rows) PICDEX_REQUIRES(graph_mutex_);
-  void apply(store::Rows& rows) PICDEX_REQUIRES(graph_mutex_);
-  Filled read_every_caption(store::Rows& rows) const;  // (reads no guarded member)
+  Loaded map_snapshot(store::Tables& tables) PICDEX_REQUIRES(graph_mutex_);
+  void apply(store::Tables& tables) PICDEX_REQUIRES(graph_mutex_);
+  Filled read_every_caption(store::Tables& tables) const;  // (reads no guarded member)
   void start_from(Filled filled) PICDEX_REQUIRES(graph_mutex_);
   void catch_up() PICDEX_EXCLUDES(graph_mutex_);
-  void remove_leftovers(store::Rows& writer);
+  void remove_leftovers(store::Tables& writer);
   void commit_signalled(SQLite::Transaction& tx, const char* before, const char* after)
       PICDEX_REQUIRES(graph_mutex_);
   void warn(const std::string& message) const;
@@ -144,7 +144,7 @@ class Replica {
   const store::ReaderPool& readers_;
   mutable WriterFirstMutex graph_mutex_;
   std::unique_ptr<index::Graph> graph_ PICDEX_GUARDED_BY(graph_mutex_);
-  index::HitRows hit_rows_ PICDEX_GUARDED_BY(graph_mutex_);
+  index::HitTable hits_ PICDEX_GUARDED_BY(graph_mutex_);
   std::int64_t applied_seq_ PICDEX_GUARDED_BY(graph_mutex_) = 0;
   std::int64_t snapshot_seq_ PICDEX_GUARDED_BY(graph_mutex_) = 0;
   // Other processes' commits show in `beacon_`; `quiet_beacon_` is the (even) value it had
@@ -155,14 +155,14 @@ class Replica {
   friend class View;
 };
 
-// The graph and hit rows at one seq, for one search; it exists only inside fresh(),
+// The graph and hit table at one seq, for one search; it exists only inside fresh(),
 // while the graph lock is held shared.
 class Replica::View {
  public:
   const std::vector<BestCaption>& nearest_images(std::span<const float> query, std::size_t k,
                                                  std::size_t ef,
                                                  const store::MatchingImages* only) const;
-  std::optional<index::HitRows::Row> row(std::int64_t caption) const;
+  std::optional<index::HitTable::Entry> hit(std::int64_t caption) const;
 
  private:
   explicit View(const Replica& replica) : replica_(replica) {}

@@ -10,14 +10,14 @@ namespace fs = std::filesystem;
 // Saves the graph (searches go on meanwhile), then points the manifest at it unless
 // another process recorded a newer snapshot meanwhile, and removes the snapshot the
 // manifest named before.
-void Replica::save(store::Rows& writer) {
+void Replica::save(store::Tables& writer) {
   if (settings_.read_only) throw IoError(where() + ": catalogue is open read-only");
   index::SnapshotFile file;
   std::int64_t seq;
   {
     SharedLock graph_lock(graph_mutex_);
     seq = applied_seq_;
-    file = index::write_snapshot(*graph_, hit_rows_, settings_.catalogue, seq);
+    file = index::write_snapshot(*graph_, hits_, settings_.catalogue, seq);
   }
   std::optional<store::Manifest> previous;
   bool recorded = false;
@@ -48,7 +48,7 @@ void Replica::save(store::Rows& writer) {
       fs::remove(*old, ignored);
 }
 
-void Replica::save_if_due(store::Rows& writer, bool closing) {
+void Replica::save_if_due(store::Tables& writer, bool closing) {
   if (settings_.read_only) return;
   std::int64_t elements, pending;
   {
@@ -67,7 +67,7 @@ bool Replica::saved() const {
   return applied_seq_ == snapshot_seq_ && snapshot_seq_ != 0;
 }
 
-void Replica::rebuild(store::Rows& writer) {
+void Replica::rebuild(store::Tables& writer) {
   if (settings_.read_only) throw IoError(where() + ": catalogue is open read-only");
   auto filled = store::guarded(where(), [&] { return read_every_caption(writer); });
   {

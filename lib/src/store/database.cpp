@@ -170,7 +170,7 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
     db->exec("PRAGMA foreign_keys = ON");
     db->exec("PRAGMA temp_store = MEMORY");  // sorting the log needs no temp files
     // Read pages through a memory map instead of read() into a small private cache: a
-    // search's k hit rows cost page-cache hits, not system calls.
+    // search's reads of SQLite cost page-cache hits, not system calls.
     db->exec("PRAGMA mmap_size = 17179869184");
     db->exec("PRAGMA synchronous = FULL");
     if (mode == OpenMode::read_only) {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "store/database.hpp"
-#include "store/rows.hpp"
+#include "store/tables.hpp"
 
 namespace picdex::store {
 
@@ -19,7 +19,7 @@ class ReaderPool {
  public:
   explicit ReaderPool(std::filesystem::path catalogue) : catalogue_(std::move(catalogue)) {}
 
-  // Runs `f(rows)` on a lent connection; SQLite's errors come out as picdex errors
+  // Runs `f(tables)` on a lent connection; SQLite's errors come out as picdex errors
   // naming the catalogue (store::guarded). Thread-safe.
   template <typename F>
   auto with(F&& f) const {
@@ -30,15 +30,15 @@ class ReaderPool {
         std::unique_ptr<Reader>& reader;
         ~Return() { pool->give_back(std::move(reader)); }
       } give_back_on_exit{this, reader};
-      return f(reader->rows);
+      return f(reader->tables);
     });
   }
 
  private:
   struct Reader {
     std::unique_ptr<SQLite::Database> db;
-    Rows rows;
-    explicit Reader(std::unique_ptr<SQLite::Database> d) : db(std::move(d)), rows(*db) {}
+    Tables tables;
+    explicit Reader(std::unique_ptr<SQLite::Database> d) : db(std::move(d)), tables(*db) {}
   };
   std::unique_ptr<Reader> take() const;
   void give_back(std::unique_ptr<Reader> reader) const;

@@ -1,4 +1,4 @@
-#include "store/where.hpp"
+#include "store/matching_images.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "index/hit_rows.hpp"
+#include "index/hit_table.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -18,20 +18,20 @@ bool inside(std::uint64_t at, std::uint64_t bytes, std::size_t arena) {
 
 }  // namespace
 
-std::optional<HitRows::Row> HitRows::row(std::int64_t caption) const {
+std::optional<HitTable::Entry> HitTable::entry(std::int64_t caption) const {
   const auto image = image_of(caption);
   if (image <= 0 || static_cast<std::size_t>(image) >= images_.size()) return std::nullopt;
   const auto& c = captions_[static_cast<std::size_t>(caption)];
   const auto& i = images_[static_cast<std::size_t>(image)];
   const std::string_view texts(texts_), image_texts(image_texts_);
-  return Row{image_texts.substr(i.uri_at, i.uri_bytes), texts.substr(c.text_at, c.text_bytes),
-             image_texts.substr(i.metadata_at, i.metadata_bytes)};
+  return Entry{image_texts.substr(i.uri_at, i.uri_bytes), texts.substr(c.text_at, c.text_bytes),
+               image_texts.substr(i.metadata_at, i.metadata_bytes)};
 }
 
-void HitRows::put(std::int64_t caption, std::int64_t image, std::string_view text,
-                  std::string_view uri, std::string_view metadata) {
+void HitTable::put(std::int64_t caption, std::int64_t image, std::string_view text,
+                   std::string_view uri, std::string_view metadata) {
   const auto c = static_cast<std::size_t>(caption), i = static_cast<std::size_t>(image);
-  if (caption < 0 || image <= 0) throw std::invalid_argument("HitRows::put: invalid id");
+  if (caption < 0 || image <= 0) throw std::invalid_argument("HitTable::put: invalid id");
   if (c >= captions_.size()) captions_.resize(std::max(c + 1, captions_.size() * 2));
   if (i >= images_.size()) images_.resize(std::max(i + 1, images_.size() * 2));
   auto& slot = captions_[c];
@@ -48,30 +48,30 @@ void HitRows::put(std::int64_t caption, std::int64_t image, std::string_view tex
   }
 }
 
-void HitRows::remove(std::int64_t caption) {
+void HitTable::remove(std::int64_t caption) {
   if (caption >= 0 && static_cast<std::size_t>(caption) < captions_.size())
     captions_[static_cast<std::size_t>(caption)] = {};
 }
 
-HitRows HitRows::compacted() const {
-  HitRows out;
+HitTable HitTable::compacted() const {
+  HitTable out;
   // Sized exactly, so put() does not grow them: no empty slots past the last live one.
   std::size_t captions = 0, images = 0;
   for (std::size_t c = 0; c < captions_.size(); ++c)
-    if (row(static_cast<std::int64_t>(c))) {
+    if (entry(static_cast<std::int64_t>(c))) {
       captions = c + 1;
       images = std::max(images, static_cast<std::size_t>(captions_[c].image) + 1);
     }
   out.captions_.resize(captions);
   out.images_.resize(images);
   for (std::size_t c = 0; c < captions_.size(); ++c)
-    if (const auto r = row(static_cast<std::int64_t>(c)))
+    if (const auto r = entry(static_cast<std::int64_t>(c)))
       out.put(static_cast<std::int64_t>(c), captions_[c].image, r->text, r->uri, r->metadata);
   return out;
 }
 
-HitRows HitRows::from_tables(std::vector<Caption> captions, std::string texts,
-                             std::vector<Image> images, std::string image_texts) {
+HitTable HitTable::from_tables(std::vector<Caption> captions, std::string texts,
+                               std::vector<Image> images, std::string image_texts) {
   for (const auto& c : captions)
     if (c.image < 0 || (c.image > 0 && (static_cast<std::size_t>(c.image) >= images.size() ||
                                         !inside(c.text_at, c.text_bytes, texts.size()))))
@@ -80,7 +80,7 @@ HitRows HitRows::from_tables(std::vector<Caption> captions, std::string texts,
     if (!inside(i.uri_at, i.uri_bytes, image_texts.size()) ||
         !inside(i.metadata_at, i.metadata_bytes, image_texts.size()))
       throw std::runtime_error("an image's row points outside its table");
-  HitRows out;
+  HitTable out;
   out.captions_ = std::move(captions);
   out.texts_ = std::move(texts);
   out.images_ = std::move(images);

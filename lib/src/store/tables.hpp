@@ -1,4 +1,5 @@
-// Reading and writing a catalogue's rows. One Rows object per SQLite connection; not
+// A catalogue's tables, read and written through prepared statements. One Tables object
+// per SQLite connection; not
 // thread-safe (callers serialise). Every mutation runs inside the caller's transaction,
 // and every caption put or delete is logged in `changes` in that same transaction.
 #pragma once
@@ -60,9 +61,9 @@ inline constexpr const char* kMetaEfConstruction = "hnsw_ef_construction";
 inline constexpr const char* kMetaEfSearch = "hnsw_ef_search";
 inline constexpr const char* kMetaMetric = "metric";
 
-class Rows {
+class Tables {
  public:
-  explicit Rows(SQLite::Database& db) : db_(db) {}
+  explicit Tables(SQLite::Database& db) : db_(db) {}
   SQLite::Database& database() { return db_; }
 
   std::optional<std::string> meta(const std::string& key);
@@ -70,7 +71,7 @@ class Rows {
 
   std::optional<ImageRow> find_image(std::string_view uri, bool with_vectors = false);
   std::int64_t insert_image(std::string_view uri, const std::string& metadata);
-  // Logs a change for each of the image's captions, so readers refresh their hit rows.
+  // Logs a change for each of the image's captions, so readers refresh their hit entries.
   void update_metadata(std::int64_t image_id, const std::string& metadata);
   void delete_image(const ImageRow& image);  // logs a delete for each caption and picture
 
@@ -86,7 +87,7 @@ class Rows {
   void delete_caption(std::int64_t caption_id);
   // Re-embedding (the only change to a caption row in place): its new vector, logged.
   void set_caption_vector(std::int64_t caption_id, std::span<const float> vec);
-  // Every caption's id and text, in id order (pictures' rows have empty text).
+  // Every caption's id and text, in id order (no pictures).
   std::vector<std::pair<std::int64_t, std::string>> caption_texts();
 
   std::int64_t last_seq();
@@ -99,19 +100,20 @@ class Rows {
   std::int64_t count_changes();
   int format_version();  // PRAGMA user_version
   std::int64_t count_images();
-  std::int64_t count_captions();  // caption rows, pictures' included
+  std::int64_t count_captions();  // pictures not counted
   std::int64_t count_pictures();
+  std::int64_t count_vectors();  // captions and pictures: the graph's live elements
   // Captions touched by changes after `seq`, each once, with their current state, in
   // order of their newest change.
   std::vector<ChangedCaption> changes_since(std::int64_t seq);
-  // Every caption, in id order, with its vector, text and its image's URI and metadata.
-  // The views are valid during the call only.
-  struct CaptionRecord {
+  // Every vector (captions and pictures, whose text is empty), in id order, with its
+  // text and its image's URI and metadata. The views are valid during the call only.
+  struct VectorRecord {
     std::int64_t id = 0, image_id = 0;
     std::span<const float> vec;
     std::string_view text, uri, metadata;
   };
-  void for_each_caption(const std::function<void(const CaptionRecord&)>& f);
+  void for_each_vector(const std::function<void(const VectorRecord&)>& f);
   // Every image with its captions in order (and their vectors, when asked), images in
   // the order they were added.
   void for_each_image(const std::function<void(ImageRow&)>& f, bool with_vectors = false);

@@ -1,4 +1,4 @@
-// HitRows: what a search returns for each caption (its image, its text, the image's URI
+// HitTable: what a search returns for each caption (its image, its text, the image's URI
 // and metadata), mirrored in memory. Like the graph it is derived from SQLite: replayed
 // from the change log and saved in the graph snapshot, so a search reads its hits here
 // instead of querying SQLite for them. Not synchronised (guarded like the graph).
@@ -17,7 +17,7 @@
 
 namespace picdex::index {
 
-class HitRows {
+class HitTable {
  public:
   struct Caption {  // slot of a caption id; image 0 when the caption does not exist
     std::int64_t image = 0;
@@ -32,18 +32,21 @@ class HitRows {
     return caption >= 0 && at < captions_.size() ? captions_[at].image : 0;
   }
   // The caption's text and its image's URI and metadata; nullopt if it does not exist.
-  struct Row {
+  // An image's picture has an entry too, without text: a caption is never empty (put()
+  // refuses it), so that is what tells them apart, here and in snapshots.
+  struct Entry {
     std::string_view uri, text, metadata;
+    bool is_picture() const { return text.empty(); }
   };
-  std::optional<Row> row(std::int64_t caption) const;
+  std::optional<Entry> entry(std::int64_t caption) const;
 
   void put(std::int64_t caption, std::int64_t image, std::string_view text, std::string_view uri,
            std::string_view metadata);
   void remove(std::int64_t caption);
-  void clear() { *this = HitRows(); }
+  void clear() { *this = HitTable(); }
 
   // The same rows without unreferenced text or images.
-  HitRows compacted() const;
+  HitTable compacted() const;
 
   // The flat tables, for saving; and building from loaded tables, which are checked:
   // throws std::runtime_error with a one-line reason if a slot points outside its arena.
@@ -51,8 +54,8 @@ class HitRows {
   std::string_view caption_texts() const { return texts_; }
   std::span<const Image> image_slots() const { return images_; }
   std::string_view image_texts() const { return image_texts_; }
-  static HitRows from_tables(std::vector<Caption> captions, std::string texts,
-                             std::vector<Image> images, std::string image_texts);
+  static HitTable from_tables(std::vector<Caption> captions, std::string texts,
+                              std::vector<Image> images, std::string image_texts);
 
  private:
   std::vector<Caption> captions_;

@@ -1,4 +1,4 @@
-#include "store/rows.hpp"
+#include "store/tables.hpp"
 
 #include <bit>
 #include <chrono>
@@ -36,14 +36,14 @@ std::vector<float> vector_from_blob(const void* data, int bytes) {
   return v;
 }
 
-SQLite::Statement& Rows::prepared(const char* sql) {
+SQLite::Statement& Tables::prepared(const char* sql) {
   for (auto& [key, stmt] : cache_)
     if (key == sql) return *stmt;
   cache_.emplace_back(sql, std::make_unique<SQLite::Statement>(db_, sql));
   return *cache_.back().second;
 }
 
-std::optional<std::string> Rows::meta(const std::string& key) {
+std::optional<std::string> Tables::meta(const std::string& key) {
   auto& s = prepared("SELECT value FROM meta WHERE key = ?");
   Reset r{s};
   s.bind(1, key);
@@ -51,7 +51,7 @@ std::optional<std::string> Rows::meta(const std::string& key) {
   return s.getColumn(0).getString();
 }
 
-void Rows::set_meta(const std::string& key, const std::string& value) {
+void Tables::set_meta(const std::string& key, const std::string& value) {
   auto& s = prepared("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
   Reset r{s};
   s.bind(1, key);
@@ -79,7 +79,7 @@ void add_caption_row(ImageRow& image, SQLite::Statement& s, int at, bool with_ve
 
 }  // namespace
 
-std::optional<ImageRow> Rows::find_image(std::string_view uri, bool with_vectors) {
+std::optional<ImageRow> Tables::find_image(std::string_view uri, bool with_vectors) {
   ImageRow image;
   {
     auto& s = prepared("SELECT id, metadata FROM images WHERE uri = ?");
@@ -104,7 +104,7 @@ std::optional<ImageRow> Rows::find_image(std::string_view uri, bool with_vectors
   return image;
 }
 
-std::int64_t Rows::insert_image(std::string_view uri, const std::string& metadata) {
+std::int64_t Tables::insert_image(std::string_view uri, const std::string& metadata) {
   auto& s = prepared("INSERT INTO images(uri, metadata, added_at) VALUES (?, ?, ?)");
   Reset r{s};
   s.bind(1, std::string(uri));
@@ -114,7 +114,7 @@ std::int64_t Rows::insert_image(std::string_view uri, const std::string& metadat
   return db_.getLastInsertRowid();
 }
 
-void Rows::update_metadata(std::int64_t image_id, const std::string& metadata) {
+void Tables::update_metadata(std::int64_t image_id, const std::string& metadata) {
   auto& s = prepared("UPDATE images SET metadata = ? WHERE id = ?");
   Reset r{s};
   s.bind(1, metadata);
@@ -128,7 +128,7 @@ void Rows::update_metadata(std::int64_t image_id, const std::string& metadata) {
   log.exec();
 }
 
-void Rows::delete_image(const ImageRow& image) {
+void Tables::delete_image(const ImageRow& image) {
   for (const auto& c : image.captions) log_change(c.id, "del");
   if (image.picture) log_change(image.picture->caption_id, "del");
   auto& s = prepared("DELETE FROM images WHERE id = ?");  // captions cascade
@@ -137,8 +137,8 @@ void Rows::delete_image(const ImageRow& image) {
   s.exec();
 }
 
-std::int64_t Rows::insert_caption(std::int64_t image_id, int pos, std::string_view text,
-                                  std::span<const float> vec) {
+std::int64_t Tables::insert_caption(std::int64_t image_id, int pos, std::string_view text,
+                                    std::span<const float> vec) {
   auto& s = prepared("INSERT INTO captions(image_id, pos, text, vec) VALUES (?, ?, ?, ?)");
   std::int64_t id;
   {
@@ -155,8 +155,8 @@ std::int64_t Rows::insert_caption(std::int64_t image_id, int pos, std::string_vi
   return id;
 }
 
-std::int64_t Rows::insert_picture(std::int64_t image_id, const std::string& file,
-                                  const std::string& checksum, std::span<const float> vec) {
+std::int64_t Tables::insert_picture(std::int64_t image_id, const std::string& file,
+                                    const std::string& checksum, std::span<const float> vec) {
   const auto id = insert_caption(image_id, -1, "", vec);
   auto& s = prepared("INSERT INTO pictures(caption_id, file, checksum) VALUES (?, ?, ?)");
   Reset r{s};
@@ -167,7 +167,7 @@ std::int64_t Rows::insert_picture(std::int64_t image_id, const std::string& file
   return id;
 }
 
-void Rows::index_keywords_from(std::int64_t first) {
+void Tables::index_keywords_from(std::int64_t first) {
   auto& s =
       prepared("INSERT INTO captions_fts(rowid, text) SELECT id, text FROM captions WHERE id >= ?");
   Reset r{s};
@@ -175,7 +175,7 @@ void Rows::index_keywords_from(std::int64_t first) {
   s.exec();
 }
 
-void Rows::move_caption(std::int64_t caption_id, int pos) {
+void Tables::move_caption(std::int64_t caption_id, int pos) {
   auto& s = prepared("UPDATE captions SET pos = ? WHERE id = ?");
   Reset r{s};
   s.bind(1, pos);
@@ -183,7 +183,7 @@ void Rows::move_caption(std::int64_t caption_id, int pos) {
   s.exec();
 }
 
-void Rows::delete_caption(std::int64_t caption_id) {
+void Tables::delete_caption(std::int64_t caption_id) {
   {
     auto& s = prepared("DELETE FROM captions WHERE id = ?");
     Reset r{s};
@@ -193,7 +193,7 @@ void Rows::delete_caption(std::int64_t caption_id) {
   log_change(caption_id, "del");
 }
 
-void Rows::set_caption_vector(std::int64_t caption_id, std::span<const float> vec) {
+void Tables::set_caption_vector(std::int64_t caption_id, std::span<const float> vec) {
   auto& s = prepared("UPDATE captions SET vec = ? WHERE id = ?");
   {
     Reset r{s};
@@ -204,14 +204,16 @@ void Rows::set_caption_vector(std::int64_t caption_id, std::span<const float> ve
   log_change(caption_id, "put");
 }
 
-std::vector<std::pair<std::int64_t, std::string>> Rows::caption_texts() {
-  SQLite::Statement s(db_, "SELECT id, text FROM captions ORDER BY id");
+std::vector<std::pair<std::int64_t, std::string>> Tables::caption_texts() {
+  SQLite::Statement s(db_,
+                      "SELECT id, text FROM captions "
+                      "WHERE id NOT IN (SELECT caption_id FROM pictures) ORDER BY id");
   std::vector<std::pair<std::int64_t, std::string>> out;
   while (s.executeStep()) out.emplace_back(s.getColumn(0).getInt64(), s.getColumn(1).getString());
   return out;
 }
 
-void Rows::log_change(std::int64_t caption_id, const char* op) {
+void Tables::log_change(std::int64_t caption_id, const char* op) {
   auto& s = prepared("INSERT INTO changes(caption_id, op) VALUES (?, ?)");
   Reset r{s};
   s.bind(1, caption_id);
@@ -219,20 +221,20 @@ void Rows::log_change(std::int64_t caption_id, const char* op) {
   s.exec();
 }
 
-std::int64_t Rows::last_seq() {
+std::int64_t Tables::last_seq() {
   auto& s = prepared("SELECT coalesce(max(seq), 0) FROM changes");
   Reset r{s};
   s.executeStep();
   return s.getColumn(0).getInt64();
 }
 
-std::int64_t Rows::log_trimmed_through() {
+std::int64_t Tables::log_trimmed_through() {
   auto& s = prepared("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'log_trimmed_through'");
   Reset r{s};
   return s.executeStep() ? s.getColumn(0).getInt64() : 0;
 }
 
-void Rows::trim_log(std::int64_t seq) {
+void Tables::trim_log(std::int64_t seq) {
   if (seq <= log_trimmed_through()) return;
   auto& s = prepared("DELETE FROM changes WHERE seq <= ?");
   Reset r{s};
@@ -241,39 +243,46 @@ void Rows::trim_log(std::int64_t seq) {
   set_meta("log_trimmed_through", std::to_string(seq));
 }
 
-std::int64_t Rows::count_changes() {
+std::int64_t Tables::count_changes() {
   auto& s = prepared("SELECT count(*) FROM changes");
   Reset r{s};
   s.executeStep();
   return s.getColumn(0).getInt64();
 }
 
-int Rows::format_version() {
+int Tables::format_version() {
   return db_.execAndGet("PRAGMA user_version").getInt();
 }
 
-std::int64_t Rows::count_images() {
+std::int64_t Tables::count_images() {
   auto& s = prepared("SELECT count(*) FROM images");
   Reset r{s};
   s.executeStep();
   return s.getColumn(0).getInt64();
 }
 
-std::int64_t Rows::count_captions() {
+std::int64_t Tables::count_captions() {
+  auto& s = prepared("SELECT (SELECT count(*) FROM captions) - (SELECT count(*) FROM pictures)");
+  Reset r{s};
+  s.executeStep();
+  return s.getColumn(0).getInt64();
+}
+
+std::int64_t Tables::count_vectors() {
   auto& s = prepared("SELECT count(*) FROM captions");
   Reset r{s};
   s.executeStep();
   return s.getColumn(0).getInt64();
 }
 
-std::int64_t Rows::count_pictures() {
+std::int64_t Tables::count_pictures() {
   auto& s = prepared("SELECT count(*) FROM pictures");
   Reset r{s};
   s.executeStep();
   return s.getColumn(0).getInt64();
 }
 
-std::vector<ChangedCaption> Rows::changes_since(std::int64_t seq) {
+std::vector<ChangedCaption> Tables::changes_since(std::int64_t seq) {
   auto& s = prepared(
       "SELECT ch.seq, ch.caption_id, c.image_id, c.vec, c.text, i.uri, i.metadata FROM "
       "(SELECT caption_id, max(seq) AS seq FROM changes WHERE seq > ? GROUP BY caption_id) ch "
@@ -298,7 +307,7 @@ std::vector<ChangedCaption> Rows::changes_since(std::int64_t seq) {
   return out;
 }
 
-void Rows::for_each_caption(const std::function<void(const CaptionRecord&)>& f) {
+void Tables::for_each_vector(const std::function<void(const VectorRecord&)>& f) {
   SQLite::Statement s(db_,
                       "SELECT c.id, c.image_id, c.vec, c.text, i.uri, i.metadata FROM captions c "
                       "LEFT JOIN images i ON i.id = c.image_id ORDER BY c.id");
@@ -308,7 +317,7 @@ void Rows::for_each_caption(const std::function<void(const CaptionRecord&)>& f) 
     return std::string_view(text, static_cast<std::size_t>(c.getBytes()));
   };
   std::vector<float> scratch;
-  CaptionRecord record;
+  VectorRecord record;
   while (s.executeStep()) {
     const auto blob = s.getColumn(2);
     scratch.resize(static_cast<std::size_t>(blob.getBytes()) / sizeof(float));
@@ -323,7 +332,7 @@ void Rows::for_each_caption(const std::function<void(const CaptionRecord&)>& f) 
   }
 }
 
-void Rows::for_each_image(const std::function<void(ImageRow&)>& f, bool with_vectors) {
+void Tables::for_each_image(const std::function<void(ImageRow&)>& f, bool with_vectors) {
   SQLite::Statement s(
       db_, with_vectors ? "SELECT i.id, i.uri, i.metadata, c.id, c.text, p.file, "
                           "p.checksum, c.vec FROM images i "
@@ -345,7 +354,7 @@ void Rows::for_each_image(const std::function<void(ImageRow&)>& f, bool with_vec
   if (image.id) f(image);
 }
 
-std::optional<Manifest> Rows::manifest() {
+std::optional<Manifest> Tables::manifest() {
   auto& s = prepared("SELECT file, seq, bytes, checksum, elements FROM snapshot WHERE id = 1");
   Reset r{s};
   if (!s.executeStep()) return std::nullopt;
@@ -353,11 +362,11 @@ std::optional<Manifest> Rows::manifest() {
                   s.getColumn(3).getString(), s.getColumn(4).getInt64()};
 }
 
-void Rows::clear_manifest() {
+void Tables::clear_manifest() {
   db_.exec("DELETE FROM snapshot");
 }
 
-void Rows::set_manifest(const Manifest& m) {
+void Tables::set_manifest(const Manifest& m) {
   auto& s = prepared(
       "INSERT OR REPLACE INTO snapshot(id, file, seq, bytes, checksum, elements) "
       "VALUES (1, ?, ?, ?, ?, ?)");
