@@ -1,7 +1,7 @@
 -- Format 2: keyword search. An FTS5 index over caption text (Porter stemming on Unicode
 -- words), holding no copy of the text (external content: captions), kept current in the
 -- same transactions as the captions. Its rowid is the caption id. A writer indexes the
--- captions it adds with one statement per transaction (Rows::index_keywords_from: a
+-- captions it adds with one statement per transaction (Tables::index_keywords_from: a
 -- trigger per row cost 10-15% of an import); removals go through the triggers below.
 CREATE VIRTUAL TABLE captions_fts USING fts5(
   text, content = 'captions', content_rowid = 'id', tokenize = 'porter unicode61');

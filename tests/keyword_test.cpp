@@ -79,6 +79,10 @@ TEST_CASE("keyword search ranks images whose captions share the query's words", 
       cat.search(std::vector<float>(cat.embedder().dim(), 1.0f), mode(SearchMode::keyword)),
       "keyword and hybrid search need a query text");
 
+  // A word repeated in the query, in any case, counts once.
+  CHECK(uris(cat.search("Car CAR car cat", mode(SearchMode::keyword))) ==
+        uris(cat.search("car cat", mode(SearchMode::keyword))));
+
   SECTION("the index follows every write, in the same transaction") {
     cat.remove("dog-beach.jpg");
     cat.put(Image{"dogs-park.jpg", {"Two puppies playing"}});

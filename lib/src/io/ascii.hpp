@@ -1,4 +1,5 @@
-// ASCII case folding, for names the program matches: file extensions, CSV column names.
+// ASCII case folding, for names the program matches (file extensions, CSV column names)
+// and for keywords told apart as FTS5 folds them.
 #pragma once
 
 #include <algorithm>
