@@ -6,7 +6,7 @@
 // files in turn (repeated, under new URIs, past their end; the default model, M 16,
 // ef_construction 64: the graph is not what is measured). Captions spread evenly are the
 // queries, as a user types them: 200 up to 40,000 captions, fewer above (as many as take
-// about as long), at least 20. Five alternating rounds time:
+// about as long), at least 10. Five alternating rounds time:
 // - plain FTS5: on its own connection to the same file, the query's words OR-ed (each
 //   quoted), `bm25()` top 10, every row read (the caption-retrieval protocol's baseline);
 // - picdex `--mode keyword`, `--mode vector` and `--mode hybrid`, k = 10, through
@@ -95,7 +95,7 @@ void run_size(std::size_t size, const std::vector<std::string>& pool,
               const std::filesystem::path& folder) {
   const auto path = build_catalogue(size, pool, folder);
   const std::size_t query_count =
-      std::clamp<std::size_t>(kMostQueries * 40000 / size, 20, kMostQueries);
+      std::clamp<std::size_t>(kMostQueries * 40000 / size, 10, kMostQueries);
   std::vector<std::string> queries;
   const std::size_t stride = std::max<std::size_t>(1, std::min(size, pool.size()) / query_count);
   for (std::size_t i = 0; queries.size() < query_count; i += stride)

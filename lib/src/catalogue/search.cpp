@@ -28,10 +28,10 @@ std::vector<replica::BestCaption> keyword_images(store::Tables& tables, std::str
     const auto seen = store::keyword_captions(
         tables.database(), text, limit,
         [&](std::int64_t caption, std::int64_t image, std::span<const std::byte> blob) {
-          if (out.size() == k || (only && !only->contains(image)) ||
+          if ((only && !only->contains(image)) ||
               std::any_of(out.begin(), out.end(),
                           [&](const replica::BestCaption& b) { return b.image == image; }))
-            return;
+            return true;
           if (blob.size() != vec.size() * sizeof(float))
             throw FormatError("caption " + std::to_string(caption) +
                               " has a vector of the wrong dimension");
@@ -39,6 +39,7 @@ std::vector<replica::BestCaption> keyword_images(store::Tables& tables, std::str
           out.push_back(
               {image,
                {caption, std::inner_product(query.begin(), query.end(), vec.begin(), 0.0f)}});
+          return out.size() < k;
         });
     if (out.size() >= target || seen < limit) return out;
   }

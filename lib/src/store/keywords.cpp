@@ -37,24 +37,28 @@ std::string any_word_query(std::string_view text) {
 
 std::size_t keyword_captions(
     SQLite::Database& db, std::string_view text, std::size_t limit,
-    const std::function<void(std::int64_t, std::int64_t, std::span<const std::byte>)>& f) {
+    const std::function<bool(std::int64_t, std::int64_t, std::span<const std::byte>)>& f) {
   const auto query = any_word_query(text);
   if (query.empty() || limit == 0) return 0;
-  // FTS5 ranks and cuts first (the subquery's LIMIT keeps SQLite from flattening it
-  // into the join); only the rows that survive are read from `captions`.
-  SQLite::Statement select(db,
-                           "SELECT c.id, c.image_id, c.vec FROM "
-                           "(SELECT rowid, rank FROM captions_fts "
-                           " WHERE captions_fts MATCH ? ORDER BY rank LIMIT ?) AS f "
-                           "JOIN captions AS c ON c.id = f.rowid ORDER BY f.rank");
-  select.bind(1, query);
-  select.bind(2, static_cast<std::int64_t>(limit));
+  // FTS5 ranks and cuts first; then each caption is read as it is wanted, in rank order,
+  // so that stopping early saves the reads.
+  SQLite::Statement top(db,
+                        "SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? "
+                        "ORDER BY rank LIMIT ?");
+  top.bind(1, query);
+  top.bind(2, static_cast<std::int64_t>(limit));
+  SQLite::Statement caption(db, "SELECT image_id, vec FROM captions WHERE id = ?");
   std::size_t rows = 0;
-  for (; select.executeStep(); ++rows) {
-    const auto blob = select.getColumn(2);
+  while (top.executeStep()) {
+    const auto id = top.getColumn(0).getInt64();
+    ++rows;
+    caption.reset();
+    caption.bind(1, id);
+    if (!caption.executeStep()) continue;  // (the index and the table change together)
+    const auto blob = caption.getColumn(1);
     const auto* bytes = static_cast<const std::byte*>(blob.getBlob());
-    f(select.getColumn(0).getInt64(), select.getColumn(1).getInt64(),
-      {bytes, static_cast<std::size_t>(blob.getBytes())});
+    if (!f(id, caption.getColumn(0).getInt64(), {bytes, static_cast<std::size_t>(blob.getBytes())}))
+      break;
   }
   return rows;
 }

@@ -17,12 +17,12 @@ namespace picdex::store {
 std::string any_word_query(std::string_view text);
 
 // Calls f(caption_id, image_id, vector_blob) for up to `limit` captions holding a word of
-// `text`, best BM25 first, and returns how many there were. The blob (the caption's
-// stored floats, possibly unaligned) is valid during the call only. Runs on the caller's
-// connection (and transaction).
+// `text`, best BM25 first, until f returns false; returns how many of FTS5's best it went
+// through. The blob (the caption's stored floats, possibly unaligned) is valid during the
+// call only. Runs on the caller's connection (and transaction).
 std::size_t keyword_captions(
     SQLite::Database& db, std::string_view text, std::size_t limit,
-    const std::function<void(std::int64_t, std::int64_t, std::span<const std::byte>)>& f);
+    const std::function<bool(std::int64_t, std::int64_t, std::span<const std::byte>)>& f);
 
 // Re-indexes every caption (after a rebuild, or to repair the index).
 void rebuild_keywords(SQLite::Database& db);
