@@ -56,6 +56,13 @@ struct Fixture {
             .observer = {}};
   }
 
+  // A replica of the catalogue, opened: the writer's, or read-only (another process's).
+  std::unique_ptr<Replica> replica(bool read_only = false) {
+    auto r = std::make_unique<Replica>(settings(read_only), *readers);
+    r->open(*writer);
+    return r;
+  }
+
   // Puts image `uri` with one caption whose vector is vector_number(v), committed through
   // `replica`; returns the caption's id.
   std::int64_t put(Replica& replica, const std::string& uri, const std::string& text,
@@ -103,23 +110,21 @@ std::size_t images_found(Replica& replica, std::size_t v) {
 TEST_CASE("a replica replays its own commits, and another sees them on its next search",
           "[replica][unit]") {
   Fixture f;
-  Replica writer(f.settings(), *f.readers);
-  writer.open(*f.writer);
-  Replica other(f.settings(/*read_only=*/true), *f.readers);
-  other.open(*f.writer);
-  CHECK(images_found(other, 0) == 0);
+  auto writer = f.replica();
+  auto other = f.replica(/*read_only=*/true);
+  CHECK(images_found(*other, 0) == 0);
 
-  f.put(writer, "dog.jpg", "a dog on a beach", 1);
-  f.put(writer, "cat.jpg", "a cat on a sofa", 2);
-  CHECK(nearest(writer, 1) == std::pair<std::string, std::string>{"dog.jpg", "a dog on a beach"});
-  CHECK(nearest(other, 2) == std::pair<std::string, std::string>{"cat.jpg", "a cat on a sofa"});
+  f.put(*writer, "dog.jpg", "a dog on a beach", 1);
+  f.put(*writer, "cat.jpg", "a cat on a sofa", 2);
+  CHECK(nearest(*writer, 1) == std::pair<std::string, std::string>{"dog.jpg", "a dog on a beach"});
+  CHECK(nearest(*other, 2) == std::pair<std::string, std::string>{"cat.jpg", "a cat on a sofa"});
 
-  f.remove(writer, "dog.jpg");
-  CHECK(images_found(writer, 1) == 1);
-  CHECK(nearest(other, 1).first == "cat.jpg");  // the removal replayed too
+  f.remove(*writer, "dog.jpg");
+  CHECK(images_found(*writer, 1) == 1);
+  CHECK(nearest(*other, 1).first == "cat.jpg");  // the removal replayed too
 
   picdex::VerifyReport report;
-  other.check(report);
+  other->check(report);
   CHECK(report.ok());
   CHECK(report.captions_checked == 1);
 }
@@ -127,35 +132,31 @@ TEST_CASE("a replica replays its own commits, and another sees them on its next 
 TEST_CASE("a replica behind a trimmed log loads the newest snapshot, then replays the rest",
           "[replica][unit]") {
   Fixture f;
-  Replica writer(f.settings(), *f.readers);
-  writer.open(*f.writer);
-  Replica behind(f.settings(/*read_only=*/true), *f.readers);
-  behind.open(*f.writer);  // at seq 0, and no search until the end
+  auto writer = f.replica();
+  auto behind = f.replica(/*read_only=*/true);  // at seq 0, and no search until the end
 
-  f.put(writer, "first.jpg", "the first", 1);
-  writer.save(*f.writer);
-  f.put(writer, "second.jpg", "the second", 2);
-  writer.save(*f.writer);  // trims the log through the first snapshot's seq
+  f.put(*writer, "first.jpg", "the first", 1);
+  writer->save(*f.writer);
+  f.put(*writer, "second.jpg", "the second", 2);
+  writer->save(*f.writer);  // trims the log through the first snapshot's seq
   CHECK(f.writer->log_trimmed_through() > 0);
-  f.put(writer, "third.jpg", "the third", 3);
+  f.put(*writer, "third.jpg", "the third", 3);
 
   // Replaying what the log still holds would miss the first image.
-  CHECK(nearest(behind, 1).first == "first.jpg");
-  CHECK(nearest(behind, 2).first == "second.jpg");
-  CHECK(nearest(behind, 3).first == "third.jpg");
-  CHECK(images_found(behind, 1) == 3);
+  CHECK(nearest(*behind, 1).first == "first.jpg");
+  CHECK(nearest(*behind, 2).first == "second.jpg");
+  CHECK(nearest(*behind, 3).first == "third.jpg");
+  CHECK(images_found(*behind, 1) == 3);
 }
 
 TEST_CASE("a replica re-embedded starts empty and is rebuilt; another one refuses to search",
           "[replica][unit]") {
   Fixture f;
-  Replica writer(f.settings(), *f.readers);
-  writer.open(*f.writer);
-  Replica other(f.settings(/*read_only=*/true), *f.readers);
-  other.open(*f.writer);
-  const auto a = f.put(writer, "a.jpg", "caption a", 1);
-  const auto b = f.put(writer, "b.jpg", "caption b", 2);
-  writer.save(*f.writer);
+  auto writer = f.replica();
+  auto other = f.replica(/*read_only=*/true);
+  const auto a = f.put(*writer, "a.jpg", "caption a", 1);
+  const auto b = f.put(*writer, "b.jpg", "caption b", 2);
+  writer->save(*f.writer);
 
   constexpr std::size_t kNewDim = 4;
   const std::string spec = "none:dim=" + std::to_string(kNewDim);
@@ -166,27 +167,26 @@ TEST_CASE("a replica re-embedded starts empty and is rebuilt; another one refuse
     // Swapped: a's new vector is 2's, b's is 1's.
     f.writer->set_caption_vector(a, vector_number(2, kNewDim));
     f.writer->set_caption_vector(b, vector_number(1, kNewDim));
-    writer.commit_reembedded(tx, *f.writer, spec, kNewDim);
+    writer->commit_reembedded(tx, *f.writer, spec, kNewDim);
   }
   CHECK_FALSE(f.writer->manifest());
-  CHECK(writer.shape().dim == kNewDim);
-  writer.rebuild(*f.writer);
-  CHECK(writer.saved());
-  CHECK(nearest(writer, 1, kNewDim).first == "b.jpg");
-  CHECK(nearest(writer, 2, kNewDim).first == "a.jpg");
+  CHECK(writer->shape().dim == kNewDim);
+  writer->rebuild(*f.writer);
+  CHECK(writer->saved());
+  CHECK(nearest(*writer, 1, kNewDim).first == "b.jpg");
+  CHECK(nearest(*writer, 2, kNewDim).first == "a.jpg");
   picdex::VerifyReport report;
-  writer.check(report);
+  writer->check(report);
   CHECK(report.ok());
 
-  CHECK_THROWS_AS(nearest(other, 1), picdex::EmbedderMismatchError);
+  CHECK_THROWS_AS(nearest(*other, 1), picdex::EmbedderMismatchError);
 }
 
 TEST_CASE("a replica's check finds a graph that disagrees with SQLite", "[replica][unit]") {
   Fixture f;
-  Replica writer(f.settings(), *f.readers);
-  writer.open(*f.writer);
-  f.put(writer, "a.jpg", "caption a", 1);
-  f.put(writer, "b.jpg", "caption b", 2);
+  auto writer = f.replica();
+  f.put(*writer, "a.jpg", "caption a", 1);
+  f.put(*writer, "b.jpg", "caption b", 2);
 
   // Changed behind the log's back: the graph and the hit table no longer agree with it.
   f.db->exec("UPDATE captions SET text = 'changed' WHERE id = (SELECT min(id) FROM captions)");
@@ -195,7 +195,7 @@ TEST_CASE("a replica's check finds a graph that disagrees with SQLite", "[replic
       "SELECT image_id, 1, 'unlogged', vec FROM captions WHERE id = (SELECT max(id) FROM "
       "captions)");
   picdex::VerifyReport report;
-  writer.check(report);
+  writer->check(report);
   REQUIRE(report.problems.size() == 2);
   CHECK_THAT(report.problems[0], Catch::Contains("1 captions missing, 0 labels without"));
   CHECK_THAT(report.problems[1], Catch::Contains("2 captions whose search row"));

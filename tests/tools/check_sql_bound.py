@@ -20,7 +20,7 @@ LITERAL = r'(?:R"\((?:.|\n)*?\)"|"(?:\\.|[^"\\\n])*")'
 LITERALS_ONLY = re.compile(r"^(?:\s*" + LITERAL + r")+\s*$")
 LITERAL_TERNARY = re.compile(
     r"^\(?\s*[^?\"]+\?(?:\s*" + LITERAL + r")+\s*:(?:\s*" + LITERAL + r")+\s*\)?$")
-RUNS_SQL = re.compile(r"\b(exec|execAndGet|prepared|Statement>?(?:\s+\w+)?)\s*[({]")
+RUNS_SQL = re.compile(r"\b(exec|execAndGet|prepared|scalar|Statement>?(?:\s+\w+)?)\s*[({]")
 
 # Non-literal pieces allowed in SQL, by file: each is a whole number, a `?N` parameter
 # name, a fixed operator chosen from literals, or SQL text that this check verifies itself.

@@ -171,9 +171,9 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
     db->exec("PRAGMA temp_store = MEMORY");  // sorting the log needs no temp files
     // No memory map (SQLite's advice for files of uncertain origin): a mapped page is
     // checked again (cell_size_check) each time it is used, which tripled the cost of a
-    // keyword search. Read pages stay in a cache big enough for a search's working set.
+    // keyword search. SQLite's own page cache, at its default size: a 64 MiB one made
+    // keyword searches of 400,000 captions 4% slower.
     db->exec("PRAGMA mmap_size = 0");
-    db->exec("PRAGMA cache_size = -65536");  // KiB: up to 64 MiB, allocated as used
     db->exec("PRAGMA synchronous = FULL");
     if (mode == OpenMode::read_only) {
       const int version = db->execAndGet("PRAGMA user_version").getInt();

@@ -43,6 +43,13 @@ SQLite::Statement& Tables::prepared(const char* sql) {
   return *cache_.back().second;
 }
 
+std::int64_t Tables::scalar(const char* sql) {
+  auto& s = prepared(sql);
+  Reset r{s};
+  s.executeStep();
+  return s.getColumn(0).getInt64();
+}
+
 std::optional<std::string> Tables::meta(const std::string& key) {
   auto& s = prepared("SELECT value FROM meta WHERE key = ?");
   Reset r{s};
@@ -222,10 +229,7 @@ void Tables::log_change(std::int64_t caption_id, const char* op) {
 }
 
 std::int64_t Tables::last_seq() {
-  auto& s = prepared("SELECT coalesce(max(seq), 0) FROM changes");
-  Reset r{s};
-  s.executeStep();
-  return s.getColumn(0).getInt64();
+  return scalar("SELECT coalesce(max(seq), 0) FROM changes");
 }
 
 std::int64_t Tables::log_trimmed_through() {
@@ -244,10 +248,7 @@ void Tables::trim_log(std::int64_t seq) {
 }
 
 std::int64_t Tables::count_changes() {
-  auto& s = prepared("SELECT count(*) FROM changes");
-  Reset r{s};
-  s.executeStep();
-  return s.getColumn(0).getInt64();
+  return scalar("SELECT count(*) FROM changes");
 }
 
 int Tables::format_version() {
@@ -255,31 +256,19 @@ int Tables::format_version() {
 }
 
 std::int64_t Tables::count_images() {
-  auto& s = prepared("SELECT count(*) FROM images");
-  Reset r{s};
-  s.executeStep();
-  return s.getColumn(0).getInt64();
+  return scalar("SELECT count(*) FROM images");
 }
 
 std::int64_t Tables::count_captions() {
-  auto& s = prepared("SELECT (SELECT count(*) FROM captions) - (SELECT count(*) FROM pictures)");
-  Reset r{s};
-  s.executeStep();
-  return s.getColumn(0).getInt64();
+  return scalar("SELECT (SELECT count(*) FROM captions) - (SELECT count(*) FROM pictures)");
 }
 
 std::int64_t Tables::count_vectors() {
-  auto& s = prepared("SELECT count(*) FROM captions");
-  Reset r{s};
-  s.executeStep();
-  return s.getColumn(0).getInt64();
+  return scalar("SELECT count(*) FROM captions");
 }
 
 std::int64_t Tables::count_pictures() {
-  auto& s = prepared("SELECT count(*) FROM pictures");
-  Reset r{s};
-  s.executeStep();
-  return s.getColumn(0).getInt64();
+  return scalar("SELECT count(*) FROM pictures");
 }
 
 std::vector<ChangedCaption> Tables::changes_since(std::int64_t seq) {

@@ -126,6 +126,7 @@ class Tables {
  private:
   void log_change(std::int64_t caption_id, const char* op);
   SQLite::Statement& prepared(const char* sql);
+  std::int64_t scalar(const char* sql);  // the one integer a literal query returns
 
   SQLite::Database& db_;
   std::vector<std::pair<const char*, std::unique_ptr<SQLite::Statement>>> cache_;
