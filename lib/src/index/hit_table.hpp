@@ -32,8 +32,8 @@ class HitTable {
     return caption >= 0 && at < captions_.size() ? captions_[at].image : 0;
   }
   // The caption's text and its image's URI and metadata; nullopt if it does not exist.
-  // An image's picture has an entry too, without text: a caption is never empty (put()
-  // refuses it), so that is what tells them apart, here and in snapshots.
+  // An image's picture has an entry too, without text: a caption is never empty
+  // (Catalogue::put refuses one), so that is what tells them apart, here and in snapshots.
   struct Entry {
     std::string_view uri, text, metadata;
     bool is_picture() const { return text.empty(); }

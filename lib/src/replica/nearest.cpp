@@ -8,11 +8,11 @@ namespace picdex::replica {
 namespace {
 
 // Keeps the first (best) caption of each image, in order, up to k images (of `only`).
-void group(const std::vector<index::Neighbor>& captions, const index::HitTable& tables,
-           std::size_t k, const store::MatchingImages* only, std::vector<BestCaption>& out) {
+void group(const std::vector<index::Neighbor>& captions, const index::HitTable& hits, std::size_t k,
+           const store::MatchingImages* only, std::vector<BestCaption>& out) {
   out.clear();
   for (const auto& n : captions) {
-    const auto image = tables.image_of(n.label);
+    const auto image = hits.image_of(n.label);
     if (image == 0 || (only && !only->contains(image))) continue;
     if (std::any_of(out.begin(), out.end(), [&](const BestCaption& b) { return b.image == image; }))
       continue;
