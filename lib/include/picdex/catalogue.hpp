@@ -163,6 +163,8 @@ class Catalogue {
   static Catalogue create(const std::filesystem::path& path, const CreateOptions& options = {},
                           OpenOptions open = {});
   // Opens an existing catalogue: NotFoundError if missing, FormatError if not a catalogue.
+  // The embedder (its model) is made on first use, by embedder(), put() or a text search,
+  // which then throw if this build cannot make the embedder the catalogue names.
   static Catalogue open(const std::filesystem::path& path, OpenOptions options = {});
 
   Catalogue(Catalogue&&) noexcept;
@@ -189,7 +191,7 @@ class Catalogue {
 
   std::size_t size() const;           // images
   std::size_t caption_count() const;  // pictures not counted
-  const Embedder& embedder() const;
+  const Embedder& embedder() const;   // made on first use (see open)
   const Limits& limits() const;
 
   // Saves a graph snapshot holding every change so far.

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "picdex/catalogue.hpp"
@@ -38,7 +39,10 @@ class Catalogue::Impl {
   static std::unique_ptr<Impl> open(const std::filesystem::path& path, OpenOptions options);
   // Saves a snapshot if enough changes are pending (read-write only).
   void close() PICDEX_EXCLUDES(write_mutex_);
-  const Embedder& embedder() const { return *embedder_; }
+  // The catalogue's embedder, made on first use: a model takes tens of milliseconds to
+  // load, which commands that never embed (stats, get, export, remove) need not pay.
+  // Throws FormatError if this build cannot make the embedder the catalogue names.
+  const Embedder& embedder() const;
   const Limits& limits() const { return options_.limits; }
   void warn(const std::string& message) const;
   // Reads on a lent read connection.
@@ -101,8 +105,11 @@ class Catalogue::Impl {
   std::unique_ptr<SQLite::Database> db_ PICDEX_GUARDED_BY(write_mutex_);
   std::unique_ptr<store::Tables> tables_ PICDEX_GUARDED_BY(write_mutex_);
   store::ReaderPool readers_;
-  std::unique_ptr<Embedder> embedder_;
-  bool external_vectors_ = false;  // embedder "none": vectors come with the captions
+  std::string embedder_spec_;  // as meta names it
+  std::size_t dim_ = 0;        // of the vectors, as meta says
+  mutable std::once_flag embedder_made_;
+  mutable std::unique_ptr<Embedder> embedder_;  // see embedder()
+  bool external_vectors_ = false;               // embedder "none": vectors come with the captions
   std::size_t ef_search_ = 64;
   unsigned threads_ = 1;
   std::unique_ptr<replica::Replica> replica_;

@@ -56,8 +56,8 @@ VerifyReport Catalogue::Impl::verify() {
 
 Stats Catalogue::Impl::stats() const {
   Stats s;
-  s.dim = embedder_->dim();
-  s.embedder = embedder_->spec();
+  s.dim = dim_;
+  s.embedder = embedder_spec_;
   with_reader([&](store::Tables& tables) {
     s.images = static_cast<std::size_t>(tables.count_images());
     s.pictures = static_cast<std::size_t>(tables.count_pictures());

@@ -92,10 +92,8 @@ std::unique_ptr<Catalogue::Impl> Catalogue::Impl::open(const fs::path& path, Ope
   auto& tables = *impl->tables_;
   const auto spec = store::guarded(where, [&] { return tables.meta(store::kMetaEmbedder); });
   if (!spec) throw FormatError(where + ": catalogue has no embedder in meta");
-  impl->embedder_ = make_embedder(*spec);
+  impl->embedder_spec_ = *spec;
   impl->external_vectors_ = spec->starts_with("none:");
-  if (impl->embedder_->spec() != *spec)
-    throw FormatError(where + ": embedder '" + *spec + "' is not supported by this build");
   const auto& expected = impl->options_.expect_embedder;
   if (!expected.empty() && make_embedder(expected)->spec() != *spec)
     throw EmbedderMismatchError(where + ": catalogue uses embedder '" + *spec + "', not '" +
@@ -108,9 +106,7 @@ std::unique_ptr<Catalogue::Impl> Catalogue::Impl::open(const fs::path& path, Ope
     shape.ef_construction = meta_number(tables, store::kMetaEfConstruction, where);
     impl->ef_search_ = meta_number(tables, store::kMetaEfSearch, where);
   });
-  if (shape.dim != impl->embedder_->dim())
-    throw FormatError(where + ": meta dim " + std::to_string(shape.dim) +
-                      " disagrees with embedder '" + *spec + "'");
+  impl->dim_ = shape.dim;
   impl->replica_ = std::make_unique<replica::Replica>(
       replica::Settings{.catalogue = path,
                         .shape = shape,
@@ -123,6 +119,21 @@ std::unique_ptr<Catalogue::Impl> Catalogue::Impl::open(const fs::path& path, Ope
       impl->readers_);
   impl->replica_->open(tables);
   return impl;
+}
+
+const Embedder& Catalogue::Impl::embedder() const {
+  std::call_once(embedder_made_, [&] {
+    const auto where = path_.string();
+    auto made = make_embedder(embedder_spec_);
+    if (made->spec() != embedder_spec_)
+      throw FormatError(where + ": embedder '" + embedder_spec_ +
+                        "' is not supported by this build");
+    if (made->dim() != dim_)
+      throw FormatError(where + ": meta dim " + std::to_string(dim_) +
+                        " disagrees with embedder '" + embedder_spec_ + "'");
+    embedder_ = std::move(made);
+  });
+  return *embedder_;
 }
 
 void Catalogue::Impl::close() {

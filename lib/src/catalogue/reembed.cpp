@@ -17,7 +17,7 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
   WriterLock write_lock(*this);
   auto next = make_embedder(spec);
   ReembedReport report;
-  report.from = embedder_->spec();
+  report.from = embedder_spec_;  // even one this build cannot make: reembed moves off it
   report.to = next->spec();
   if (report.to.starts_with("none:"))
     throw InputError("reembed: embedder '" + report.to +
@@ -55,7 +55,10 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
     report.captions = captions.size();
     replica_->commit_reembedded(tx, tables, report.to, next->dim());
     // Committed: from here on the catalogue is the new embedder's.
+    std::call_once(embedder_made_, [] {});  // the old one need never be made now
     embedder_ = std::move(next);
+    embedder_spec_ = report.to;
+    dim_ = embedder_->dim();
     external_vectors_ = false;
   });
   replica_->rebuild(*tables_);

@@ -92,7 +92,7 @@ void Catalogue::Impl::cache_matches(const std::vector<Condition>& where, std::in
 
 std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const SearchOptions& options,
                                          std::string_view text) {
-  const auto query = index::unit_vector(raw, embedder_->dim(), "query vector");
+  const auto query = index::unit_vector(raw, dim_, "query vector");
   if (options.mode != SearchMode::vector && text.empty())
     throw InputError("keyword and hybrid search need a query text");
   if (options.k == 0) return {};

@@ -122,7 +122,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
   std::vector<CleanImage> batch;
   batch.reserve(images.size());
   for (const auto& image : images)
-    batch.push_back(clean(image, external_vectors_, *embedder_, options_.limits));
+    batch.push_back(clean(image, external_vectors_, embedder(), options_.limits));
 
   WriterLock write_lock(*this);
   return store::guarded(path_.string(), [&] {
@@ -151,8 +151,9 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
         }
       }
     }
-    const auto dim = embedder_->dim();
-    const auto vectors = embed::embed_all(*embedder_, texts, threads_, [&](std::size_t i) {
+    const auto& embedder = this->embedder();
+    const auto dim = embedder.dim();
+    const auto vectors = embed::embed_all(embedder, texts, threads_, [&](std::size_t i) {
       const auto caption = origin[i].second + 1;
       return InputPlace{.uri = origin[i].first->source->uri,
                         .field = "caption " + std::to_string(caption),
@@ -164,7 +165,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     std::vector<float> straggler(dim);
     auto vector_of = [&](std::string_view text) -> std::span<const float> {
       if (auto it = embedded.find(text); it != embedded.end()) return it->second;
-      embedder_->embed(text, straggler);
+      embedder.embed(text, straggler);
       return straggler;
     };
     // The pictures likewise. An unreadable file is an InputError naming its image.
@@ -173,7 +174,7 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       for (const auto* image : images) files.emplace_back(image->source->picture);
       std::vector<float> out(files.size() * dim);
       try {
-        embedder_->embed_images(files, out, threads_);
+        embedder.embed_images(files, out, threads_);
       } catch (const InputError& e) {
         // The embedder names the picture file that failed: say which image it is.
         for (const auto* image : images) {
