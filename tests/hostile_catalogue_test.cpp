@@ -113,7 +113,7 @@ TEST_CASE("a model path in a catalogue's embedder spec is read only if it is a r
           "[hostile][learned]") {
   TempDir dir;
   const auto path = dir / "c.pdx";
-  { Catalogue::create(path, {.embedder = "lexical"}); }
+  Catalogue::create(path, {.embedder = "lexical"}).put(Image{"b.jpg", {"a dog on the beach"}});
   const auto fifo = dir / "model.fifo";
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
   tamper(path,
@@ -123,4 +123,8 @@ TEST_CASE("a model path in a catalogue's embedder spec is read only if it is a r
   CHECK(cat.stats().embedder == "learned-v1:model=" + fifo.string());
   CHECK_THROWS_WITH(cat.search("a dog on the beach"),
                     fifo.string() + ": model file is not a regular file");
+  // Re-embedding moves the catalogue off an embedder this build cannot make.
+  auto writable = Catalogue::open(path);
+  CHECK(writable.reembed("lexical").verify.ok());
+  CHECK(writable.search("a dog on the beach", {.k = 1})[0].uri == "b.jpg");
 }
