@@ -121,9 +121,10 @@ TEST_CASE("a damaged snapshot over a trimmed log is rebuilt from the captions",
   OpenOptions watched;
   watched.observer.warning = [&](std::string_view m) { warnings.emplace_back(m); };
   auto cat = Catalogue::open(path, watched);
-  CHECK(warnings.size() == 1);
   CHECK(cat.size() == 50);
+  CHECK(warnings.empty());  // the graph is opened when first needed: by the search
   const auto query = test::workload_caption(57, 1);
   CHECK(top(cat, query).front() == test::workload_uri(57, 1));
+  CHECK(warnings.size() == 1);
   CHECK(cat.verify().ok());
 }

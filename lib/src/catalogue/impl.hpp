@@ -13,6 +13,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -88,6 +89,13 @@ class Catalogue::Impl {
     Mutex& mutex_;
   };
 
+  // The replica, opened (its graph mapped, the log replayed) on first use: commands that
+  // only read rows (get, export) never pay for the graph. replica() takes write_mutex_
+  // only while the replica is not yet open, so a writer (who holds it) opens it first,
+  // through replica_held(), before anything it calls uses replica().
+  replica::Replica& replica() const PICDEX_EXCLUDES(write_mutex_);
+  replica::Replica& replica_held() const PICDEX_REQUIRES(write_mutex_);
+
   // Commits `tx` (replica.commit), then compacts and saves a snapshot when due.
   void commit(SQLite::Transaction& tx) PICDEX_REQUIRES(write_mutex_);
 
@@ -112,7 +120,8 @@ class Catalogue::Impl {
   bool external_vectors_ = false;               // embedder "none": vectors come with the captions
   std::size_t ef_search_ = 64;
   unsigned threads_ = 1;
-  std::unique_ptr<replica::Replica> replica_;
+  std::unique_ptr<replica::Replica> replica_;  // made at open; opened by replica()
+  mutable std::atomic<bool> replica_open_{false};
 
   struct Matches {
     std::vector<Condition> where;

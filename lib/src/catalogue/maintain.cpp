@@ -8,7 +8,7 @@ namespace fs = std::filesystem;
 
 void Catalogue::Impl::checkpoint() {
   WriterLock lock(*this);
-  if (!replica_->saved()) replica_->save(*tables_);
+  if (auto& replica = replica_held(); !replica.saved()) replica.save(*tables_);
 }
 
 void Catalogue::Impl::rebuild_index() {
@@ -17,17 +17,18 @@ void Catalogue::Impl::rebuild_index() {
     write_mutex_.held();
     store::rebuild_keywords(*db_);
   });
-  replica_->rebuild(*tables_);
+  replica_held().rebuild(*tables_);
 }
 
 CompactReport Catalogue::Impl::compact() {
   WriterLock lock(*this);
   CompactReport report;
+  auto& replica = replica_held();  // (open before stats() uses it)
   const auto before = stats();
   report.file_bytes_before = before.file_bytes;
   report.graph_bytes_before = before.graph_bytes;
   report.dropped = before.deleted;
-  replica_->rebuild(*tables_);
+  replica.rebuild(*tables_);
   store::guarded(path_.string(), [&] {
     write_mutex_.held();
     // VACUUM rewrites the file in one transaction; auto_vacuum set first takes effect in
@@ -50,7 +51,7 @@ VerifyReport Catalogue::Impl::verify() {
     report.images = static_cast<std::size_t>(tables.count_images());
     return 0;
   });
-  replica_->check(report);
+  replica().check(report);
   return report;
 }
 
@@ -71,11 +72,12 @@ Stats Catalogue::Impl::stats() const {
     }
     return 0;
   });
-  const auto shape = replica_->shape();
+  auto& replica = this->replica();
+  const auto shape = replica.shape();
   s.m = shape.m;
   s.ef_construction = shape.ef_construction;
   s.ef_search = ef_search_;
-  s.deleted = replica_->deleted();
+  s.deleted = replica.deleted();
   std::error_code ec;
   for (const char* suffix : {"", "-wal"}) {
     const auto bytes = fs::file_size(path_.string() + suffix, ec);

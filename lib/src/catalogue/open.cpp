@@ -117,7 +117,6 @@ std::unique_ptr<Catalogue::Impl> Catalogue::Impl::open(const fs::path& path, Ope
                         .checkpoint_after = impl->options_.checkpoint_after,
                         .observer = impl->options_.observer},
       impl->readers_);
-  impl->replica_->open(tables);
   return impl;
 }
 
@@ -136,8 +135,30 @@ const Embedder& Catalogue::Impl::embedder() const {
   return *embedder_;
 }
 
+replica::Replica& Catalogue::Impl::replica() const {
+  if (!replica_open_.load(std::memory_order_acquire)) {
+    Lock lock(write_mutex_);
+    return replica_held();
+  }
+  return *replica_;
+}
+
+replica::Replica& Catalogue::Impl::replica_held() const {
+  if (!replica_open_.load(std::memory_order_acquire)) {
+    // Another process may have re-embedded the catalogue since this one opened it.
+    const auto spec =
+        store::guarded(path_.string(), [&] { return tables_->meta(store::kMetaEmbedder); });
+    if (spec && *spec != embedder_spec_)
+      throw EmbedderMismatchError(path_.string() + ": was re-embedded with '" + *spec +
+                                  "' by another process; open it again");
+    replica_->open(*tables_);
+    replica_open_.store(true, std::memory_order_release);
+  }
+  return *replica_;
+}
+
 void Catalogue::Impl::close() {
-  if (read_only_) return;
+  if (read_only_ || !replica_open_) return;  // an unopened replica has nothing to save
   try {
     Lock lock(write_mutex_);
     replica_->save_if_due(*tables_, /*closing=*/true);

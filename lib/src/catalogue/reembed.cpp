@@ -15,6 +15,7 @@ namespace picdex {
 
 ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
   WriterLock write_lock(*this);
+  auto& replica = replica_held();  // (open before verify() uses it)
   auto next = make_embedder(spec);
   ReembedReport report;
   report.from = embedder_spec_;  // even one this build cannot make: reembed moves off it
@@ -53,7 +54,7 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
     tables.set_meta(store::kMetaEmbedder, report.to);
     tables.set_meta(store::kMetaDim, std::to_string(next->dim()));
     report.captions = captions.size();
-    replica_->commit_reembedded(tx, tables, report.to, next->dim());
+    replica.commit_reembedded(tx, tables, report.to, next->dim());
     // Committed: from here on the catalogue is the new embedder's.
     std::call_once(embedder_made_, [] {});  // the old one need never be made now
     embedder_ = std::move(next);
@@ -61,7 +62,7 @@ ReembedReport Catalogue::Impl::reembed(std::string_view spec) {
     dim_ = embedder_->dim();
     external_vectors_ = false;
   });
-  replica_->rebuild(*tables_);
+  replica.rebuild(*tables_);
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.verify = verify();

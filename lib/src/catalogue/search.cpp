@@ -126,7 +126,7 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
       return latest;
     };
   std::vector<Hit> hits;
-  replica_->fresh(read, [&](const replica::Replica::View& view) {
+  replica().fresh(read, [&](const replica::Replica::View& view) {
     const std::vector<replica::BestCaption>* ranked = &by_keyword;
     std::vector<replica::BestCaption> fused;
     if (options.mode == SearchMode::vector) {

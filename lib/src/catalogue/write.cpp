@@ -125,6 +125,9 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
     batch.push_back(clean(image, external_vectors_, embedder(), options_.limits));
 
   WriterLock write_lock(*this);
+  // Opening replays the log, which must hold only committed changes: open it before the
+  // transaction.
+  replica_held();
   return store::guarded(path_.string(), [&] {
     write_mutex_.held();
     auto& tables = *tables_;
@@ -252,6 +255,9 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
 
 bool Catalogue::Impl::remove(std::string_view uri) {
   WriterLock write_lock(*this);
+  // Opening replays the log, which must hold only committed changes: open it before the
+  // transaction.
+  replica_held();
   return store::guarded(path_.string(), [&] {
     write_mutex_.held();
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -264,9 +270,10 @@ bool Catalogue::Impl::remove(std::string_view uri) {
 }
 
 void Catalogue::Impl::commit(SQLite::Transaction& tx) {
-  replica_->commit(tx, *tables_);
-  if (replica_->needs_compacting(options_.compact_above)) {
-    replica_->rebuild(*tables_);
+  auto& replica = replica_held();
+  replica.commit(tx, *tables_);
+  if (replica.needs_compacting(options_.compact_above)) {
+    replica.rebuild(*tables_);
     // Cheap where the file was created with auto_vacuum = incremental (every catalogue
     // this build creates); a no-op otherwise, where compact() does the full rewrite.
     store::guarded(path_.string(), [&] {
@@ -274,7 +281,7 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx) {
       db_->exec("PRAGMA incremental_vacuum");
     });
   }
-  replica_->save_if_due(*tables_, /*closing=*/false);
+  replica.save_if_due(*tables_, /*closing=*/false);
 }
 
 PutResult Catalogue::put(const Image& image) {
