@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the benchmarks and runs picdex against raw hnswlib on the three data sets of
 # README "Performance": synthetic vectors, bigann10k and Flickr8k's captions; then keyword
-# and hybrid search against plain SQLite FTS5 on 5,000 and 40,000 captions.
+# and hybrid search against plain SQLite FTS5 on 5,000 and 40,000 captions; then what
+# stats, get and a text search cost as fresh processes on 5,000 and 100,000 captions.
 #   scripts/bench.sh [--scale]   (--scale adds the million-vector run and keyword search
 #                                 on 400,000 and 1,000,000 captions: ~25 minutes more)
 # Data comes from ../shared/data (or $PICDEX_DATA). Output goes to standard output.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 data=${PICDEX_DATA:-../shared/data}
 cmake -S . -B build > /dev/null
 cmake --build build -j2 --target compare_hnswlib scale_run picdex-cli raw_load_query \
-  keyword_speed > /dev/null
+  keyword_speed start_up > /dev/null
 run() { echo "\$ $*"; "$@"; echo; }
 run build/bench/compare_hnswlib synthetic 100000 512
 run build/bench/compare_hnswlib fvecs "$data/bigann10k/base.fvecs" "$data/bigann10k/query.fvecs" \
@@ -24,3 +25,16 @@ if [[ ${1:-} == --scale ]]; then
 else
   run build/bench/keyword_speed 5000,40000 "${captions[@]}"
 fi
+
+# Start-up: catalogues of the first N Flickr30k captions (learned embedder), each image
+# named IMAGE#INDEX.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for n in 5000 100000; do
+  head -n "$n" "$data/flickr30k_train/captions.tsv" | awk -F'\t' '{ print $1 "#" $2 "\t" $3 }' \
+    > "$work/$n.tsv"
+  build/cli/picdex init "$work/$n.pdx" > /dev/null 2>&1
+  build/cli/picdex import "$work/$n.pdx" "$work/$n.tsv" > /dev/null 2>&1
+  run build/bench/start_up "$work/$n.pdx" "$(head -n 1 "$work/$n.tsv" | cut -f1)" \
+    "a dog running in the snow"
+done
