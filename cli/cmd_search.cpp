@@ -11,10 +11,9 @@
 namespace picdex::cli {
 namespace {
 
-// A JSON array of numbers, or numbers separated by white space or commas.
-std::vector<float> read_vector(const std::string& file) {
-  Input input(file);
-  const std::string text(std::istreambuf_iterator<char>(input.stream()), {});
+// One vector: a JSON array of numbers, or numbers separated by white space or commas.
+// Throws InputError naming the field ("vector") and what is wrong.
+std::vector<float> parse_vector(std::string_view text) {
   std::vector<float> out;
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '[') {
@@ -22,26 +21,62 @@ std::vector<float> read_vector(const std::string& file) {
     try {
       array = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception&) {  // syntax, or a number out of range
-      throw InputError(input.source() + ": vector: is not valid JSON");
+      throw InputError({.field = "vector"}, "is not valid JSON");
     }
     for (const auto& x : array) {
-      if (!x.is_number()) throw InputError(input.source() + ": vector: must hold numbers only");
+      if (!x.is_number()) throw InputError({.field = "vector"}, "must hold numbers only");
       out.push_back(x.get<float>());
     }
   } else {
     std::size_t at = 0;
     while ((at = text.find_first_not_of(" \t\r\n,", at)) != std::string::npos) {
-      const auto end = text.find_first_of(" \t\r\n,", at);
-      const auto token = text.substr(at, end - at);
+      const auto end = std::min(text.find_first_of(" \t\r\n,", at), text.size());
+      const std::string token(text.substr(at, end - at));
       char* stop = nullptr;
       const float value = std::strtof(token.c_str(), &stop);
       if (stop != token.c_str() + token.size())
-        throw InputError(input.source() + ": vector: '" + token + "' is not a number");
+        throw InputError({.field = "vector"}, "'" + token + "' is not a number");
       out.push_back(value);
       at = end;
     }
   }
-  if (out.empty()) throw InputError(input.source() + ": vector: is empty");
+  if (out.empty()) throw InputError({.field = "vector"}, "is empty");
+  return out;
+}
+
+struct LineVector {
+  std::size_t line;  // from 1
+  std::vector<float> vector;
+};
+
+// The vectors of a --vector-file: one per non-blank line; or, where the whole text is
+// one JSON array (which may span lines), that one.
+std::vector<LineVector> read_vectors(Input& input) {
+  const std::string text(std::istreambuf_iterator<char>(input.stream()), {});
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '[' &&
+      nlohmann::json::accept(text.begin(), text.end()))
+    return {{0, parse_vector(text)}};
+  std::vector<LineVector> out;
+  std::size_t number = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const auto end = std::min(text.find('\n', at), text.size());
+    const std::string_view line(text.data() + at, end - at);
+    ++number;
+    at = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    try {
+      out.push_back({number, parse_vector(line)});
+      // Refused before any search, so that no results are printed for a file that fails.
+      if (const auto n = out.back().vector.size(), want = out.front().vector.size(); n != want)
+        throw InputError(
+            {.field = "vector"},
+            "has " + std::to_string(n) + " numbers; the first vector has " + std::to_string(want));
+    } catch (const InputError& e) {
+      throw e.within({.file = input.source(), .line = number});
+    }
+  }
+  if (out.empty()) throw InputError({.field = "vector"}, "the file holds none");
   return out;
 }
 
@@ -68,7 +103,8 @@ int cmd_search(const Args& args) {
       "KEY>N, KEY>=N or 'KEY in A,B,C' (repeatable: all must hold)")(
       "queries", po::value(&queries), "run every line of FILE (or - for stdin) as a query")(
       "vector-file", po::value(&vector_file),
-      "search with the vector in FILE (a JSON array, or numbers separated by spaces or commas)")(
+      "search with each vector in FILE, one a line (a JSON array, or numbers separated by "
+      "spaces or commas); one JSON line of results per vector with --json")(
       "image", po::value(&image),
       "search with the pixels of a JPEG or PNG file (CLIP catalogues): pictures like it, "
       "and captions that describe it")("json", po::bool_switch(&json),
@@ -124,11 +160,31 @@ int cmd_search(const Args& args) {
     embedder.embed_images({&file, 1}, vector, 0);
     show("the picture " + image, catalogue.search(vector, search));
   } else if (!vector_file.empty()) {
-    const auto vector = read_vector(vector_file);
+    Input input(vector_file);
     try {
-      show("the vector in " + vector_file, catalogue.search(vector, search));
+      const auto vectors = read_vectors(input);
+      for (const auto& [line, vector] : vectors) {
+        std::vector<Hit> hits;
+        try {
+          hits = catalogue.search(vector, search);
+        } catch (const InputError& e) {
+          throw e.within({.file = input.source(), .line = line});
+        }
+        const auto where = line ? " on line " + std::to_string(line) : std::string();
+        if (vectors.size() == 1) {
+          show("the vector" + where + " of " + vector_file, std::move(hits));
+        } else if (json) {  // one line per vector, as --queries gives one per query
+          std::cout << R"({"line":)" << line << R"(,"results":)" << hits_json_array(hits) << "}\n";
+          if (!html.empty()) page.push_back({"the vector" + where, std::move(hits)});
+        } else {
+          std::cout << "vector" << where << ":\n";
+          print_hits(hits, false);
+          std::cout << "\n";
+          if (!html.empty()) page.push_back({"the vector" + where, std::move(hits)});
+        }
+      }
     } catch (const InputError& e) {
-      throw e.within({.file = vector_file == "-" ? std::string("<stdin>") : vector_file});
+      throw e.within({.file = input.source()});
     }
   } else if (queries.empty()) {
     show(text, catalogue.search(text, search));

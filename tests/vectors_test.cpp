@@ -101,6 +101,30 @@ TEST_CASE("picdex imports JSONL vectors and searches with a vector file", "[vect
   refused(R"({"uri":"c.jpg","caption":"x"})", "vectors: 0 for 1 captions");
   const auto wrong = run_picdex({"search", cat, "--vector-file", "-"}, "1 2");
   CHECK(wrong.status == 65);
-  CHECK_THAT(wrong.err, Catch::Contains("<stdin>: query vector: has 2 dimensions"));
+  CHECK_THAT(wrong.err, Catch::Contains("<stdin>:1: query vector: has 2 dimensions"));
+
+  // Many vectors, one a line: one JSON line of results each, naming its line.
+  const auto many =
+      run_picdex({"search", cat, "--vector-file", "-", "-k", "1", "--json"}, "[1,0,0]\n\n0 1 0\n");
+  CHECK(many.status == 0);
+  CHECK(many.out ==
+        "{\"line\":1,\"results\":[{\"rank\":1,\"uri\":\"a.jpg\",\"score\":1.0,\"caption\":"
+        "\"red\",\"matched\":\"caption\",\"metadata\":{}}]}\n"
+        "{\"line\":3,\"results\":[{\"rank\":1,\"uri\":\"b.jpg\",\"score\":1.0,\"caption\":"
+        "\"green\",\"matched\":\"caption\",\"metadata\":{}}]}\n");
+  // One JSON array over several lines is one vector.
+  CHECK_THAT(
+      run_picdex({"search", cat, "--vector-file", "-", "--json"}, "[\n 0,\n 1,\n 0\n]\n").out,
+      Catch::StartsWith("{\"rank\":1,\"uri\":\"b.jpg\""));
+  // A bad line is refused, with its line, before any result is printed.
+  for (const auto& [input, says] : std::vector<std::pair<std::string, std::string>>{
+           {"1 0 0\n1 2\n", "picdex: <stdin>:2: vector: has 2 numbers; the first vector has 3\n"},
+           {"1 0 0\n1 x 2\n", "picdex: <stdin>:2: vector: 'x' is not a number\n"},
+           {"\n \n", "picdex: <stdin>: vector: the file holds none\n"}}) {
+    const auto bad = run_picdex({"search", cat, "--vector-file", "-"}, input);
+    CHECK(bad.status == 65);
+    CHECK(bad.out.empty());
+    CHECK(bad.err == says);
+  }
   CHECK(run_picdex({"verify", cat}).status == 0);
 }
