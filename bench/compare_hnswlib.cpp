@@ -5,7 +5,8 @@
 //   compare_hnswlib captions CAPTIONS.tsv [EMBEDDER]   e.g. ../shared/data/flickr8k
 //
 // Prints, side by side and as ratios:
-// - ingest: raw hnswlib's parallel build vs Catalogue::put + close of the same vectors
+// - ingest: raw hnswlib's parallel build vs Catalogue::put + close of the same vectors,
+//   and vs `picdex init` + `picdex import` of them as a JSONL file (fresh processes)
 //   (embedder "none"; same M, ef_construction and threads);
 // - search: single-thread QPS and recall@10 per ef for raw searchKnn, Catalogue::search
 //   (one caption per image) and an exact scan; and raw searchKnn on picdex's own graph
@@ -28,6 +29,7 @@
 #include <fstream>
 #include <picdex/picdex.hpp>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +67,20 @@ void put_vectors(picdex::Catalogue& cat, const std::vector<float>& vectors, std:
       batch.clear();
     }
   }
+}
+
+// One {"uri", "caption", "vector"} line per vector, as `picdex import` reads JSONL.
+void write_jsonl(const fs::path& file, const std::vector<float>& vectors, std::size_t dim) {
+  std::FILE* out = std::fopen(file.c_str(), "w");
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  const std::size_t n = vectors.size() / dim;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::fprintf(out, R"({"uri":"%zu","caption":"v","vector":[)", i);
+    for (std::size_t d = 0; d < dim; ++d)
+      std::fprintf(out, d ? ",%.9g" : "%.9g", static_cast<double>(vectors[i * dim + d]));
+    std::fputs("]}\n", out);
+  }
+  if (std::fclose(out) != 0) throw std::runtime_error("cannot write " + file.string());
 }
 
 picdex::OpenOptions read_only_if(bool read_only) {
@@ -159,8 +175,13 @@ int main(int argc, char** argv) {
   const auto path = folder / "c.pdx";
   hnswlib::InnerProductSpace space(dim);
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> raw_built;
-  std::vector<double> raw_builds, picdex_builds;
+  std::vector<double> raw_builds, picdex_builds, cli_imports;
   const int ingest_rounds = data.n <= 20000 ? 5 : 2;
+  // The same vectors as a JSONL file for `picdex import` (outside the folder each round
+  // clears), and the catalogue that import goes to.
+  const auto jsonl = fs::temp_directory_path() / "picdex-compare-vectors.jsonl";
+  const auto cli_path = fs::temp_directory_path() / "picdex-compare-cli.pdx";
+  write_jsonl(jsonl, data.base, dim);
   for (int round = 0; round < ingest_rounds; ++round) {
     raw_built.reset();
     auto start = bench::Clock::now();
@@ -188,7 +209,23 @@ int main(int argc, char** argv) {
       put_vectors(cat, data.base, dim, "");
     }  // closing saves the snapshot
     picdex_builds.push_back(bench::seconds_since(start));
+
+    for (const auto& old : fs::directory_iterator(cli_path.parent_path()))
+      if (old.path().filename().string().starts_with(cli_path.filename().string()))
+        fs::remove(old.path());
+    const auto made =
+        bench::run_measured({PICDEX_BINARY, "init", cli_path.string(), "--embedder", "none",
+                             "--dim", std::to_string(dim), "--m", std::to_string(kM),
+                             "--ef-construction", std::to_string(kEfConstruction)});
+    const auto imported =
+        bench::run_measured({PICDEX_BINARY, "import", cli_path.string(), jsonl.string()});
+    if (made.seconds < 0 || imported.seconds < 0) {
+      std::fprintf(stderr, "compare_hnswlib: picdex init or import failed\n");
+      return 1;
+    }
+    cli_imports.push_back(made.seconds + imported.seconds);
   }
+  fs::remove(jsonl);
   auto& raw = *raw_built;
   const double raw_build = *std::min_element(raw_builds.begin(), raw_builds.end());
   const double picdex_build = *std::min_element(picdex_builds.begin(), picdex_builds.end());
@@ -199,6 +236,12 @@ int main(int argc, char** argv) {
               raw_build / picdex_build);
   for (int round = 0; round < ingest_rounds; ++round)
     std::printf(" %.2f", raw_builds[round] / picdex_builds[round]);
+  std::printf("\n");
+  const double cli_import = *std::min_element(cli_imports.begin(), cli_imports.end());
+  std::printf("  picdex init+import (JSONL)  %10.0f   %.2f   ", data.n / cli_import,
+              raw_build / cli_import);
+  for (int round = 0; round < ingest_rounds; ++round)
+    std::printf(" %.2f", raw_builds[round] / cli_imports[round]);
   std::printf("\n");
   if (!data.embedder.empty()) {
     const auto start = bench::Clock::now();
