@@ -1,5 +1,6 @@
 // Importing a record stream in batches, merging lines that share a URI.
 #include <algorithm>
+#include <future>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -33,39 +34,66 @@ bool takes_vectors(const Catalogue& catalogue, const RecordReader& reader,
                std::to_string(header.dim) + ", or export without --vectors to embed again");
 }
 
+// The images of one transaction, with the lines they came from.
+struct Batch {
+  std::vector<Image> images;
+  std::vector<std::vector<std::size_t>> lines;          // of each image: its captions' lines
+  std::unordered_map<std::string, std::size_t> by_uri;  // uri -> index in images
+
+  std::size_t size() const { return images.size(); }
+};
+
 }  // namespace
 
 void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOptions& options,
                     ImportSummary& summary) {
   std::optional<bool> keep_vectors;  // decided once an export's header has been read
-  std::vector<Image> batch;
-  std::vector<std::vector<std::size_t>> lines;  // of each batch image: its captions' lines
-  std::unordered_map<std::string, std::size_t> in_batch;  // uri -> index in batch
-  io::SeenSet committed;                                  // URIs written by earlier batches
+  Batch batch;                       // being read
+  // The batch before it, being put on another thread meanwhile: reading and parsing go on
+  // while the catalogue stores and indexes. Only one is in flight, so batches still
+  // commit in file order.
+  Batch in_flight;
+  std::future<PutResult> putting;
+  io::SeenSet committed;  // URIs written by earlier batches
   std::size_t committed_images = 0;
 
-  auto flush = [&] {
-    if (batch.empty()) return;
+  // Waits for the batch in flight. If it failed, nothing read after it is committed
+  // either; its error names the record's line.
+  auto finish = [&] {
+    if (!putting.valid()) return;
     try {
-      summary += catalogue.put(batch);
+      summary += putting.get();
     } catch (const InputError& e) {
-      summary.failed = batch.size();
+      summary.failed = in_flight.size() + batch.size();
       // put() names the image, and the caption where it is one: find the record's line.
-      const auto it = in_batch.find(e.place().uri);
-      if (e.place().uri.empty() || it == in_batch.end()) throw;
-      const auto& image_lines = lines[it->second];
+      const auto it = in_flight.by_uri.find(e.place().uri);
+      if (e.place().uri.empty() || it == in_flight.by_uri.end()) throw;
+      const auto& image_lines = in_flight.lines[it->second];
       const auto caption = e.place().caption;
       const auto line =
           caption && caption <= image_lines.size() ? image_lines[caption - 1] : image_lines.front();
       throw e.within({.file = reader.source(), .line = line});
     } catch (...) {
-      summary.failed = batch.size();
+      summary.failed = in_flight.size() + batch.size();
       throw;
     }
-    for (const auto& image : batch) committed_images += committed.insert(image.uri);
-    batch.clear();
-    lines.clear();
-    in_batch.clear();
+    for (const auto& image : in_flight.images) committed_images += committed.insert(image.uri);
+    in_flight = {};
+  };
+  auto flush = [&] {
+    if (batch.size() == 0) return;
+    finish();
+    in_flight = std::move(batch);
+    batch = {};
+    putting = std::async(std::launch::async, [&catalogue, &images = in_flight.images] {
+      return catalogue.put(images);
+    });
+  };
+  // Whatever throws below waits for the batch in flight first: its own error, earlier in
+  // the file, is the one to report, and no thread may outlive this call.
+  auto fail = [&](std::size_t failed) {
+    finish();
+    summary.failed = failed;
   };
 
   auto next = [&] {
@@ -74,7 +102,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
     } catch (...) {
       // A full batch is complete and sound: the bad record starts the next one.
       if (batch.size() >= options.batch) flush();
-      summary.failed = batch.size() + 1;
+      fail(batch.size() + 1);
       throw;
     }
   };
@@ -85,17 +113,17 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       keep_vectors =
           reader.export_header() ? takes_vectors(catalogue, reader, *reader.export_header()) : true;
     if (!*keep_vectors) image.vectors.clear();
-    if (auto it = in_batch.find(image.uri); it != in_batch.end()) {
-      auto& target = batch[it->second];
+    if (auto it = batch.by_uri.find(image.uri); it != batch.by_uri.end()) {
+      auto& target = batch.images[it->second];
       // put() checks the limit too; checking here keeps one image's lines from filling memory.
       if (target.captions.size() + image.captions.size() > catalogue.limits().max_captions) {
-        summary.failed = batch.size();
+        fail(batch.size());
         throw InputError(reader.source() + ":" + std::to_string(record->line) +
                          ": captions: " + image.uri + " has more than " +
                          std::to_string(catalogue.limits().max_captions) +
                          " caption lines, over the limit per image");
       }
-      lines[it->second].resize(target.captions.size() + image.captions.size(), record->line);
+      batch.lines[it->second].resize(target.captions.size() + image.captions.size(), record->line);
       for (auto& c : image.captions) target.captions.push_back(std::move(c));
       for (auto& v : image.vectors) target.vectors.push_back(std::move(v));
       if (image.metadata != "{}") target.metadata = std::move(image.metadata);
@@ -103,6 +131,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       continue;
     }
     if (batch.size() == options.batch) flush();
+    if (in_flight.by_uri.count(image.uri)) finish();  // this record adds to what it stores
     if (committed.contains(image.uri)) {
       // Seen in an earlier batch of this import: add to what that batch stored.
       auto stored = catalogue.get(image.uri);
@@ -112,15 +141,16 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       if (!image.picture.empty()) stored.picture = std::move(image.picture);
       image = std::move(stored);
     }
-    in_batch.emplace(image.uri, batch.size());
+    batch.by_uri.emplace(image.uri, batch.size());
     // (Captions an earlier batch stored are put under this record's line too.)
-    lines.emplace_back(std::max<std::size_t>(image.captions.size(), 1), record->line);
-    batch.push_back(std::move(image));
+    batch.lines.emplace_back(std::max<std::size_t>(image.captions.size(), 1), record->line);
+    batch.images.push_back(std::move(image));
     if (options.progress && summary.records % 256 == 0)
-      options.progress(summary.records, committed_images + batch.size());
+      options.progress(summary.records, committed_images + in_flight.size() + batch.size());
   }
   if (summary.records == 0) throw InputError(reader.source() + ": no records to import");
   flush();
+  finish();
   if (options.progress) options.progress(summary.records, committed_images);
 }
 
