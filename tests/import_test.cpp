@@ -129,6 +129,25 @@ TEST_CASE("each malformed line names its line and field, and its batch is not co
   }
 }
 
+// Import reads the next batch while the previous one is stored: an error found storing a
+// batch still wins over one in a later line read meanwhile, and the batches before it stay.
+TEST_CASE("a batch's error is reported before errors in lines read after it", "[import]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx");
+  const std::string text =
+      "a.jpg\tA first good caption\nb.jpg\tA second good caption\n"  // batch 1
+      "c.jpg\t?!?\nd.jpg\tA fourth good caption\n"                   // batch 2: fails storing
+      "e.jpg\tA fifth good caption\nf.jpg\tcap\t{oops\n";            // batch 3: fails parsing
+  std::istringstream in(text);
+  RecordReader reader(in, "in.txt", RecordFormat::tsv);
+  ImportSummary summary;
+  CHECK_THROWS_WITH(import_records(cat, reader, {.batch = 2, .progress = {}}, summary),
+                    Catch::Contains("in.txt:3: caption 1: text has no words"));
+  CHECK(cat.size() == 2);
+  CHECK(summary.added == 2);
+  CHECK(cat.get("b.jpg").captions == std::vector<std::string>{"A second good caption"});
+}
+
 TEST_CASE("CSV errors name the line", "[import]") {
   TempDir dir;
   auto cat = Catalogue::create(dir / "c.pdx");
