@@ -164,7 +164,9 @@ class Catalogue {
                           OpenOptions open = {});
   // Opens an existing catalogue: NotFoundError if missing, FormatError if not a catalogue.
   // The embedder (its model) is made on first use, by embedder(), put() or a text search,
-  // which then throw if this build cannot make the embedder the catalogue names.
+  // which then throw if this build cannot make the embedder the catalogue names. The graph
+  // is likewise opened by the first search, write or stats() (a damaged snapshot is
+  // warned about, and rebuilt, then); get(), size() and for_each_image() never open it.
   static Catalogue open(const std::filesystem::path& path, OpenOptions options = {});
 
   Catalogue(Catalogue&&) noexcept;
