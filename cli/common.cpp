@@ -147,22 +147,6 @@ const char* mode_name(SearchMode mode) {
   }
 }
 
-void write_whole_file(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const std::string partial = path + ".partial-" + std::to_string(::getpid());
-  try {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(path + ": cannot create");
-    write(out);
-    out.close();
-    if (!out) throw IoError(path + ": cannot write (disk full?)");
-    std::filesystem::rename(partial, path);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    throw;
-  }
-}
-
 void print_hits(const std::vector<Hit>& hits, bool json) {
   if (json) {
     for (std::size_t i = 0; i < hits.size(); ++i)

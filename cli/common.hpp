@@ -84,9 +84,6 @@ const char* mode_name(SearchMode mode);
 
 void print_hits(const std::vector<Hit>& hits, bool json);
 
-// Writes `path` through `write`, complete or not at all: into a file beside it, renamed
-// over it at the end. IoError naming the path when it cannot be written.
-void write_whole_file(const std::string& path, const std::function<void(std::ostream&)>& write);
 std::string hits_json_array(const std::vector<Hit>& hits);
 
 }  // namespace picdex::cli

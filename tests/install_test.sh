@@ -37,4 +37,10 @@ g++ -Wall -Wextra -Werror $(pkg-config --cflags picdex) "$source/examples/find_i
   -o "$work/pc_find_images" $(pkg-config --libs picdex) -Wl,-rpath,"$work/prefix/lib"
 out=$("$work/pc_find_images" "$work/pc.pdx" "a dog on the sand")
 [[ $(head -n 1 <<< "$out") == "img/dog.jpg "* ]] || { echo "pkg-config: $out" >&2; exit 1; }
-echo "installed package: CMake (shared, static) and pkg-config consumers built and ran"
+# The C API from C11, through pkg-config, against the installed library.
+gcc -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags-only-I picdex) \
+  "$source/tests/c_api_test.c" -o "$work/c_api_test" $(pkg-config --libs picdex) \
+  -Wl,-rpath,"$work/prefix/lib"
+mkdir "$work/c"
+"$work/c_api_test" "$work/c"
+echo "installed package: CMake (shared, static), pkg-config and C consumers built and ran"

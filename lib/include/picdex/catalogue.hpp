@@ -194,6 +194,10 @@ class Catalogue {
   std::size_t size() const;           // images
   std::size_t caption_count() const;  // pictures not counted
   const Embedder& embedder() const;   // made on first use (see open)
+  // The embedder's spec as the catalogue names it, and its vectors' dimension: known
+  // without making the embedder.
+  const std::string& embedder_spec() const;
+  std::size_t dim() const;
   const Limits& limits() const;
 
   // Saves a graph snapshot holding every change so far.

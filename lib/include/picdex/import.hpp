@@ -127,4 +127,9 @@ struct ExportOptions {
 std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
                            const ExportOptions& options);
 
+// Writes `path` complete or not at all: `write` fills a temporary file beside it, which
+// then replaces `path` (rename). Throws IoError naming `path` if it cannot be written.
+void write_whole_file(const std::filesystem::path& path,
+                      const std::function<void(std::ostream&)>& write);
+
 }  // namespace picdex

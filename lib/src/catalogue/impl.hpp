@@ -44,6 +44,8 @@ class Catalogue::Impl {
   // load, which commands that never embed (stats, get, export, remove) need not pay.
   // Throws FormatError if this build cannot make the embedder the catalogue names.
   const Embedder& embedder() const;
+  const std::string& embedder_spec() const { return embedder_spec_; }
+  std::size_t dim() const { return dim_; }
   const Limits& limits() const { return options_.limits; }
   void warn(const std::string& message) const;
   // Reads on a lent read connection.

@@ -227,6 +227,12 @@ Catalogue Catalogue::open(const fs::path& path, OpenOptions options) {
 const Embedder& Catalogue::embedder() const {
   return impl_->embedder();
 }
+const std::string& Catalogue::embedder_spec() const {
+  return impl_->embedder_spec();
+}
+std::size_t Catalogue::dim() const {
+  return impl_->dim();
+}
 
 const Limits& Catalogue::limits() const {
   return impl_->limits();

@@ -1,9 +1,12 @@
 // Writing a catalogue as JSONL records that import again (import.hpp).
+#include <unistd.h>
+
 #include <charconv>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
 
@@ -30,10 +33,9 @@ void write_vectors(std::ostream& out, const std::vector<std::vector<float>>& vec
 
 std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
                            const ExportOptions& options) {
-  const auto& embedder = catalogue.embedder();
   out << nlohmann::ordered_json{{"picdex_export", 1},
-                                {"embedder", embedder.spec()},
-                                {"dim", embedder.dim()},
+                                {"embedder", catalogue.embedder_spec()},
+                                {"dim", catalogue.dim()},
                                 {"vectors", options.vectors}}
              .dump()
       << '\n';
@@ -54,11 +56,29 @@ std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
           out << line << '\n';
         }
         if (!out) throw IoError("export: cannot write (disk full?)");
-        if (options.progress && ++images % 1024 == 0) options.progress(images);
+        if (++images % 1024 == 0 && options.progress) options.progress(images);
       },
       options.vectors);
   if (options.progress) options.progress(images);
   return images;
+}
+
+void write_whole_file(const std::filesystem::path& path,
+                      const std::function<void(std::ostream&)>& write) {
+  const auto where = path.string();
+  const std::filesystem::path partial = where + ".partial-" + std::to_string(::getpid());
+  try {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError(where + ": cannot create");
+    write(out);
+    out.close();
+    if (!out) throw IoError(where + ": cannot write (disk full?)");
+    std::filesystem::rename(partial, path);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    throw;
+  }
 }
 
 }  // namespace picdex
