@@ -35,7 +35,7 @@ nlohmann::ordered_json evaluate(const Catalogue& catalogue, const std::vector<Qu
                                 SearchOptions search) {
   std::size_t at1 = 0, at5 = 0, at10 = 0;
   double reciprocal_ranks = 0;
-  Progress progress(std::string("evaluating ") + mode_name(search.mode));
+  Progress progress(std::string("evaluating ") + search_mode_name(search.mode));
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < queries.size(); ++i) {
     const auto hits = catalogue.search(queries[i].text, search);
@@ -51,7 +51,7 @@ nlohmann::ordered_json evaluate(const Catalogue& catalogue, const std::vector<Qu
   }
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
   const auto n = static_cast<double>(queries.size());
-  return {{"mode", mode_name(search.mode)},
+  return {{"mode", search_mode_name(search.mode)},
           {"recall@1", at1 / n},
           {"recall@5", at5 / n},
           {"recall@10", at10 / n},

@@ -131,20 +131,8 @@ std::string hits_json_array(const std::vector<Hit>& hits) {
 }
 
 SearchMode parse_mode(const std::string& name) {
-  for (const auto mode : {SearchMode::vector, SearchMode::keyword, SearchMode::hybrid})
-    if (name == mode_name(mode)) return mode;
+  if (const auto mode = search_mode_named(name)) return *mode;
   throw UsageError("--mode: '" + name + "': expected vector, keyword or hybrid");
-}
-
-const char* mode_name(SearchMode mode) {
-  switch (mode) {
-    case SearchMode::keyword:
-      return "keyword";
-    case SearchMode::hybrid:
-      return "hybrid";
-    default:
-      return "vector";
-  }
 }
 
 void print_hits(const std::vector<Hit>& hits, bool json) {

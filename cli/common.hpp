@@ -79,8 +79,6 @@ class Input {
 // The result table for people, or one JSON object per hit with --json.
 // "vector", "keyword" or "hybrid"; UsageError otherwise.
 SearchMode parse_mode(const std::string& name);
-// The name parse_mode() takes for `mode`.
-const char* mode_name(SearchMode mode);
 
 void print_hits(const std::vector<Hit>& hits, bool json);
 

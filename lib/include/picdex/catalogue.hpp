@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -58,6 +59,9 @@ struct Hit {
 // fused by reciprocal rank. Whatever the mode, a hit's score is the cosine similarity of
 // its caption to the query.
 enum class SearchMode { vector, keyword, hybrid };
+// "vector", "keyword" or "hybrid"; and back (nullopt for any other name).
+const char* search_mode_name(SearchMode mode);
+std::optional<SearchMode> search_mode_named(std::string_view name);
 
 struct SearchOptions {
   std::size_t k = 10;

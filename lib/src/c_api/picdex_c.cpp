@@ -93,15 +93,13 @@ picdex::SearchOptions search_options(const picdex_search_options* o) {
     if (!o->where || !o->where[i]) throw picdex::InputError("where: a condition is NULL");
     options.where.push_back(picdex::Condition::parse(o->where[i]));
   }
-  const std::string mode = o->mode ? o->mode : "vector";
-  if (mode == "vector")
-    options.mode = picdex::SearchMode::vector;
-  else if (mode == "keyword")
-    options.mode = picdex::SearchMode::keyword;
-  else if (mode == "hybrid")
-    options.mode = picdex::SearchMode::hybrid;
-  else
-    throw picdex::InputError("mode: '" + mode + "' is not vector, keyword or hybrid");
+  if (o->mode) {
+    const auto mode = picdex::search_mode_named(o->mode);
+    if (!mode)
+      throw picdex::InputError(std::string("mode: '") + o->mode +
+                               "' is not vector, keyword or hybrid");
+    options.mode = *mode;
+  }
   return options;
 }
 
@@ -131,7 +129,7 @@ const T* at(const std::vector<T>& items, std::size_t i) {
 extern "C" {
 
 const char* picdex_version(void) {
-  return "0.1.0";
+  return PICDEX_VERSION;
 }
 
 int picdex_c_api_version(void) {

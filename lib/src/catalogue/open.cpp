@@ -145,14 +145,6 @@ replica::Replica& Catalogue::Impl::replica() const {
 
 replica::Replica& Catalogue::Impl::replica_held() const {
   if (!replica_open_.load(std::memory_order_acquire)) {
-    // Another process may have re-embedded the catalogue since this one opened it.
-    const auto spec = store::guarded(path_.string(), [&] {
-      write_mutex_.held();
-      return tables_->meta(store::kMetaEmbedder);
-    });
-    if (spec && *spec != embedder_spec_)
-      throw EmbedderMismatchError(path_.string() + ": was re-embedded with '" + *spec +
-                                  "' by another process; open it again");
     replica_->open(*tables_);
     replica_open_.store(true, std::memory_order_release);
   }

@@ -148,6 +148,23 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
   return hits;
 }
 
+const char* search_mode_name(SearchMode mode) {
+  switch (mode) {
+    case SearchMode::keyword:
+      return "keyword";
+    case SearchMode::hybrid:
+      return "hybrid";
+    default:
+      return "vector";
+  }
+}
+
+std::optional<SearchMode> search_mode_named(std::string_view name) {
+  for (const auto mode : {SearchMode::vector, SearchMode::keyword, SearchMode::hybrid})
+    if (name == search_mode_name(mode)) return mode;
+  return std::nullopt;
+}
+
 std::vector<Hit> Catalogue::search(std::string_view text, const SearchOptions& options) const {
   std::vector<float> query(impl_->embedder().dim());
   impl_->embedder().embed(text, query);

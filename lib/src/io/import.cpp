@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "io/seen_set.hpp"
-#include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
 
@@ -18,7 +17,7 @@ namespace {
 // the same ones itself (false), or cannot go in (InputError naming the header line).
 bool takes_vectors(const Catalogue& catalogue, const RecordReader& reader,
                    const ExportHeader& header) {
-  const auto spec = catalogue.embedder().spec();
+  const auto& spec = catalogue.embedder_spec();
   const bool external = spec.starts_with("none:");
   const auto refuse = [&](const std::string& why) {
     return InputError(reader.source() + ":1: embedder: " + why);

@@ -23,6 +23,11 @@ void Replica::open(store::Tables& writer) {
   Loaded loaded;
   {
     Lock graph_lock(graph_mutex_);
+    // (The catalogue may have been opened, and this replica made, before a re-embedding.)
+    store::guarded(where(), [&] {
+      graph_mutex_.held();
+      refuse_if_reembedded(writer);
+    });
     loaded = map_snapshot(writer);
     store::guarded(where(), [&] {
       graph_mutex_.held();
@@ -135,6 +140,12 @@ void Replica::commit_signalled(SQLite::Transaction& tx, const char* before, cons
   beacon_.end_commit();
 }
 
+void Replica::refuse_if_reembedded(store::Tables& tables) const {
+  if (const auto spec = tables.meta(store::kMetaEmbedder); spec && *spec != settings_.embedder)
+    throw EmbedderMismatchError(where() + ": was re-embedded with '" + *spec +
+                                "' by another process; open it again");
+}
+
 // Replays changes after applied_seq_; where the log has been trimmed past applied_seq_,
 // starts again from the newest snapshot or from every caption.
 void Replica::apply(store::Tables& tables) {
@@ -142,11 +153,7 @@ void Replica::apply(store::Tables& tables) {
   for (bool reloaded = false;; reloaded = true) {
     changes = tables.changes_since(applied_seq_);
     if (changes.empty()) return;
-    // Another process may have re-embedded the catalogue (Catalogue::reembed): then this
-    // one's embedder and graph no longer fit its vectors.
-    if (const auto spec = tables.meta(store::kMetaEmbedder); spec && *spec != settings_.embedder)
-      throw EmbedderMismatchError(where() + ": was re-embedded with '" + *spec +
-                                  "' by another process; open it again");
+    refuse_if_reembedded(tables);
     // Read after the changes, so that a trim that came before that read shows here.
     if (applied_seq_ < tables.log_trimmed_through()) {
       if (!reloaded && map_snapshot(tables) == Loaded::snapshot) continue;

@@ -124,6 +124,9 @@ class Replica {
   };
   Loaded map_snapshot(store::Tables& tables) PICDEX_REQUIRES(graph_mutex_);
   void apply(store::Tables& tables) PICDEX_REQUIRES(graph_mutex_);
+  // Another process may have re-embedded the catalogue (Catalogue::reembed): then this
+  // one's embedder and graph no longer fit its vectors. Throws EmbedderMismatchError.
+  void refuse_if_reembedded(store::Tables& tables) const PICDEX_REQUIRES(graph_mutex_);
   Filled read_every_caption(store::Tables& tables) const;  // (reads no guarded member)
   void start_from(Filled filled) PICDEX_REQUIRES(graph_mutex_);
   void catch_up() PICDEX_EXCLUDES(graph_mutex_);
