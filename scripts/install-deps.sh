@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what picdex needs from Debian's packages (run as root): to build it; with
+# Installs what picdex needs from Debian's packages (run as root): to build it (and its
+# Python package: pybind11, Python's headers, numpy); with
 # --test also what the tests use (headless Chromium for the results page, clang with its
 # sanitizer runtimes for the sanitizer build, clang-format for the formatting check);
 # with --clip what the CLIP build needs (libtorch, about 750 MB installed, and
@@ -10,10 +11,11 @@ packages=(
   cmake g++ make pkg-config
   libsqlite3-dev libsqlitecpp-dev libhnswlib-dev libboost-program-options-dev catch2
   nlohmann-json3-dev libxxhash-dev libstemmer-dev libutf8proc-dev wordnet-base zlib1g-dev
+  python3-dev pybind11-dev python3-numpy
 )
 for option in "$@"; do
   case $option in
-    --test) packages+=(chromium python3 clang-14 libclang-rt-14-dev clang-format-14) ;;
+    --test) packages+=(chromium python3 python3-pytest clang-14 libclang-rt-14-dev clang-format-14) ;;
     --clip) packages+=(libtorch-dev libjpeg-dev libpng-dev python3-torch python3-torchvision) ;;
     *) echo "usage: $0 [--test] [--clip]" >&2; exit 64 ;;
   esac

@@ -43,4 +43,26 @@ gcc -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags-only-I picdex
   -Wl,-rpath,"$work/prefix/lib"
 mkdir "$work/c"
 "$work/c_api_test" "$work/c"
-echo "installed package: CMake (shared, static), pkg-config and C consumers built and ran"
+# The examples in C and (when the Python package was built) Python give the C++ example's
+# answers.
+gcc -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags-only-I picdex) \
+  "$source/examples/c/find_images.c" -o "$work/c_find_images" $(pkg-config --libs picdex) \
+  -Wl,-rpath,"$work/prefix/lib"
+consumers="CMake (shared, static), pkg-config and C"
+python_dir=$(find "$work/prefix/lib" -path '*-packages/picdex' -type d)
+[[ -z $python_dir ]] || consumers+=" and Python"
+check_example() {  # NAME COMMAND...
+  local name=$1; shift
+  out=$("$@" "$work/$name.pdx" "a sleeping cat")
+  [[ $(head -n 1 <<< "$out") == "img/cat.jpg "* ]] || { echo "$name: $out" >&2; exit 1; }
+  out=$("$@" "$work/$name.pdx" "a sleeping cat" "year<2020")
+  [[ $out == "img/car.jpg "* && $(wc -l <<< "$out") == 1 ]] || { echo "$name: $out" >&2; exit 1; }
+}
+check_example c_example "$work/c_find_images"
+if [[ -n $python_dir ]]; then
+  check_example python_example env PYTHONPATH="$(dirname "$python_dir")" /usr/bin/python3 \
+    "$source/examples/python/find_images.py"
+  where=$(PYTHONPATH="$(dirname "$python_dir")" /usr/bin/python3 -c 'import picdex; print(picdex.__file__)')
+  [[ $where == "$python_dir/__init__.py" ]] || { echo "python imported $where" >&2; exit 1; }
+fi
+echo "installed package: $consumers consumers built and ran"

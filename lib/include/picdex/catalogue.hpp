@@ -182,8 +182,10 @@ class Catalogue {
   PutResult put(std::span<const Image> images);
   // Removes an image and its captions; returns false if the URI was not there.
   bool remove(std::string_view uri);
-  // Throws NotFoundError if the URI is not in the catalogue.
+  // Throws NotFoundError if the URI is not in the catalogue. The image's vectors come with
+  // it in a "none" catalogue, or with `with_vectors` (as stored: unit length) in any.
   Image get(std::string_view uri) const;
+  Image get(std::string_view uri, bool with_vectors) const;
 
   // Exactly min(k, images - offset) hits (fewer only by min_score), one per image, best
   // first; with conditions, counting only the images that meet them.

@@ -53,7 +53,8 @@ class Catalogue::Impl {
   auto with_reader(F&& f) const {
     return readers_.with(std::forward<F>(f));
   }
-  Image get(std::string_view uri) const;
+  Image get(std::string_view uri) const { return get(uri, external_vectors_); }
+  Image get(std::string_view uri, bool with_vectors) const;
 
   // --- write.cpp
   PutResult put(std::span<const Image> images) PICDEX_EXCLUDES(write_mutex_);

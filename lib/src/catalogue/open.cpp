@@ -256,14 +256,13 @@ std::size_t Catalogue::caption_count() const {
   return static_cast<std::size_t>(impl_->with_reader([](auto& r) { return r.count_captions(); }));
 }
 
-Image Catalogue::Impl::get(std::string_view uri) const {
-  auto row =
-      with_reader([&](auto& r) { return r.find_image(uri, /*with_vectors=*/external_vectors_); });
+Image Catalogue::Impl::get(std::string_view uri, bool with_vectors) const {
+  auto row = with_reader([&](auto& r) { return r.find_image(uri, with_vectors); });
   if (!row) throw NotFoundError(std::string(uri) + ": not in the catalogue");
   Image image{row->uri, {}, row->metadata, {}};
   for (auto& c : row->captions) {
     image.captions.push_back(std::move(c.text));
-    if (external_vectors_) image.vectors.push_back(std::move(c.vec));
+    if (with_vectors) image.vectors.push_back(std::move(c.vec));
   }
   if (row->picture) image.picture = std::move(row->picture->file);
   return image;
@@ -271,6 +270,10 @@ Image Catalogue::Impl::get(std::string_view uri) const {
 
 Image Catalogue::get(std::string_view uri) const {
   return impl_->get(uri);
+}
+
+Image Catalogue::get(std::string_view uri, bool with_vectors) const {
+  return impl_->get(uri, with_vectors);
 }
 
 }  // namespace picdex

@@ -1,0 +1,62 @@
+"""Vectors from numpy: a "none" catalogue takes yours; any catalogue gives its own back."""
+import numpy as np
+import pytest
+
+import picdex
+
+
+def unit(rows):
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_a_none_catalogue_searches_numpy_vectors_exactly(tmp_path):
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((300, 16)).astype(np.float32)
+    with picdex.Catalogue.create(tmp_path / "v.pdx", "none", dim=16) as catalogue:
+        assert catalogue.dim == 16 and catalogue.embedder.startswith("none")
+        catalogue.put_many((f"img{i}", [f"caption {i}"], None, vectors[i]) for i in range(300))
+        catalogue.put("two", ["first", "second"], vectors=vectors[:2] * 3)  # stored unit length
+        stored = catalogue.get("two").vectors
+        assert stored.dtype == np.float32 and stored.shape == (2, 16)
+        np.testing.assert_allclose(stored, unit(vectors[:2]), rtol=1e-5, atol=1e-6)
+
+        query = rng.standard_normal(16).astype(np.float32)
+        exact = unit(vectors) @ (query / np.linalg.norm(query))
+        best = np.argsort(-exact)[:10]
+        hits = catalogue.search(query, 10, ef=400)
+        got = [h.uri for h in hits if h.uri != "two"]
+        assert got[:9] == [f"img{i}" for i in best[:9]]
+        np.testing.assert_allclose(hits[0].score, max(exact.max(), hits[0].score), atol=1e-5)
+
+        # Other float buffers and sequences: float64, strided, a list.
+        assert [h.uri for h in catalogue.search(query.astype(np.float64), 5, ef=400)] == \
+            [h.uri for h in hits[:5]]
+        assert [h.uri for h in catalogue.search(np.repeat(query, 2)[::2], 5, ef=400)] == \
+            [h.uri for h in hits[:5]]
+        assert [h.uri for h in catalogue.search(query.tolist(), 5, ef=400)] == \
+            [h.uri for h in hits[:5]]
+
+        with pytest.raises(picdex.InputError):
+            catalogue.search(np.ones(15, dtype=np.float32))
+        with pytest.raises(picdex.InputError):
+            catalogue.put("bad", ["a"], vectors=np.ones((1, 15), dtype=np.float32))
+        with pytest.raises(picdex.InputError):
+            catalogue.put("bad", ["a"])  # a none catalogue needs the vectors
+        with pytest.raises(picdex.InputError):
+            catalogue.search(np.ones((2, 16), dtype=np.float32))
+        assert "bad" not in catalogue
+
+
+def test_embed_gives_the_vector_search_uses(tmp_path):
+    with picdex.Catalogue.create(tmp_path / "c.pdx") as catalogue:
+        catalogue.put("a.jpg", "A dog running on the beach")
+        catalogue.put("b.jpg", "Kids playing in the snow")
+        vector = catalogue.embed("a dog by the sea")
+        assert vector.dtype == np.float32 and vector.shape == (256,)
+        assert abs(np.linalg.norm(vector) - 1) < 1e-5
+        by_text = catalogue.search("a dog by the sea", 2)
+        by_vector = catalogue.search(vector, 2)
+        assert [(h.uri, h.score) for h in by_text] == [(h.uri, h.score) for h in by_vector]
+        stored = catalogue.get("a.jpg", vectors=True).vectors[0]
+        np.testing.assert_allclose(stored, catalogue.embed("A dog running on the beach"), atol=1e-6)
+        assert catalogue.get("a.jpg").vectors is None
