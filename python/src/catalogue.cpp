@@ -414,22 +414,29 @@ images written.)")
                (c.closed() ? " (closed)>" : ">");
       });
 
-  // For bench/python_overhead.py: the same search n times from C++, in seconds, to time
-  // the binding against the library in one process.
+  // For bench/python_overhead.py: the same search n times from C++ (a text or a vector
+  // query, k hits), in seconds, to time the binding against the library in one process.
   m.def(
       "_search_loop",
       [](PyCatalogue& c, py::object query, std::size_t k, std::size_t n) {
-        const auto vector = vector_array(query);
-        const std::span<const float> span(vector.data(), static_cast<std::size_t>(vector.size()));
         SearchOptions options;
         options.k = k;
-        return c.use([&](Catalogue& c) {
-          const auto start = std::chrono::steady_clock::now();
-          for (std::size_t i = 0; i < n; ++i) c.search(span, options);
-          return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        });
+        auto time = [&](auto&& search) {
+          return c.use([&](Catalogue& c) {
+            const auto start = std::chrono::steady_clock::now();
+            for (std::size_t i = 0; i < n; ++i) search(c);
+            return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          });
+        };
+        if (py::isinstance<py::str>(query)) {
+          const auto text = query.cast<std::string>();
+          return time([&](Catalogue& c) { c.search(text, options); });
+        }
+        const auto vector = vector_array(query);
+        const std::span<const float> span(vector.data(), static_cast<std::size_t>(vector.size()));
+        return time([&](Catalogue& c) { c.search(span, options); });
       },
-      py::arg("catalogue"), py::arg("vector"), py::arg("k"), py::arg("n"));
+      py::arg("catalogue"), py::arg("query"), py::arg("k"), py::arg("n"));
 }
 
 }  // namespace picdex::python
