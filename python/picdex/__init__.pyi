@@ -21,7 +21,7 @@ class InputError(Error):
     line: Optional[int]
     uri: Optional[str]
     field: Optional[str]
-    problem: str
+    problem: Optional[str]
 
 class NotFoundError(Error): ...
 class FormatError(Error): ...

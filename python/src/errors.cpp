@@ -50,6 +50,8 @@ void register_errors(py::module_& module) {
       module, "InputError", classes->error,
       "Bad data from the caller or an input file. Attributes file, line, uri, field (None "
       "where not known) and problem locate it.");
+  for (const char* place : {"file", "line", "uri", "field", "problem"})
+    classes->input.attr(place) = py::none();  // an InputError made in Python has them too
   classes->not_found = make_class(module, "NotFoundError", classes->error,
                                   "A catalogue, file or image that does not exist.");
   classes->format =
