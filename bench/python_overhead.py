@@ -52,3 +52,25 @@ with tempfile.TemporaryDirectory() as work, picdex.Catalogue.create(Path(work) /
               f"C++ {statistics.median(cpp_us):7.1f} us a call; binding overhead "
               f"{statistics.median(overhead):5.1f} us a call (median of {len(overhead)}; "
               f"ratio Python/C++ {statistics.median(python_us) / statistics.median(cpp_us):.3f})")
+
+    # The GIL is released while searching: two Python threads (on this machine's two
+    # cores) against one thread doing the same searches, as searches a second.
+    import threading
+
+    def searches(n):
+        for i in range(n):
+            catalogue.search(queries["vector"][i % len(texts)], K)
+
+    total = 4000
+    begin = time.perf_counter()
+    searches(total)
+    one = total / (time.perf_counter() - begin)
+    threads = [threading.Thread(target=searches, args=(total // 2,)) for _ in range(2)]
+    begin = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    two = total / (time.perf_counter() - begin)
+    print(f"vector searches a second: one thread {one:.0f}, two threads {two:.0f} "
+          f"(x{two / one:.2f})")

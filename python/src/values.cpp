@@ -39,7 +39,9 @@ py::object metadata_object(const std::string& json) {
 }
 
 FloatArray vector_array(py::handle vector) {
-  auto array = FloatArray::ensure(vector);
+  // A C-contiguous float32 array as it is (the usual query; ensure() costs a conversion call).
+  auto array = FloatArray::check_(vector) ? py::reinterpret_borrow<FloatArray>(vector)
+                                          : FloatArray::ensure(vector);
   if (!array) throw py::error_already_set();
   if (array.ndim() != 1)
     throw InputError("a query vector must be one-dimensional (got " + std::to_string(array.ndim()) +
