@@ -22,5 +22,6 @@ int cmd_upgrade(const Args& args);
 int cmd_reembed(const Args& args);
 int cmd_train(const Args& args);
 int cmd_export(const Args& args);
+int cmd_embed(const Args& args);
 
 }  // namespace picdex::cli

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "support.hpp"
@@ -153,5 +155,100 @@ TEST_CASE("picdex exit codes and one-line errors", "[cli]") {
                                 "\n");
     CHECK(run.status == 0);
     CHECK_THAT(run_picdex({"search", cat, "pelican"}).out, Catch::Contains("p.jpg"));
+  }
+}
+
+namespace {
+// The vectors `picdex embed` printed, one a line of space-separated numbers.
+std::vector<std::vector<float>> read_vector_lines(const std::string& out) {
+  std::vector<std::vector<float>> vectors;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto& v = vectors.emplace_back();
+    for (const char* p = line.data(); p < line.data() + line.size();) {
+      float x;
+      const auto [end, error] = std::from_chars(p, line.data() + line.size(), x);
+      REQUIRE(error == std::errc());
+      v.push_back(x);
+      p = end + (end < line.data() + line.size());
+    }
+  }
+  return vectors;
+}
+
+std::vector<float> embed_in_library(const picdex::Embedder& embedder, const std::string& text) {
+  std::vector<float> v(embedder.dim());
+  embedder.embed(text, v);
+  return v;
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+}  // namespace
+
+TEST_CASE("picdex embed prints the vector the catalogue's search uses, bit for bit", "[cli]") {
+  TempDir dir;
+  const auto cat = (dir / "demo.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
+  picdex::OpenOptions read_only;
+  read_only.read_only = true;
+  auto catalogue = picdex::Catalogue::open(cat, read_only);
+
+  const auto one = run_picdex({"embed", cat, "a dog running on the beach"});
+  REQUIRE(one.status == 0);
+  const auto printed = read_vector_lines(one.out);
+  REQUIRE(printed.size() == 1);
+  CHECK(
+      same_bits(printed[0], embed_in_library(catalogue.embedder(), "a dog running on the beach")));
+  // Searching with it gives the text search's hits and scores exactly.
+  const auto by_vector = catalogue.search(printed[0], {.k = 5});
+  const auto by_text = catalogue.search("a dog running on the beach", {.k = 5});
+  REQUIRE(by_vector.size() == by_text.size());
+  for (std::size_t i = 0; i < by_text.size(); ++i) {
+    CHECK(by_vector[i].uri == by_text[i].uri);
+    CHECK(by_vector[i].score == by_text[i].score);
+  }
+
+  SECTION("a stored caption's vector is the one embed prints for its text") {
+    const auto image = catalogue.get("images/beach-dog.jpg", /*with_vectors=*/true);
+    std::string lines;
+    for (const auto& caption : image.captions) lines += caption + "\n";
+    const auto run = run_picdex({"embed", cat, "--queries", "-"}, lines);
+    REQUIRE(run.status == 0);
+    const auto vectors = read_vector_lines(run.out);
+    REQUIRE(vectors.size() == image.captions.size());
+    for (std::size_t i = 0; i < vectors.size(); ++i) CHECK(same_bits(vectors[i], image.vectors[i]));
+  }
+  SECTION("--json names the embedder and its model's fingerprint") {
+    const auto run = run_picdex({"embed", cat, "a red car", "--json"});
+    REQUIRE(run.status == 0);
+    const auto line = nlohmann::json::parse(run.out);
+    CHECK(line["text"] == "a red car");
+    CHECK(line["embedder"] == catalogue.embedder_spec());
+    CHECK(catalogue.embedder_spec().ends_with(",fingerprint=" +
+                                              line["fingerprint"].get<std::string>()));
+    CHECK(line["dim"] == catalogue.dim());
+    CHECK(line["vector"].size() == catalogue.dim());
+  }
+  SECTION("--embedder SPEC needs no catalogue") {
+    const auto run = run_picdex({"embed", "--embedder", "lexical", "a red car", "--json"});
+    REQUIRE(run.status == 0);
+    const auto line = nlohmann::json::parse(run.out);
+    const auto lexical = picdex::make_embedder("lexical");
+    CHECK(line["embedder"] == lexical->spec());
+    CHECK(line["fingerprint"].is_null());
+    const auto plain = run_picdex({"embed", "--embedder", "lexical", "a red car"});
+    CHECK(same_bits(read_vector_lines(plain.out).at(0), embed_in_library(*lexical, "a red car")));
+  }
+  SECTION("mistakes: one line, the usage status; a text without words names its line") {
+    const auto missing = run_picdex({"embed", cat});
+    CHECK(missing.status == 64);
+    CHECK(first_line(missing.err) == "picdex: give a catalogue and a text");
+    const auto wordless = run_picdex({"embed", cat, "--queries", "-"}, "a dog\n!!!\n");
+    CHECK(wordless.status == 65);
+    CHECK(first_line(wordless.err) == "picdex: <stdin>:2: query: text has no words to embed");
   }
 }

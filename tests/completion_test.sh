@@ -22,6 +22,7 @@ expect() {
   [[ $got == "$want" ]] || { echo "completing '$*': got '$got', want '$want'" >&2; exit 1; }
 }
 expect "search" picdex se
+expect "eval export embed" picdex e
 expect "checkpoint compact" picdex c
 expect "remove rebuild reembed" picdex re
 expect "--embedder" picdex reembed cat.pdx --e

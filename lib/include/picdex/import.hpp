@@ -9,6 +9,7 @@
 #include <istream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -126,6 +127,9 @@ struct ExportOptions {
 // Returns the images written.
 std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
                            const ExportOptions& options);
+
+// Writes each float in its shortest form that reads back the same, `separator` between.
+void write_numbers(std::ostream& out, std::span<const float> numbers, char separator = ',');
 
 // Writes `path` complete or not at all: `write` fills a temporary file beside it, which
 // then replaces `path` (rename). Throws IoError naming `path` if it cannot be written.

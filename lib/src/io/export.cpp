@@ -13,23 +13,27 @@
 namespace picdex {
 namespace {
 
-// [[x, ...], ...] with each float in its shortest form that reads back the same.
+// [[x, ...], ...].
 void write_vectors(std::ostream& out, const std::vector<std::vector<float>>& vectors) {
-  char number[32];
   out << '[';
   for (std::size_t i = 0; i < vectors.size(); ++i) {
     out << (i ? ",[" : "[");
-    for (std::size_t j = 0; j < vectors[i].size(); ++j) {
-      if (j) out << ',';
-      const auto end = std::to_chars(number, number + sizeof number, vectors[i][j]).ptr;
-      out.write(number, end - number);
-    }
+    write_numbers(out, vectors[i]);
     out << ']';
   }
   out << ']';
 }
 
 }  // namespace
+
+void write_numbers(std::ostream& out, std::span<const float> numbers, char separator) {
+  char number[32];
+  for (std::size_t j = 0; j < numbers.size(); ++j) {
+    if (j) out << separator;
+    const auto end = std::to_chars(number, number + sizeof number, numbers[j]).ptr;
+    out.write(number, end - number);
+  }
+}
 
 std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
                            const ExportOptions& options) {
