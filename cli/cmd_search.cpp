@@ -80,10 +80,24 @@ std::vector<LineVector> read_vectors(Input& input) {
   return out;
 }
 
+// search --on: one text query against an engine; a catalogue named must use the engine's
+// embedder.
+int search_on(const std::string& url, const std::string& path, const std::string& text,
+              const SearchOptions& search, bool json) {
+  if (text.empty()) throw UsageError("--on takes one query text");
+  if (search.mode != SearchMode::vector) throw UsageError("--on searches in --mode vector only");
+  auto remote = RemoteCatalogue::connect(url);
+  if (!path.empty() && open_catalogue(path, true).embedder_spec() != remote.embedder_spec())
+    throw EmbedderMismatchError(url + ": holds vectors of embedder '" + remote.embedder_spec() +
+                                "', not " + path + "'s");
+  print_hits(remote.search(text, search), json);
+  return Exit::ok;
+}
+
 }  // namespace
 
 int cmd_search(const Args& args) {
-  std::string path, text, queries, vector_file, image, html;
+  std::string path, text, queries, vector_file, image, html, on;
   std::vector<std::string> where;
   std::string mode = "vector";
   SearchOptions search;
@@ -110,18 +124,24 @@ int cmd_search(const Args& args) {
       "and captions that describe it")("json", po::bool_switch(&json),
                                        "one JSON object per result (per query with --queries)")(
       "html", po::value(&html),
-      "also write the results as a web page to FILE (images, scores, captions, metadata)");
+      "also write the results as a web page to FILE (images, scores, captions, metadata)")(
+      "on", po::value(&on),
+      "search a catalogue pushed to an engine (picdex push) instead: the query is embedded "
+      "here with the engine's stored embedder; CATALOGUE may be left out");
   po::positional_options_description positional;
   positional.add("catalogue", 1).add("text", 1);
   po::variables_map vm;
-  if (!parse(args,
-             "picdex search CATALOGUE TEXT [-k N] [--mode M] [--offset N] [--where CONDITION]...\n"
-             "                     [--ef N] [--min-score S] [--json] [--html FILE]\n"
-             "       picdex search CATALOGUE --queries FILE|- [--json]\n"
-             "       picdex search CATALOGUE --vector-file FILE|- [-k N] [--json]\n"
-             "       picdex search CATALOGUE --image FILE [-k N] [--json]",
-             options, positional, vm))
+  if (!parse(
+          args,
+          "picdex search CATALOGUE TEXT [-k N] [--mode M] [--offset N] [--where CONDITION]...\n"
+          "                     [--ef N] [--min-score S] [--json] [--html FILE]\n"
+          "       picdex search CATALOGUE --queries FILE|- [--json]\n"
+          "       picdex search CATALOGUE --vector-file FILE|- [-k N] [--json]\n"
+          "       picdex search CATALOGUE --image FILE [-k N] [--json]\n"
+          "       picdex search --on URL [CATALOGUE] TEXT [-k N] [--where CONDITION]... [--json]",
+          options, positional, vm))
     return Exit::ok;
+  if (!on.empty() && text.empty() && queries.empty()) std::swap(path, text);  // no catalogue named
   if (!text.empty() + !queries.empty() + !vector_file.empty() + !image.empty() != 1)
     throw UsageError("give one of: a query text, --queries FILE, --vector-file FILE, --image FILE");
   search.mode = parse_mode(mode);
@@ -133,6 +153,7 @@ int cmd_search(const Args& args) {
     }
   }
 
+  if (!on.empty()) return search_on(on, path, text, search, json);
   auto catalogue = open_catalogue(path, /*read_only=*/true);
   std::vector<QueryResults> page;  // for --html
   auto show = [&](std::string query, std::vector<Hit> hits) {

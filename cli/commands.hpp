@@ -23,5 +23,6 @@ int cmd_reembed(const Args& args);
 int cmd_train(const Args& args);
 int cmd_export(const Args& args);
 int cmd_embed(const Args& args);
+int cmd_push(const Args& args);
 
 }  // namespace picdex::cli

@@ -11,6 +11,7 @@ packages=(
   cmake g++ make pkg-config
   libsqlite3-dev libsqlitecpp-dev libhnswlib-dev libboost-program-options-dev catch2
   nlohmann-json3-dev libxxhash-dev libstemmer-dev libutf8proc-dev wordnet-base zlib1g-dev
+  libcurl4-openssl-dev
   python3-dev pybind11-dev python3-numpy
 )
 for option in "$@"; do

@@ -3,6 +3,7 @@
 
 #include "picdex/catalogue.hpp"
 #include "picdex/embedder.hpp"
+#include "picdex/engines.hpp"
 #include "picdex/error.hpp"
 #include "picdex/filter.hpp"
 #include "picdex/import.hpp"

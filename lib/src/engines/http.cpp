@@ -1,0 +1,116 @@
+#include "engines/http.hpp"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+
+#include "picdex/error.hpp"
+
+namespace picdex::engines {
+
+struct HttpClient::Handle {
+  CURL* curl = nullptr;
+};
+
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::size_t append(char* data, std::size_t size, std::size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+std::string first_line(const std::string& text) {
+  auto line = text.substr(0, text.find('\n'));
+  if (line.size() > 300) line = line.substr(0, 300) + "...";
+  return line;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(std::string base, std::string name)
+    : base_(std::move(base)), name_(std::move(name)), handle_(new Handle) {
+  global_init();
+  handle_->curl = curl_easy_init();
+  if (!handle_->curl) throw IoError(name_ + ": cannot start an HTTP client");
+}
+
+HttpClient::HttpClient(HttpClient&& other) noexcept
+    : base_(std::move(other.base_)), name_(std::move(other.name_)), handle_(other.handle_) {
+  other.handle_ = nullptr;
+}
+
+HttpClient& HttpClient::operator=(HttpClient&& other) noexcept {
+  std::swap(base_, other.base_);
+  std::swap(name_, other.name_);
+  std::swap(handle_, other.handle_);
+  return *this;
+}
+
+HttpClient::~HttpClient() {
+  if (!handle_) return;
+  curl_easy_cleanup(handle_->curl);
+  delete handle_;
+}
+
+std::string HttpClient::escape(const std::string& text) {
+  global_init();
+  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  std::string out(escaped ? escaped : "");
+  curl_free(escaped);
+  return out;
+}
+
+std::string HttpClient::perform(Handle& handle, const std::string& target) {
+  std::string response;
+  char error[CURL_ERROR_SIZE] = "";
+  const auto url = base_ + target;
+  curl_easy_setopt(handle.curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle.curl, CURLOPT_WRITEFUNCTION, append);
+  curl_easy_setopt(handle.curl, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(handle.curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(handle.curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(handle.curl, CURLOPT_TIMEOUT, 600L);
+  curl_easy_setopt(handle.curl, CURLOPT_NOSIGNAL, 1L);
+  const CURLcode code = curl_easy_perform(handle.curl);
+  if (code != CURLE_OK) throw IoError(name_ + ": " + (error[0] ? error : curl_easy_strerror(code)));
+  long status = 0;
+  curl_easy_getinfo(handle.curl, CURLINFO_RESPONSE_CODE, &status);
+  if (status < 200 || status >= 300)
+    throw IoError(name_ + ": HTTP " + std::to_string(status) + ": " + first_line(response));
+  return response;
+}
+
+std::string HttpClient::post(const std::string& target, const std::string& body,
+                             const std::string& content_type) {
+  curl_easy_reset(handle_->curl);
+  const auto header = "Content-Type: " + content_type;
+  const std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
+      curl_slist_append(nullptr, header.c_str()), curl_slist_free_all);
+  curl_easy_setopt(handle_->curl, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(handle_->curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(handle_->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(body.size()));
+  return perform(*handle_, target);
+}
+
+std::string HttpClient::post_form(const std::string& target, const std::vector<FormPart>& parts) {
+  curl_easy_reset(handle_->curl);
+  const std::unique_ptr<curl_mime, decltype(&curl_mime_free)> form(curl_mime_init(handle_->curl),
+                                                                   curl_mime_free);
+  for (const auto& part : parts) {
+    curl_mimepart* field = curl_mime_addpart(form.get());
+    curl_mime_name(field, part.name.c_str());
+    curl_mime_filename(field, part.name.c_str());  // ClickHouse reads file parts as tables
+    curl_mime_data(field, part.content.data(), part.content.size());
+  }
+  curl_easy_setopt(handle_->curl, CURLOPT_MIMEPOST, form.get());
+  return perform(*handle_, target);
+}
+
+}  // namespace picdex::engines
