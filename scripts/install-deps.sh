@@ -16,7 +16,7 @@ packages=(
 )
 for option in "$@"; do
   case $option in
-    --test) packages+=(chromium python3 python3-pytest clang-14 libclang-rt-14-dev clang-format-14) ;;
+    --test) packages+=(chromium python3 python3-pytest clickhouse-server curl clang-14 libclang-rt-14-dev clang-format-14) ;;
     --clip) packages+=(libtorch-dev libjpeg-dev libpng-dev python3-torch python3-torchvision) ;;
     *) echo "usage: $0 [--test] [--clip]" >&2; exit 64 ;;
   esac
