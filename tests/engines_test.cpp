@@ -241,3 +241,69 @@ TEST_CASE("a shard killed mid-push fails the push in one line, and the next push
   const auto third = run_picdex({"push", cat, shards.url()});
   CHECK_THAT(third.err, Catch::Contains(": 0 sent, 0 removed, 1000 unchanged"));
 }
+
+TEST_CASE("a catalogue pushed to Chroma finds what an exact search finds", "[engines]") {
+  const auto data = flickr8k(1000);
+  if (!data) return picdex::test::skip("../shared/data/flickr8k is absent");
+  TempDir dir;
+  const auto script = fs::path(PICDEX_SOURCE_DIR) / "scripts" / "chroma-server.sh";
+  const auto start = "bash " + script.string() + " start " + (dir / "chroma").string() +
+                     " 18180 > " + (dir / "url").string();
+  const int started = std::system(start.c_str());
+  struct Stop {
+    std::string command;
+    ~Stop() { (void)std::system(command.c_str()); }
+  } stop{"bash " + script.string() + " stop " + (dir / "chroma").string()};
+  if (WIFEXITED(started) && WEXITSTATUS(started) == 69)
+    return picdex::test::skip("Chroma cannot be fetched here (node, npm or the registry missing)");
+  REQUIRE(started == 0);
+  std::ifstream url_file(dir / "url");
+  std::string url;
+  std::getline(url_file, url);
+  url += "/flickr8k";
+
+  const auto cat = (dir / "f8k.pdx").string();
+  auto catalogue = picdex::Catalogue::create(cat);
+  catalogue.put(data->images);
+  const auto first = run_picdex({"push", cat, url});
+  REQUIRE(first.status == 0);
+  CHECK_THAT(first.err, Catch::Contains(": 1000 sent, 0 removed, 0 unchanged"));
+
+  auto remote = picdex::RemoteCatalogue::connect(url);
+  CHECK(remote.embedder_spec() == catalogue.embedder_spec());
+  double found = 0, filtered_found = 0, wanted = 0;
+  for (const auto& query : data->queries) {
+    std::vector<float> vector(catalogue.dim());
+    catalogue.embedder().embed(query, vector);
+    const auto truth = exact(catalogue, vector, 10, [](int) { return true; });
+    const auto hits = remote.search(query, {.k = 10});
+    REQUIRE(hits.size() == 10);
+    for (const auto& hit : hits)
+      found += std::any_of(truth.begin(), truth.end(), [&](auto& t) { return t.first == hit.uri; });
+    picdex::SearchOptions filtered{.k = 10};
+    filtered.where = {picdex::Condition::parse("n=1")};
+    const auto filtered_truth = exact(catalogue, vector, 10, [](int n) { return n == 1; });
+    for (const auto& hit : remote.search(query, filtered)) {
+      CHECK(hit.metadata == R"({"n":1})");
+      filtered_found += std::any_of(filtered_truth.begin(), filtered_truth.end(),
+                                    [&](auto& t) { return t.first == hit.uri; });
+    }
+    wanted += 10;
+  }
+  std::printf("Chroma recall@10 against an exact search: %.4f, with n=1: %.4f\n", found / wanted,
+              filtered_found / wanted);
+  CHECK(found / wanted >= 0.99);
+  CHECK(filtered_found / wanted >= 0.99);
+
+  catalogue.put(
+      picdex::Image{data->images[3].uri, {"A brand new caption about a red kite"}, "{\"n\":0}"});
+  REQUIRE(catalogue.remove(data->images[4].uri));
+  const auto second = run_picdex({"push", cat, url});
+  REQUIRE(second.status == 0);
+  CHECK_THAT(second.err, Catch::Contains(": 1 sent, 1 removed, 998 unchanged"));
+  const auto kite = remote.search("a red kite", {.k = 1});
+  REQUIRE(kite.size() == 1);
+  CHECK(kite[0].caption == "A brand new caption about a red kite");
+  for (const auto& hit : remote.search(data->images[4].captions[0], {.k = 20}))
+    CHECK(hit.uri != data->images[4].uri);
+}

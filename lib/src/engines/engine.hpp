@@ -46,6 +46,7 @@ namespace engines {
 // The engine a URL names; InputError for a URL picdex cannot use.
 std::unique_ptr<RemoteCatalogue::Engine> connect(std::string_view url);
 std::unique_ptr<RemoteCatalogue::Engine> connect_clickhouse(std::string_view url);
+std::unique_ptr<RemoteCatalogue::Engine> connect_chroma(std::string_view url);
 
 }  // namespace engines
 }  // namespace picdex

@@ -66,7 +66,7 @@ std::string HttpClient::escape(const std::string& text) {
   return out;
 }
 
-std::string HttpClient::perform(Handle& handle, const std::string& target) {
+std::string HttpClient::perform(Handle& handle, const std::string& target, bool* not_found) {
   std::string response;
   char error[CURL_ERROR_SIZE] = "";
   const auto url = base_ + target;
@@ -84,6 +84,8 @@ std::string HttpClient::perform(Handle& handle, const std::string& target) {
   if (code != CURLE_OK) throw IoError(name_ + ": " + (error[0] ? error : curl_easy_strerror(code)));
   long status = 0;
   curl_easy_getinfo(handle.curl, CURLINFO_RESPONSE_CODE, &status);
+  if (not_found) *not_found = status == 404;
+  if (not_found && *not_found) return response;
   if (status < 200 || status >= 300)
     throw IoError(name_ + ": HTTP " + std::to_string(status) + ": " + first_line(response));
   return response;
@@ -100,6 +102,14 @@ std::string HttpClient::post(const std::string& target, const std::string& body,
   curl_easy_setopt(handle_->curl, CURLOPT_POSTFIELDSIZE_LARGE,
                    static_cast<curl_off_t>(body.size()));
   return perform(*handle_, target);
+}
+
+std::optional<std::string> HttpClient::get(const std::string& target) {
+  curl_easy_reset(handle_->curl);
+  bool not_found = false;
+  auto response = perform(*handle_, target, &not_found);
+  if (not_found) return std::nullopt;
+  return response;
 }
 
 std::string HttpClient::post_form(const std::string& target, const std::vector<FormPart>& parts) {

@@ -3,6 +3,7 @@
 // one-line message names the server and, for an error status, the server's own first line.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ class HttpClient {
   // POSTs `body` to base + `target` (a path and query string); returns the response body.
   std::string post(const std::string& target, const std::string& body,
                    const std::string& content_type = "text/plain");
+  // GETs base + `target`: the body, or nullopt when the server answers 404 (not found).
+  std::optional<std::string> get(const std::string& target);
   // POSTs the parts as multipart/form-data.
   std::string post_form(const std::string& target, const std::vector<FormPart>& parts);
 
@@ -33,7 +36,9 @@ class HttpClient {
 
  private:
   struct Handle;
-  std::string perform(Handle& handle, const std::string& target);
+  // Runs the request set up on `handle`; throws IoError unless the status is 2xx (or 404
+  // when `not_found` is given, which is then set).
+  std::string perform(Handle& handle, const std::string& target, bool* not_found = nullptr);
   std::string base_, name_;
   Handle* handle_;
 };

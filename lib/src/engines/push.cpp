@@ -31,7 +31,9 @@ namespace engines {
 
 std::unique_ptr<RemoteCatalogue::Engine> connect(std::string_view url) {
   if (url.starts_with("clickhouse://")) return connect_clickhouse(url);
-  throw InputError(std::string(url) + ": not an engine picdex knows (clickhouse://...)");
+  if (url.starts_with("chroma://")) return connect_chroma(url);
+  throw InputError(std::string(url) +
+                   ": not an engine picdex knows (clickhouse://..., chroma://...)");
 }
 
 }  // namespace engines
