@@ -1,7 +1,7 @@
 // engine_search: a catalogue searched where it was pushed (picdex push) against the same
-// searches here, in one process on the same queries: per query the engine's latency (an
-// exact scan) and the local HNSW search's, and how many of the local top 10 the engine's
-// exact top 10 holds (the local graph's recall@10).
+// searches here, in one process on the same queries: per query the engine's latency and
+// the local HNSW search's, and how many of the local top 10 the engine's top 10 holds (for
+// an engine that scans exactly, ClickHouse, that is the local graph's recall@10).
 //   engine_search CATALOGUE URL QUERIES [ROUNDS]   (QUERIES: one text a line)
 #include <picdex/picdex.hpp>
 
@@ -64,5 +64,5 @@ int main(int argc, char** argv) {
       "(engine / local p50: %.0fx)\n",
       percentile(engine_ms, 0.5), percentile(engine_ms, 0.99), percentile(local_ms, 0.5),
       percentile(local_ms, 0.99), percentile(engine_ms, 0.5) / percentile(local_ms, 0.5));
-  std::printf("local recall@10 against the engine's exact top 10: %.4f\n", found / (10 * n));
+  std::printf("overlap of the local and the engine's top 10: %.4f\n", found / (10 * n));
 }

@@ -13,7 +13,8 @@ int cmd_push(const Args& args) {
   po::options_description options("options");
   options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(
       "url", po::value(&url)->required(),
-      "the engine: clickhouse://HOST:PORT[,HOST:PORT...]/DB.TABLE[?cluster=NAME]")(
+      "the engine: clickhouse://HOST:PORT[,HOST:PORT...]/DB.TABLE[?cluster=NAME] or "
+      "chroma://HOST:PORT/COLLECTION")(
       "batch", po::value(&push_options.batch)->default_value(push_options.batch),
       "images a request");
   po::positional_options_description positional;

@@ -24,7 +24,7 @@ constexpr Command kCommands[] = {
     {"eval", "measure recall and MRR on queries with known answers", cmd_eval},
     {"export", "write every image as JSONL that import takes back", cmd_export},
     {"embed", "print the vectors of texts, as the catalogue's embedder makes them", cmd_embed},
-    {"push", "copy a catalogue into a running distributed engine (ClickHouse)", cmd_push},
+    {"push", "copy a catalogue into a running distributed engine (ClickHouse, Chroma)", cmd_push},
     {"train", "learn a caption encoder for the learned embedder", cmd_train},
     {"get", "show one image", cmd_get},
     {"remove", "remove an image", cmd_remove},

@@ -6,6 +6,8 @@
 //     every HOST:PORT listed is a shard that gets the table (TABLE_shard) and a
 //     Distributed table TABLE over them, sharded by URI; the first serves searches.
 //     Without one, TABLE is a plain table on the one server.
+//   chroma://HOST:PORT/COLLECTION
+//     Chroma's HTTP API (v2): a collection of one record per caption, HNSW with cosine.
 #pragma once
 
 #include <cstddef>
@@ -52,9 +54,9 @@ class RemoteCatalogue {
   ~RemoteCatalogue();
 
   const std::string& embedder_spec() const;
-  // As Catalogue::search in vector mode (k, offset, min_score, where): the engine scans
-  // exactly, so the hits are an exact search's. The text form embeds the query here, with
-  // the embedder the spec names.
+  // As Catalogue::search in vector mode (k, offset, min_score, where). ClickHouse scans
+  // exactly, so its hits are an exact search's; Chroma searches its HNSW graph. The text
+  // form embeds the query here, with the embedder the spec names.
   std::vector<Hit> search(std::span<const float> vector, const SearchOptions& options = {});
   std::vector<Hit> search(std::string_view text, const SearchOptions& options = {});
 
