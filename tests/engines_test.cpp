@@ -127,23 +127,31 @@ void check_equal(const std::vector<picdex::Hit>& hits,
   }
 }
 
+// Why the ClickHouse tests cannot run here (no server, no data), or nothing.
+std::optional<std::string> why_clickhouse_cannot_run() {
+  if (std::system("command -v clickhouse-server > /dev/null") != 0)
+    return "clickhouse-server is not installed (scripts/install-deps.sh --test)";
+  if (!flickr8k(1)) return "../shared/data/flickr8k is absent";
+  return std::nullopt;
+}
+
+// A catalogue of `data`'s images in `dir`; returns its path.
+std::string make_catalogue(const TempDir& dir, const Flickr& data) {
+  const auto path = (dir / "f8k.pdx").string();
+  picdex::Catalogue::create(path).put(data.images);
+  return path;
+}
+
 }  // namespace
 
 TEST_CASE("a catalogue pushed to two ClickHouse shards searches there as exactly as here",
           "[engines]") {
-  if (std::system("command -v clickhouse-server > /dev/null") != 0)
-    return picdex::test::skip(
-        "clickhouse-server is not installed (scripts/install-deps.sh --test)");
+  if (const auto why = why_clickhouse_cannot_run()) return picdex::test::skip(*why);
   const auto data = flickr8k(1000);
-  if (!data) return picdex::test::skip("../shared/data/flickr8k is absent");
   TempDir dir;
   Shards shards(dir / "shards", 18120);
   REQUIRE(shards.started());
-  const auto cat = (dir / "f8k.pdx").string();
-  {
-    auto catalogue = picdex::Catalogue::create(cat);
-    catalogue.put(data->images);
-  }
+  const auto cat = make_catalogue(dir, *data);
   const auto first = run_picdex({"push", cat, shards.url()});
   REQUIRE(first.status == 0);
   CHECK_THAT(first.err, Catch::Contains(": 1000 sent, 0 removed, 0 unchanged"));
@@ -199,19 +207,12 @@ TEST_CASE("a catalogue pushed to two ClickHouse shards searches there as exactly
 
 TEST_CASE("a shard killed mid-push fails the push in one line, and the next push completes it",
           "[engines]") {
-  if (std::system("command -v clickhouse-server > /dev/null") != 0)
-    return picdex::test::skip(
-        "clickhouse-server is not installed (scripts/install-deps.sh --test)");
+  if (const auto why = why_clickhouse_cannot_run()) return picdex::test::skip(*why);
   const auto data = flickr8k(1000);
-  if (!data) return picdex::test::skip("../shared/data/flickr8k is absent");
   TempDir dir;
   Shards shards(dir / "shards", 18140);
   REQUIRE(shards.started());
-  const auto cat = (dir / "f8k.pdx").string();
-  {
-    auto catalogue = picdex::Catalogue::create(cat);
-    catalogue.put(data->images);
-  }
+  const auto cat = make_catalogue(dir, *data);
   // Batches of 5 images: 200 requests, long enough to kill shard 2 in the middle.
   picdex::test::Child push(PICDEX_BINARY, {"push", cat, shards.url(), "--batch", "5"}, {},
                            (dir / "push.err").string());

@@ -35,7 +35,7 @@ ALLOWED = {
     },
     "matching_images.cpp": {
         "parameter(key)", "parameter(number)", "parameter(numbers)", "parameter(strings)",
-        "op",  # comparison(): "<", "<=", ">" or ">="
+        "op",  # comparison_symbol(): "<", "<=", ">" or ">="
         "compares(first, op, first + 1)",  # SQL text built here, checked here
         "equals_one_of(first, first + 1, first + 2)",
         "sql",  # the statement those build
@@ -45,6 +45,7 @@ ALLOWED = {
         "database_", "cluster_", "stored_table()", "qualified(stored_table())",
         "qualified(table_)", "qualified(meta_table())",
         "n",  # a condition's index
+        "op",  # comparison_symbol(): "<", "<=", ">" or ">="
         "std::to_string(options.offset)", "std::to_string(options.k)",  # integers
         "with", "where",  # SQL text built from literals, those names and indexes, here
     },

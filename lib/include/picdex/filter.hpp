@@ -28,4 +28,7 @@ struct Condition {
   bool operator==(const Condition&) const = default;
 };
 
+// "<", "<=", ">" or ">=" for the comparisons; nullptr for equal, not_equal and in.
+const char* comparison_symbol(Condition::Op op);
+
 }  // namespace picdex

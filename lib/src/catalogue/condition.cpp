@@ -67,4 +67,19 @@ Condition Condition::parse(std::string_view text) {
   return out;
 }
 
+const char* comparison_symbol(Condition::Op op) {
+  switch (op) {
+    case Condition::Op::less:
+      return "<";
+    case Condition::Op::less_equal:
+      return "<=";
+    case Condition::Op::greater:
+      return ">";
+    case Condition::Op::greater_equal:
+      return ">=";
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace picdex

@@ -27,21 +27,6 @@ bool is_identifier(std::string_view name) {
   return true;
 }
 
-const char* comparison(Condition::Op op) {
-  switch (op) {
-    case Condition::Op::less:
-      return "<";
-    case Condition::Op::less_equal:
-      return "<=";
-    case Condition::Op::greater:
-      return ">";
-    case Condition::Op::greater_equal:
-      return ">=";
-    default:
-      return nullptr;
-  }
-}
-
 class ClickHouse final : public RemoteCatalogue::Engine {
  public:
   explicit ClickHouse(std::string_view url) : url_(url) {
@@ -168,7 +153,7 @@ class ClickHouse final : public RemoteCatalogue::Engine {
         strings.push_back(value);
         if (const auto n = io::finite_number(value)) numbers.push_back(*n);
       }
-      const char* op = comparison(c.op);
+      const char* op = comparison_symbol(c.op);
       if (op && numbers.empty())
         throw InputError("where '" + c.key + "': '" + c.values.at(0) + "' is not a number");
       f += json{{"i", i}, {"key", c.key}, {"strings", strings}, {"numbers", numbers}}.dump() + "\n";

@@ -38,21 +38,6 @@ std::string compares(int key, const char* op, int number) {
          " AND m.type IN ('integer', 'real') AND m.atom " + op + " " + parameter(number) + ")";
 }
 
-const char* comparison(Condition::Op op) {
-  switch (op) {
-    case Condition::Op::less:
-      return "<";
-    case Condition::Op::less_equal:
-      return "<=";
-    case Condition::Op::greater:
-      return ">";
-    case Condition::Op::greater_equal:
-      return ">=";
-    default:
-      return nullptr;
-  }
-}
-
 }  // namespace
 
 MatchingImages match_images(SQLite::Database& db, std::span<const Condition> conditions) {
@@ -63,7 +48,7 @@ MatchingImages match_images(SQLite::Database& db, std::span<const Condition> con
     const auto& c = conditions[i];
     const int first = static_cast<int>(3 * i + 1);
     if (i) sql += " AND ";
-    if (const char* op = comparison(c.op))
+    if (const char* op = comparison_symbol(c.op))
       sql += compares(first, op, first + 1);
     else
       sql += (c.op == Condition::Op::not_equal ? "NOT " : "") +
@@ -74,7 +59,7 @@ MatchingImages match_images(SQLite::Database& db, std::span<const Condition> con
   int parameter = 1;
   for (const auto& c : conditions) {
     query.bind(parameter++, c.key);
-    if (comparison(c.op)) {
+    if (comparison_symbol(c.op)) {
       const auto bound = io::finite_number(c.values.at(0));
       if (!bound) throw InputError("where '" + c.key + "': '" + c.values[0] + "' is not a number");
       query.bind(parameter++, *bound);
