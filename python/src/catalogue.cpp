@@ -73,7 +73,13 @@ Observer observer_for(py::object progress) {
       PyErr_WriteUnraisable(nullptr);  // warnings raised as errors cannot cross the library
   };
   if (!progress.is_none()) {
-    auto callable = std::make_shared<py::object>(std::move(progress));
+    // Released with the GIL held: the observer may be destroyed on a thread without it (a
+    // close() runs without the GIL).
+    auto callable =
+        std::shared_ptr<py::object>(new py::object(std::move(progress)), [](py::object* o) {
+          py::gil_scoped_acquire acquire;
+          delete o;
+        });
     observer.progress = [callable](std::size_t done, std::size_t total) {
       py::gil_scoped_acquire acquire;
       try {

@@ -5,6 +5,7 @@
 // exactly: per image the best caption's dot product with the query. Query vectors and
 // condition values travel as external data, never in SQL text; names in SQL text (database,
 // table, cluster) are checked to be plain identifiers.
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -63,9 +64,6 @@ class ClickHouse final : public RemoteCatalogue::Engine {
   const std::string& name() const override { return url_; }
 
   void prepare(const std::string& spec, std::size_t dim) override {
-    version_ = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count());
     for (auto& server : servers_) {
       run(server, "CREATE DATABASE IF NOT EXISTS " + database_);
       run(server, "CREATE TABLE IF NOT EXISTS " + qualified(stored_table()) +
@@ -90,6 +88,14 @@ class ClickHouse final : public RemoteCatalogue::Engine {
                     rows);
       }
     }
+    // This push's rows win over every earlier one's: newer than the clock and than any
+    // version already there (a clock set back must not let older rows win).
+    const auto now =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+    const auto newest = run(servers_.front(), "SELECT max(version) FROM " + qualified(table_));
+    version_ = std::max<std::uint64_t>(now, std::stoull(newest) + 1);
   }
 
   std::optional<std::string> stored_spec() override { return spec_on(servers_.front()); }
