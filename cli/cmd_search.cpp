@@ -4,6 +4,7 @@
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "commands.hpp"
 #include "results_page.hpp"
@@ -144,6 +145,13 @@ int cmd_search(const Args& args) {
   if (!on.empty() && text.empty() && queries.empty()) std::swap(path, text);  // no catalogue named
   if (!text.empty() + !queries.empty() + !vector_file.empty() + !image.empty() != 1)
     throw UsageError("give one of: a query text, --queries FILE, --vector-file FILE, --image FILE");
+  if (search.k == 0) throw UsageError("-k: must be 1 or more (how many images to return)");
+  if (vm.count("ef") && search.ef == 0) throw UsageError("--ef: must be 1 or more");
+  if (vm.count("min-score") && !(search.min_score >= -1 && search.min_score <= 1)) {
+    std::ostringstream given;
+    given << search.min_score;
+    throw UsageError("--min-score: a cosine similarity is between -1 and 1, not " + given.str());
+  }
   search.mode = parse_mode(mode);
   for (const auto& condition : where) {
     try {

@@ -2,12 +2,29 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+
+void boost::validate(boost::any& value, const std::vector<std::string>& tokens, std::size_t*, int) {
+  namespace po = boost::program_options;
+  po::validators::check_first_occurrence(value);
+  const auto& text = po::validators::get_single_string(tokens);
+  std::size_t number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    po::error_with_option_name refused(
+        "the argument ('%value%') for option '%canonical_option%' must be a whole number, 0 or "
+        "more");
+    refused.set_substitute("value", text);
+    throw refused;
+  }
+  value = number;
+}
 
 namespace picdex::cli {
 
@@ -22,7 +39,9 @@ bool parse(const Args& args, const std::string& usage, po::options_description o
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    throw UsageError(std::string(e.what()) + " (usage: " + usage + ")");
+    // One line: what was wrong, and where the usage is ("picdex search --help").
+    const auto command = usage.substr(0, usage.find(' ', usage.find(' ') + 1));
+    throw UsageError(std::string(e.what()) + " (see '" + command + " --help')");
   }
   return true;
 }

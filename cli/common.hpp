@@ -11,6 +11,12 @@
 #include <string>
 #include <vector>
 
+namespace boost {
+// Options of type std::size_t take whole numbers of 0 or more: "-1" is refused, not wrapped
+// round to a huge count. (Found by argument-dependent lookup through boost::any.)
+void validate(boost::any& value, const std::vector<std::string>& tokens, std::size_t*, int);
+}  // namespace boost
+
 namespace picdex::cli {
 
 namespace po = boost::program_options;

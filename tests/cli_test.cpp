@@ -252,3 +252,45 @@ TEST_CASE("picdex embed prints the vector the catalogue's search uses, bit for b
     CHECK(first_line(wordless.err) == "picdex: <stdin>:2: query: text has no words to embed");
   }
 }
+
+TEST_CASE("numbers on the command line are checked: one line, status 64", "[cli][usage]") {
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"-k", "-1"},
+       "picdex: the argument ('-1') for option '--k' must be a whole number, 0 or more (see "
+       "'picdex search --help')\n"},
+      {{"-k", "ten"},
+       "picdex: the argument ('ten') for option '--k' must be a whole number, 0 or more (see "
+       "'picdex search --help')\n"},
+      {{"--offset", "-2"},
+       "picdex: the argument ('-2') for option '--offset' must be a whole number, 0 or more (see "
+       "'picdex search --help')\n"},
+      {{"--ef", "-1"},
+       "picdex: the argument ('-1') for option '--ef' must be a whole number, 0 or more (see "
+       "'picdex search --help')\n"},
+      {{"-k", "0"}, "picdex: -k: must be 1 or more (how many images to return)\n"},
+      {{"--ef", "0"}, "picdex: --ef: must be 1 or more\n"},
+      {{"--min-score", "2"},
+       "picdex: --min-score: a cosine similarity is between -1 and 1, not 2\n"},
+  };
+  for (const auto& [options, message] : cases) {
+    std::vector<std::string> args = {"search", cat, "a dog"};
+    args.insert(args.end(), options.begin(), options.end());
+    const auto run = run_picdex(args);
+    INFO(options[0] << " " << options[1]);
+    CHECK(run.status == 64);
+    CHECK(run.err == message);
+    CHECK(run.out.empty());
+  }
+  const auto batch = run_picdex({"import", cat, kSample, "--batch", "-1"});
+  CHECK(batch.status == 64);
+  CHECK(batch.err ==
+        "picdex: the argument ('-1') for option '--batch' must be a whole number, 0 or more (see "
+        "'picdex import --help')\n");
+  // Still accepted: the numbers in range.
+  CHECK(run_picdex({"search", cat, "a dog", "-k", "2", "--min-score", "-1", "--ef", "5"}).status ==
+        0);
+}
