@@ -161,7 +161,10 @@ int cmd_search(const Args& args) {
     }
   }
 
-  if (!on.empty()) return search_on(on, path, text, search, json);
+  if (!on.empty()) {
+    if (!html.empty()) throw UsageError("--html does not go with --on");
+    return search_on(on, path, text, search, json);
+  }
   auto catalogue = open_catalogue(path, /*read_only=*/true);
   std::vector<QueryResults> page;  // for --html
   auto show = [&](std::string query, std::vector<Hit> hits) {

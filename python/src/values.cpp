@@ -2,6 +2,8 @@
 
 #include <pybind11/stl.h>
 
+#include <algorithm>
+
 #include "picdex/error.hpp"
 
 namespace py = pybind11;
@@ -64,12 +66,12 @@ std::vector<std::vector<float>> vectors_of(py::handle vectors) {
   return rows;
 }
 
-py::object vectors_array(const std::vector<std::vector<float>>& rows, std::size_t dim) {
+py::object vectors_array(const std::vector<std::vector<float>>& rows) {
+  if (rows.empty()) return py::none();
+  const auto dim = rows.front().size();  // a catalogue's vectors all have its dimension
   py::array_t<float> array({rows.size(), dim});
-  auto out = array.mutable_unchecked<2>();
   for (std::size_t i = 0; i < rows.size(); ++i)
-    for (std::size_t j = 0; j < dim && j < rows[i].size(); ++j)
-      out(static_cast<py::ssize_t>(i), static_cast<py::ssize_t>(j)) = rows[i][j];
+    std::copy_n(rows[i].begin(), dim, array.mutable_data(static_cast<py::ssize_t>(i), 0));
   return array;
 }
 
@@ -163,11 +165,7 @@ Catalogue.put_many(). `vectors` is a numpy array (one float32 row per caption) o
           [](Image& i, py::handle m) { i.metadata = metadata_json(m); },
           "The metadata, a dict (decoded from the stored JSON on each read).")
       .def_property(
-          "vectors",
-          [](const Image& i) -> py::object {
-            if (i.vectors.empty()) return py::none();
-            return vectors_array(i.vectors, i.vectors.front().size());
-          },
+          "vectors", [](const Image& i) { return vectors_array(i.vectors); },
           [](Image& i, py::handle v) { i.vectors = vectors_of(v); },
           "One float32 row per caption (numpy), or None.")
       .def_property(

@@ -22,7 +22,8 @@ pybind11::object metadata_object(const std::string& json);  // json.loads
 std::vector<std::vector<float>> vectors_of(pybind11::handle vectors);
 using FloatArray = pybind11::array_t<float, pybind11::array::c_style | pybind11::array::forcecast>;
 FloatArray vector_array(pybind11::handle vector);  // one 1-D float32 vector
-pybind11::object vectors_array(const std::vector<std::vector<float>>& rows, std::size_t dim);
+// Rows of equal length as a 2-D float32 numpy array (a copy); None for no rows.
+pybind11::object vectors_array(const std::vector<std::vector<float>>& rows);
 
 // A picdex.Image, a dict {"uri", "captions", "metadata", "vectors", "picture"} or a tuple
 // (uri, captions[, metadata[, vectors]]). A lone str as captions is one caption.

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "picdex/catalogue.hpp"
 
@@ -130,6 +131,8 @@ std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
 
 // Writes each float in its shortest form that reads back the same, `separator` between.
 void write_numbers(std::ostream& out, std::span<const float> numbers, char separator = ',');
+// [[x, ...], ...]: vectors as a JSON array of arrays, numbers as write_numbers writes them.
+void write_vectors(std::ostream& out, const std::vector<std::vector<float>>& vectors);
 
 // Writes `path` complete or not at all: `write` fills a temporary file beside it, which
 // then replaces `path` (rename). Throws IoError naming `path` if it cannot be written.

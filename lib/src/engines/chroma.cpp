@@ -80,8 +80,6 @@ class Chroma final : public RemoteCatalogue::Engine {
     base_ = "/api/v2/tenants/default_tenant/databases/default_database/collections";
   }
 
-  const std::string& name() const override { return url_; }
-
   void prepare(const std::string& spec, std::size_t) override {
     const auto collection = post(base_, {{"name", collection_},
                                          {"get_or_create", true},
@@ -90,8 +88,7 @@ class Chroma final : public RemoteCatalogue::Engine {
                                            {"hnsw:search_ef", 256},
                                            {"hnsw:construction_ef", 200},
                                            {kEmbedder, spec}}}});
-    id_ = collection.at("id").get<std::string>();
-    const auto stored = collection.value("metadata", json::object()).value(kEmbedder, "");
+    const auto stored = adopt(collection);
     if (stored != spec)
       throw EmbedderMismatchError(url_ + ": holds vectors of embedder '" + stored + "', not '" +
                                   spec + "'");
@@ -100,9 +97,7 @@ class Chroma final : public RemoteCatalogue::Engine {
   std::optional<std::string> stored_spec() override {
     const auto collection = server_.get(base_ + "/" + HttpClient::escape(collection_));
     if (!collection) return std::nullopt;
-    const auto found = json::parse(*collection);
-    id_ = found.at("id").get<std::string>();
-    const auto spec = found.value("metadata", json::object()).value(kEmbedder, "");
+    auto spec = adopt(json::parse(*collection));
     if (spec.empty()) return std::nullopt;
     return spec;
   }
@@ -129,20 +124,20 @@ class Chroma final : public RemoteCatalogue::Engine {
     json ids = json::array(), embeddings = json::array(), documents = json::array(),
          metadatas = json::array();
     for (const auto& [image, digest] : images) {
-      if (const auto it = ids_.find(image->uri); it != ids_.end())
+      if (const auto it = ids_.find(image.uri); it != ids_.end())
         for (const auto& id : it->second)
-          if (std::stoul(id.substr(id.rfind('#') + 1)) >= image->captions.size())
+          if (std::stoul(id.substr(id.rfind('#') + 1)) >= image.captions.size())
             stale.push_back(id);
-      const auto metadata = json::parse(image->metadata);
+      const auto metadata = json::parse(image.metadata);
       json record{
-          {kUri, image->uri}, {kDigest, std::to_string(digest)}, {kMetadata, metadata.dump()}};
+          {kUri, image.uri}, {kDigest, std::to_string(digest)}, {kMetadata, metadata.dump()}};
       for (const auto& [key, value] : metadata.items())
         if (value.is_primitive() && !value.is_null() && !key.starts_with("picdex:"))
           record[key] = value;
-      for (std::size_t i = 0; i < image->captions.size(); ++i) {
-        ids.push_back(image->uri + "#" + std::to_string(i));
-        embeddings.push_back(image->vectors.at(i));
-        documents.push_back(image->captions[i]);
+      for (std::size_t i = 0; i < image.captions.size(); ++i) {
+        ids.push_back(image.uri + "#" + std::to_string(i));
+        embeddings.push_back(image.vectors.at(i));
+        documents.push_back(image.captions[i]);
         metadatas.push_back(record);
       }
     }
@@ -203,6 +198,11 @@ class Chroma final : public RemoteCatalogue::Engine {
  private:
   json post(const std::string& target, const json& body) {
     return json::parse(server_.post(target, body.dump(), "application/json"));
+  }
+  // Takes the collection's id for later calls; returns the embedder spec it stores ("" if none).
+  std::string adopt(const json& collection) {
+    id_ = collection.at("id").get<std::string>();
+    return collection.value("metadata", json::object()).value(kEmbedder, "");
   }
   std::string collection_path(const std::string& action) const {
     return base_ + "/" + id_ + action;

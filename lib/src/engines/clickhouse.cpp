@@ -61,8 +61,6 @@ class ClickHouse final : public RemoteCatalogue::Engine {
       throw bad_url("several servers need ?cluster=NAME (their remote_servers cluster)");
   }
 
-  const std::string& name() const override { return url_; }
-
   void prepare(const std::string& spec, std::size_t dim) override {
     for (auto& server : servers_) {
       run(server, "CREATE DATABASE IF NOT EXISTS " + database_);
@@ -119,18 +117,11 @@ class ClickHouse final : public RemoteCatalogue::Engine {
     std::string body;
     for (const auto& [image, digest] : images) {
       std::ostringstream vectors;
-      vectors << '[';
-      for (std::size_t i = 0; i < image->vectors.size(); ++i) {
-        vectors << (i ? ",[" : "[");
-        write_numbers(vectors, image->vectors[i]);
-        vectors << ']';
-      }
-      vectors << ']';
-      body += R"({"uri":)" + json(image->uri).dump() + R"(,"captions":)" +
-              json(image->captions).dump() + R"(,"vectors":)" + vectors.str() + R"(,"metadata":)" +
-              json(json::parse(image->metadata).dump()).dump() + R"(,"digest":)" +
-              std::to_string(digest) + R"(,"deleted":0,"version":)" + std::to_string(version_) +
-              "}\n";
+      write_vectors(vectors, image.vectors);
+      body += R"({"uri":)" + json(image.uri).dump() + R"(,"captions":)" +
+              json(image.captions).dump() + R"(,"vectors":)" + vectors.str() + R"(,"metadata":)" +
+              json(image.metadata).dump() + R"(,"digest":)" + std::to_string(digest) +
+              R"(,"deleted":0,"version":)" + std::to_string(version_) + "}\n";
     }
     insert(body);
   }

@@ -15,17 +15,16 @@
 
 namespace picdex {
 
-// An image as pushed: its fields, the vector of each caption, and a digest of them all.
+// An image as pushed: its fields (metadata as compact JSON), the vector of each caption, and
+// a digest of them all.
 struct PushedImage {
-  const Image* image;
-  std::uint64_t digest;
+  Image image;
+  std::uint64_t digest = 0;
 };
 
 class RemoteCatalogue::Engine {
  public:
   virtual ~Engine() = default;
-  // How messages name the engine: its URL.
-  virtual const std::string& name() const = 0;
   // Creates the tables if missing, for vectors of `dim` made by `spec`; throws
   // EmbedderMismatchError if the engine holds another embedder's vectors.
   virtual void prepare(const std::string& spec, std::size_t dim) = 0;

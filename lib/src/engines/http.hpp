@@ -30,7 +30,6 @@ class HttpClient {
   // POSTs the parts as multipart/form-data.
   std::string post_form(const std::string& target, const std::vector<FormPart>& parts);
 
-  const std::string& name() const { return name_; }
   // `text` percent-encoded for a query string.
   static std::string escape(const std::string& text);
 

@@ -11,13 +11,13 @@
 namespace picdex {
 namespace {
 
-// What the engine holds of an image, as one number: its captions, metadata and vectors.
-std::uint64_t digest_of(const Image& image) {
+// What the engine holds of an image, as one number: its captions, metadata (`metadata`, the
+// compact form of the image's) and vectors.
+std::uint64_t digest_of(const Image& image, const std::string& metadata) {
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
   for (const auto& caption : image.captions)
     XXH3_64bits_update(state, caption.c_str(), caption.size() + 1);
-  const auto metadata = nlohmann::json::parse(image.metadata).dump();
   XXH3_64bits_update(state, metadata.data(), metadata.size());
   for (const auto& v : image.vectors) XXH3_64bits_update(state, v.data(), v.size() * sizeof(float));
   const auto digest = XXH3_64bits_digest(state);
@@ -44,33 +44,33 @@ PushReport push(const Catalogue& catalogue, std::string_view url, const PushOpti
   engine->prepare(catalogue.embedder_spec(), catalogue.dim());
   auto held = engine->digests();  // what the engine has that the catalogue has not, at the end
   PushReport report;
-  std::vector<Image> images;
   std::vector<PushedImage> batch;
   const std::size_t total = catalogue.size();
   std::size_t examined = 0;
   auto send = [&] {
-    batch.clear();
-    for (const auto& image : images) batch.push_back({&image, digest_of(image)});
     engine->upsert(batch);
-    report.sent += images.size();
-    images.clear();
+    report.sent += batch.size();
+    batch.clear();
   };
   catalogue.for_each_image(
       [&](const Image& image) {
         ++examined;
+        auto metadata = nlohmann::json::parse(image.metadata).dump();
+        const auto digest = digest_of(image, metadata);
         const auto it = held.find(image.uri);
-        const bool same = it != held.end() && it->second == digest_of(image);
+        const bool same = it != held.end() && it->second == digest;
         if (it != held.end()) held.erase(it);
         if (same) {
           ++report.unchanged;
         } else {
-          images.push_back(image);
-          if (images.size() == options.batch) send();
+          batch.push_back({image, digest});
+          batch.back().image.metadata = std::move(metadata);
+          if (batch.size() == options.batch) send();
         }
         if (options.progress && examined % options.batch == 0) options.progress(examined, total);
       },
       /*with_vectors=*/true);
-  if (!images.empty()) send();
+  if (!batch.empty()) send();
   std::vector<std::string> gone;
   for (auto& [uri, digest] : held) gone.push_back(uri);
   for (std::size_t start = 0; start < gone.size(); start += options.batch)

@@ -11,9 +11,7 @@
 #include "picdex/import.hpp"
 
 namespace picdex {
-namespace {
 
-// [[x, ...], ...].
 void write_vectors(std::ostream& out, const std::vector<std::vector<float>>& vectors) {
   out << '[';
   for (std::size_t i = 0; i < vectors.size(); ++i) {
@@ -23,8 +21,6 @@ void write_vectors(std::ostream& out, const std::vector<std::vector<float>>& vec
   }
   out << ']';
 }
-
-}  // namespace
 
 void write_numbers(std::ostream& out, std::span<const float> numbers, char separator) {
   char number[32];
