@@ -49,25 +49,7 @@ constexpr int kSearchRounds = 5;
 // timer and scheduler noise swamped it (per-round ratios 0.85-1.06).
 constexpr double kSearchRoundSeconds = 0.25;
 
-std::span<const float> row(const std::vector<float>& v, std::size_t i, std::size_t dim) {
-  return {v.data() + i * dim, dim};
-}
-
-// Puts vectors as images "PREFIX<i>", one caption each, kBatch to a transaction.
-void put_vectors(picdex::Catalogue& cat, const std::vector<float>& vectors, std::size_t dim,
-                 const std::string& prefix) {
-  std::vector<picdex::Image> batch;
-  const std::size_t n = vectors.size() / dim;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto v = row(vectors, i, dim);
-    batch.emplace_back(prefix + std::to_string(i), std::vector<std::string>{"v"}, "{}",
-                       std::vector<std::vector<float>>{{v.begin(), v.end()}});
-    if (batch.size() == kBatch || i + 1 == n) {
-      cat.put(batch);
-      batch.clear();
-    }
-  }
-}
+using bench::row;
 
 // One {"uri", "caption", "vector"} line per vector, as `picdex import` reads JSONL.
 void write_jsonl(const fs::path& file, const std::vector<float>& vectors, std::size_t dim) {
@@ -206,7 +188,7 @@ int main(int argc, char** argv) {
       auto cat = picdex::Catalogue::create(path, {.embedder = "none:dim=" + std::to_string(dim),
                                                   .m = kM,
                                                   .ef_construction = kEfConstruction});
-      put_vectors(cat, data.base, dim, "");
+      bench::put_vectors(cat, data.base, dim, "");
     }  // closing saves the snapshot
     picdex_builds.push_back(bench::seconds_since(start));
 
@@ -412,7 +394,7 @@ int main(int argc, char** argv) {
     std::normal_distribution<float> noise(0, 0.01f);
     for (auto& x : extra) x += noise(rng);
     auto cat = picdex::Catalogue::open(path);
-    put_vectors(cat, extra, dim, "new-");
+    bench::put_vectors(cat, extra, dim, "new-");
   }
   saved.restore(path);
   auto start = bench::Clock::now();

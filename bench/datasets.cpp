@@ -152,4 +152,20 @@ Dataset captions(const std::string& tsv, const std::string& embedder_spec) {
   return data;
 }
 
+void put_vectors(picdex::Catalogue& cat, const std::vector<float>& vectors, std::size_t dim,
+                 const std::string& prefix) {
+  constexpr std::size_t kBatch = 10000;
+  std::vector<picdex::Image> batch;
+  const std::size_t n = vectors.size() / dim;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto v = row(vectors, i, dim);
+    batch.emplace_back(prefix + std::to_string(i), std::vector<std::string>{"v"}, "{}",
+                       std::vector<std::vector<float>>{{v.begin(), v.end()}});
+    if (batch.size() == kBatch || i + 1 == n) {
+      cat.put(batch);
+      batch.clear();
+    }
+  }
+}
+
 }  // namespace bench

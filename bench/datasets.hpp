@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <picdex/picdex.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,5 +42,15 @@ std::vector<std::vector<std::size_t>> exact_top_k(const Dataset& data);
 // Fraction of the true top-k found, over all queries.
 double recall(const std::vector<std::vector<std::size_t>>& found,
               const std::vector<std::vector<std::size_t>>& truth);
+
+// Row i of `v`, a matrix of `dim` columns.
+inline std::span<const float> row(const std::vector<float>& v, std::size_t i, std::size_t dim) {
+  return {v.data() + i * dim, dim};
+}
+
+// Puts vectors as images "PREFIX<i>", one caption each, 10,000 to a transaction, into a
+// catalogue of external vectors ("none" embedder).
+void put_vectors(picdex::Catalogue& cat, const std::vector<float>& vectors, std::size_t dim,
+                 const std::string& prefix);
 
 }  // namespace bench

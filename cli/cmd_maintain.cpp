@@ -8,12 +8,22 @@
 namespace picdex::cli {
 
 int cmd_rebuild(const Args& args) {
-  std::string path;
-  if (!parse_catalogue_only(args, "picdex rebuild CATALOGUE", path)) return Exit::ok;
+  std::string path, graph;
+  po::options_description options("options");
+  options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(
+      "graph", po::value(&graph),
+      "rebuild the graph holding vectors as float32 or int8, and keep it so (default: as it is)");
+  po::positional_options_description positional;
+  positional.add("catalogue", 1);
+  po::variables_map vm;
+  if (!parse(args, "picdex rebuild CATALOGUE [--graph float32|int8]", options, positional, vm))
+    return Exit::ok;
+  std::optional<GraphPrecision> precision;
+  if (!graph.empty()) precision = parse_graph_precision(graph);
   auto catalogue = open_catalogue(path);
-  catalogue.rebuild_index();
-  std::cerr << "rebuilt the graph of " << path << " (" << catalogue.caption_count()
-            << " captions)\n";
+  catalogue.rebuild_index(precision);
+  std::cerr << "rebuilt the graph of " << path << " (" << catalogue.caption_count() << " captions, "
+            << graph_precision_name(catalogue.stats().graph) << ")\n";
   return Exit::ok;
 }
 

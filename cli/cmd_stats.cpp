@@ -31,7 +31,8 @@ int cmd_stats(const Args& args) {
                                       {"format", s.format},
                                       {"m", s.m},
                                       {"ef_construction", s.ef_construction},
-                                      {"ef_search", s.ef_search}};
+                                      {"ef_search", s.ef_search},
+                                      {"graph", graph_precision_name(s.graph)}};
   if (json) {
     std::cout << out.dump() << "\n";
     return Exit::ok;

@@ -154,6 +154,11 @@ SearchMode parse_mode(const std::string& name) {
   throw UsageError("--mode: '" + name + "': expected vector, keyword or hybrid");
 }
 
+GraphPrecision parse_graph_precision(const std::string& name) {
+  if (const auto precision = graph_precision_named(name)) return *precision;
+  throw UsageError("--graph: '" + name + "': expected float32 or int8");
+}
+
 void print_hits(const std::vector<Hit>& hits, bool json) {
   if (json) {
     for (std::size_t i = 0; i < hits.size(); ++i)

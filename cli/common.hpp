@@ -82,10 +82,12 @@ class Input {
   std::ifstream file_;
 };
 
-// The result table for people, or one JSON object per hit with --json.
 // "vector", "keyword" or "hybrid"; UsageError otherwise.
 SearchMode parse_mode(const std::string& name);
+// --graph's value: "float32" (or "float") or "int8"; UsageError otherwise.
+GraphPrecision parse_graph_precision(const std::string& name);
 
+// The result table for people, or one JSON object per hit with --json.
 void print_hits(const std::vector<Hit>& hits, bool json);
 
 std::string hits_json_array(const std::vector<Hit>& hits);

@@ -294,3 +294,30 @@ TEST_CASE("numbers on the command line are checked: one line, status 64", "[cli]
   CHECK(run_picdex({"search", cat, "a dog", "-k", "2", "--min-score", "-1", "--ef", "5"}).status ==
         0);
 }
+
+TEST_CASE("init --graph int8 and rebuild --graph switch the graph and keep the scores", "[cli]") {
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  REQUIRE(run_picdex({"init", cat, "--graph", "int8"}).err.find("int8 graph") != std::string::npos);
+  REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
+  auto graph_of = [&] {
+    const auto stats = nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out);
+    return stats["graph"].get<std::string>();
+  };
+  CHECK(graph_of() == "int8");
+  const std::vector<std::string> search = {"search", cat, "a dog running on the beach", "--json"};
+  const auto int8_hits = run_picdex(search).out;
+  CHECK(run_picdex({"verify", cat}).status == 0);
+
+  const auto rebuilt = run_picdex({"rebuild", cat, "--graph", "float"});
+  CHECK(rebuilt.status == 0);
+  CHECK_THAT(rebuilt.err, Catch::Contains("float32)"));
+  CHECK(graph_of() == "float32");  // kept from now on
+  // The same hits with the same scores: an int8 graph's are re-scored exactly.
+  CHECK(run_picdex(search).out == int8_hits);
+
+  const auto bad = run_picdex({"rebuild", cat, "--graph", "int4"});
+  CHECK(bad.status == 64);
+  CHECK(bad.err == "picdex: --graph: 'int4': expected float32 or int8\n");
+  CHECK(graph_of() == "float32");
+}

@@ -65,7 +65,8 @@ std::ostream& operator<<(std::ostream& out, const CrashTally& t) {
 }
 
 CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::path& dir,
-                            std::size_t rounds, std::uint64_t seed, std::ostream* log) {
+                            std::size_t rounds, std::uint64_t seed, std::ostream* log,
+                            GraphPrecision graph) {
   const auto catalogue = dir / "run" / "crash.pdx";
   std::mt19937_64 rng(seed);
   CrashTally tally;
@@ -93,10 +94,11 @@ CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::pa
     }
     // A random kill comes after 5-200 ms; a failpoint round waits for its failpoint.
     const auto lifetime = std::chrono::milliseconds(how == "random" ? 5 + rng() % 196 : 10000);
-    Child writer(worker,
-                 {"write", catalogue.string(), std::to_string(next_batch),
-                  std::to_string(kBatchesPerWriter), std::to_string(kBatchSize), "2"},
-                 env, (dir / "writer.err").string());
+    Child writer(
+        worker,
+        {"write", catalogue.string(), std::to_string(next_batch), std::to_string(kBatchesPerWriter),
+         std::to_string(kBatchSize), "2", graph_precision_name(graph)},
+        env, (dir / "writer.err").string());
     const auto deadline = std::chrono::steady_clock::now() + lifetime;
     std::size_t reported_now = 0;
     while (auto line = writer.read_line(deadline)) {

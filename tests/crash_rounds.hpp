@@ -10,6 +10,8 @@
 #include <ostream>
 #include <string>
 
+#include "picdex/catalogue.hpp"
+
 namespace picdex::test {
 
 struct CrashTally {
@@ -32,9 +34,10 @@ struct CrashTally {
 
 std::ostream& operator<<(std::ostream& out, const CrashTally& tally);
 
-// Runs `rounds` kill rounds on a catalogue in `dir` with the worker at `worker`.
-// `log`, when given, gets a line per round.
+// Runs `rounds` kill rounds on a catalogue (with a graph of `graph` precision) in `dir`
+// with the worker at `worker`. `log`, when given, gets a line per round.
 CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::path& dir,
-                            std::size_t rounds, std::uint64_t seed, std::ostream* log = nullptr);
+                            std::size_t rounds, std::uint64_t seed, std::ostream* log = nullptr,
+                            GraphPrecision graph = GraphPrecision::float32);
 
 }  // namespace picdex::test

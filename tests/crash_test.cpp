@@ -9,9 +9,11 @@ using namespace picdex;
 // The soak (bench/crash_soak) runs the same harness for 200+ rounds.
 TEST_CASE("a writer killed at random moments and inside commits and snapshot saves loses nothing",
           "[crash]") {
+  const auto graph = GENERATE(GraphPrecision::float32, GraphPrecision::int8);
+  INFO(graph_precision_name(graph) << " graph");
   test::TempDir dir;
   std::ostringstream log;
-  const auto tally = test::run_crash_rounds(PICDEX_WORKER, dir.path(), 24, 2026, &log);
+  const auto tally = test::run_crash_rounds(PICDEX_WORKER, dir.path(), 24, 2026, &log, graph);
   INFO(log.str());
   INFO(tally);
   CHECK(tally.kills >= 20);

@@ -3,12 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
 #include "index/graph.hpp"
 #include "index/hit_table.hpp"
 #include "index/hnsw_adapter.hpp"
+#include "index/int8_codes.hpp"
 #include "support.hpp"
 
 using picdex::index::HitTable;
@@ -65,7 +67,7 @@ using picdex::test::random_unit_vectors;
 
 TEST_CASE("the hnswlib adapter describes hnswlib's memory as it is", "[index][unit]") {
   constexpr std::size_t dim = 8, m = 4, n = 300;
-  HnswIndex index(dim, m, 50, 16);
+  HnswIndex index(dim, picdex::GraphPrecision::float32, m, 50, 16);
   const auto vectors = random_unit_vectors(n, dim, 1);
   index.grow(n);
   for (std::size_t i = 0; i < n; ++i)
@@ -74,14 +76,15 @@ TEST_CASE("the hnswlib adapter describes hnswlib's memory as it is", "[index][un
   const auto l = index.layout();
   CHECK(l.count == n);
   CHECK(l.deleted == 1);
-  CHECK(l.element_bytes == picdex::index::hnsw_element_bytes(dim, m));
+  CHECK(l.element_bytes == picdex::index::hnsw_element_bytes(4 * dim, m));
   CHECK(l.max_m0 == 2 * m);
   std::size_t deleted = 0;
   for (std::uint32_t id = 0; id < n; ++id) {
     const auto label = l.label(id);
     REQUIRE(label >= 7);
     REQUIRE(label < static_cast<std::int64_t>(n + 7));
-    CHECK(std::equal(l.vector(id), l.vector(id) + dim, &vectors[(label - 7) * dim]));
+    const auto* stored = reinterpret_cast<const float*>(l.vector(id));
+    CHECK(std::equal(stored, stored + dim, &vectors[(label - 7) * dim]));
     CHECK(std::abs(l.distance_to(&vectors[(label - 7) * dim], id)) < 1e-5f);  // 1 - cos(v, v)
     deleted += l.is_deleted(id);
     CHECK(l.is_deleted(id) == (label == 9));
@@ -97,7 +100,7 @@ TEST_CASE("the hnswlib adapter describes hnswlib's memory as it is", "[index][un
 
 TEST_CASE("an index over a borrowed layer 0 is checked, then copies it to grow", "[index][unit]") {
   constexpr std::size_t dim = 8, m = 4, n = 200;
-  HnswIndex built(dim, m, 50, n);
+  HnswIndex built(dim, picdex::GraphPrecision::float32, m, 50, n);
   const auto vectors = random_unit_vectors(n, dim, 2);
   for (std::size_t i = 0; i < n; ++i) built.add(&vectors[i * dim], static_cast<std::int64_t>(i));
   const auto l = built.layout();
@@ -107,8 +110,19 @@ TEST_CASE("an index over a borrowed layer 0 is checked, then copies it to grow",
   std::vector<char> upper;
   for (std::size_t id = 0; id < n; ++id)
     upper.insert(upper.end(), l.upper[id], l.upper[id] + levels[id] * l.upper_list_bytes);
-  auto parts = HnswIndex::Parts{
-      dim, m, 50, n, 0, n + 10, l.mult, l.max_level, l.entry_point, level0.data(), levels, upper};
+  auto parts = HnswIndex::Parts{dim,
+                                picdex::GraphPrecision::float32,
+                                m,
+                                50,
+                                n,
+                                0,
+                                n + 10,
+                                l.mult,
+                                l.max_level,
+                                l.entry_point,
+                                level0.data(),
+                                levels,
+                                upper};
   SECTION("a sound layer 0 is taken, and copied once it must grow") {
     auto index = HnswIndex::over(parts);
     CHECK(index->borrows_level0());
@@ -137,5 +151,37 @@ TEST_CASE("an index over a borrowed layer 0 is checked, then copies it to grow",
     const auto why = index->index_labels();
     REQUIRE(why);
     CHECK_THAT(*why, Catch::Contains("twice"));
+  }
+}
+
+TEST_CASE("int8 codes score within their margin of the exact inner product", "[index][unit]") {
+  // Dimensions around the 32-byte SIMD step, so that the tail loop is covered too.
+  for (const std::size_t dim : {1u, 7u, 31u, 32u, 33u, 100u, 256u, 515u}) {
+    INFO("dim " << dim);
+    const auto vectors = random_unit_vectors(40, dim, 7);
+    std::vector<char> a(picdex::index::int8_code_bytes(dim)), b(a.size());
+    for (std::size_t i = 0; i + 1 < 40; ++i) {
+      const float* x = &vectors[i * dim];
+      const float* y = &vectors[(i + 1) * dim];
+      picdex::index::int8_encode(x, dim, a.data());
+      picdex::index::int8_encode(y, dim, b.data());
+      float exact = 0;
+      std::int32_t codes = 0;
+      for (std::size_t d = 0; d < dim; ++d) {
+        exact += x[d] * y[d];
+        codes += static_cast<std::int32_t>(static_cast<std::int8_t>(a[4 + d])) *
+                 static_cast<std::int8_t>(b[4 + d]);
+      }
+      float scale_a, scale_b;
+      std::memcpy(&scale_a, a.data(), 4);
+      std::memcpy(&scale_b, b.data(), 4);
+      const float approximate = 1.0f - picdex::index::int8_distance(a.data(), b.data(), &dim);
+      // The kernel computes exactly the codes' inner product, scaled.
+      CHECK(approximate == Approx(scale_a * scale_b * static_cast<float>(codes)).margin(1e-6));
+      CHECK(std::abs(approximate - exact) <= picdex::index::int8_score_margin(x, dim));
+      // A vector against itself: about 1.
+      CHECK(1.0f - picdex::index::int8_distance(a.data(), a.data(), &dim) ==
+            Approx(1.0f).margin(picdex::index::int8_score_margin(x, dim)));
+    }
   }
 }

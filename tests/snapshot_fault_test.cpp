@@ -93,12 +93,15 @@ Opened open_and_search(const fs::path& catalogue, const std::vector<std::string>
 }  // namespace
 
 TEST_CASE("a damaged, missing, stale or foreign snapshot is caught and repaired", "[snapshot]") {
+  const auto graph = GENERATE(GraphPrecision::float32, GraphPrecision::int8);
+  INFO(graph_precision_name(graph) << " graph");
   test::TempDir dir;
   const auto path = dir / "c.pdx";
   const auto queries = test::synthetic_captions(4, 99);
+  const CreateOptions create{.embedder = "lexical:dim=256", .graph = graph};
   Results clean;
   {
-    auto cat = Catalogue::create(path, {.embedder = "lexical:dim=256"});
+    auto cat = Catalogue::create(path, create);
     fill(cat, 0, kImages, 5);
     cat.checkpoint();
     clean = results_of(cat, queries);
@@ -160,7 +163,7 @@ TEST_CASE("a damaged, missing, stale or foreign snapshot is caught and repaired"
   SECTION("another catalogue's snapshot in its place") {
     const auto other = dir / "other.pdx";
     {
-      auto cat = Catalogue::create(other, {.embedder = "lexical:dim=256"});
+      auto cat = Catalogue::create(other, create);
       fill(cat, 0, kImages, 6);
       cat.checkpoint();
     }

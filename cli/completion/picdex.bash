@@ -9,6 +9,7 @@ _picdex() {
   fi
   case $prev in
     --mode) mapfile -t COMPREPLY < <(compgen -W "vector keyword hybrid all" -- "$cur"); return ;;
+    --graph) mapfile -t COMPREPLY < <(compgen -W "float32 int8" -- "$cur"); return ;;
     --format) mapfile -t COMPREPLY < <(compgen -W "tsv csv jsonl" -- "$cur"); return ;;
     --images) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
     --embedder) mapfile -t COMPREPLY < <(compgen -W "learned learned-v1 learned-v2 lexical none" -- "$cur"); return ;;

@@ -1,9 +1,10 @@
 // picdex-test-worker: the other processes of the crash and multi-process tests.
 //
-//   picdex-test-worker write CAT FIRST COUNT SIZE [PAUSE_MS]
+//   picdex-test-worker write CAT FIRST COUNT SIZE [PAUSE_MS [GRAPH]]
 //       puts batches FIRST..FIRST+COUNT-1 of the test workload (SIZE images each, one
 //       transaction per batch), printing "committed B" after each, pausing PAUSE_MS;
-//       saves a snapshot every 5 batches, so kills land inside saves too.
+//       saves a snapshot every 5 batches, so kills land inside saves too. Creates CAT if
+//       missing, with a graph of GRAPH precision (float32 or int8).
 //   picdex-test-worker read CAT SIZE STOP_FILE QUERIES_FILE
 //       searches read-only until STOP_FILE exists, checking that the catalogue only grows
 //       and that the newest batch SQLite holds of a writer that started at batch 0 with
@@ -25,10 +26,12 @@ namespace {
 int write(const std::vector<std::string>& a) {
   const std::size_t first = std::stoul(a[1]), count = std::stoul(a[2]), size = std::stoul(a[3]);
   const auto pause = std::chrono::milliseconds(a.size() > 4 ? std::stol(a[4]) : 0);
+  const auto graph = graph_precision_named(a.size() > 5 ? a[5] : "float32").value();
   OpenOptions options;
-  auto catalogue = std::filesystem::exists(a[0])
-                       ? Catalogue::open(a[0], options)
-                       : Catalogue::create(a[0], {.embedder = "lexical:dim=256"}, options);
+  auto catalogue =
+      std::filesystem::exists(a[0])
+          ? Catalogue::open(a[0], options)
+          : Catalogue::create(a[0], {.embedder = "lexical:dim=256", .graph = graph}, options);
   std::vector<Image> batch;
   for (std::size_t b = first; b < first + count; ++b) {
     batch.clear();

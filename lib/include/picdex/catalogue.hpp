@@ -75,6 +75,14 @@ struct SearchOptions {
   SearchMode mode = SearchMode::vector;  // keyword and hybrid need a text query
 };
 
+// How the HNSW graph holds the vectors it searches: as float32, or as int8 codes (a
+// quarter of the bytes, faster to compare). SQLite keeps float32 either way, and an int8
+// search re-scores its best candidates with those, so every score is an exact cosine.
+enum class GraphPrecision { float32, int8 };
+// "float32" or "int8"; and back ("float" too; nullopt for any other name).
+const char* graph_precision_name(GraphPrecision precision);
+std::optional<GraphPrecision> graph_precision_named(std::string_view name);
+
 // Defaults measured (README, "Choosing the defaults"): on 20k lexical caption vectors
 // M=32 with ef_search=128 reaches recall@10 0.982 where M=16 with ef 64 reaches 0.834;
 // learned vectors are easier (0.998 at M=32, ef 64).
@@ -83,6 +91,7 @@ struct CreateOptions {
   std::size_t m = 32;
   std::size_t ef_construction = 200;
   std::size_t ef_search = 128;
+  GraphPrecision graph = GraphPrecision::float32;
 };
 
 // Reports from long work (open with a rebuild, rebuild_index) and recoverable trouble.
@@ -137,6 +146,7 @@ struct Stats {
   std::size_t log_entries = 0;    // changes kept in the log: those after the snapshot before
   int format = 0;                 // the file's format version
   std::size_t m = 0, ef_construction = 0, ef_search = 0;
+  GraphPrecision graph = GraphPrecision::float32;
 };
 
 struct VerifyReport {
@@ -209,8 +219,9 @@ class Catalogue {
   // Saves a graph snapshot holding every change so far.
   void checkpoint();
   // Rebuilds the graph from the stored vectors (dropping deleted elements) and saves it,
-  // and re-indexes the caption words for keyword search.
-  void rebuild_index();
+  // and re-indexes the caption words for keyword search. With a precision, the graph is
+  // rebuilt in it and the catalogue keeps it from then on.
+  void rebuild_index(std::optional<GraphPrecision> precision = std::nullopt);
   // rebuild_index(), then rewrites the database without its free space (VACUUM). Other
   // processes may keep reading; writers wait. Every step is atomic.
   CompactReport compact();

@@ -67,7 +67,7 @@ class Catalogue::Impl {
 
   // --- maintain.cpp
   void checkpoint() PICDEX_EXCLUDES(write_mutex_);
-  void rebuild_index() PICDEX_EXCLUDES(write_mutex_);
+  void rebuild_index(std::optional<GraphPrecision> precision) PICDEX_EXCLUDES(write_mutex_);
   CompactReport compact() PICDEX_EXCLUDES(write_mutex_);
   VerifyReport verify();
   Stats stats() const;

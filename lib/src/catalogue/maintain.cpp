@@ -11,13 +11,20 @@ void Catalogue::Impl::checkpoint() {
   if (auto& replica = replica_held(); !replica.saved()) replica.save(*tables_);
 }
 
-void Catalogue::Impl::rebuild_index() {
+void Catalogue::Impl::rebuild_index(std::optional<GraphPrecision> precision) {
   WriterLock lock(*this);
   store::guarded(path_.string(), [&] {
     write_mutex_.held();
     store::rebuild_keywords(*db_);
   });
-  replica_held().rebuild(*tables_);
+  replica_held().rebuild(*tables_, precision);
+  // After the snapshot is saved: a crash before this leaves the old precision named, and
+  // the new snapshot, whose header says its own, still used.
+  if (precision)
+    store::guarded(path_.string(), [&] {
+      write_mutex_.held();
+      tables_->set_meta(store::kMetaGraphPrecision, graph_precision_name(*precision));
+    });
 }
 
 CompactReport Catalogue::Impl::compact() {
@@ -76,6 +83,7 @@ Stats Catalogue::Impl::stats() const {
   const auto shape = replica.shape();
   s.m = shape.m;
   s.ef_construction = shape.ef_construction;
+  s.graph = shape.precision;
   s.ef_search = ef_search_;
   s.deleted = replica.deleted();
   std::error_code ec;
@@ -89,8 +97,8 @@ Stats Catalogue::Impl::stats() const {
 void Catalogue::checkpoint() {
   impl_->checkpoint();
 }
-void Catalogue::rebuild_index() {
-  impl_->rebuild_index();
+void Catalogue::rebuild_index(std::optional<GraphPrecision> precision) {
+  impl_->rebuild_index(precision);
 }
 CompactReport Catalogue::compact() {
   return impl_->compact();

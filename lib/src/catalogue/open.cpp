@@ -30,6 +30,16 @@ std::size_t meta_number(store::Tables& tables, const char* key, const std::strin
   }
 }
 
+GraphPrecision meta_precision(store::Tables& tables, const std::string& where) {
+  const auto value = tables.meta(store::kMetaGraphPrecision);
+  if (!value) return GraphPrecision::float32;  // catalogues made before int8 graphs
+  const auto precision = graph_precision_named(*value);
+  if (!precision)
+    throw FormatError(where + ": meta '" + store::kMetaGraphPrecision +
+                      "' names an unknown graph precision: " + *value);
+  return *precision;
+}
+
 void check_create_options(const CreateOptions& o) {
   if (o.m < 2 || o.m > 128) throw InputError("--m must be between 2 and 128");
   if (o.ef_construction < 1 || o.ef_construction > 10000)
@@ -104,6 +114,7 @@ std::unique_ptr<Catalogue::Impl> Catalogue::Impl::open(const fs::path& path, Ope
     shape.dim = meta_number(tables, store::kMetaDim, where);
     shape.m = meta_number(tables, store::kMetaM, where);
     shape.ef_construction = meta_number(tables, store::kMetaEfConstruction, where);
+    shape.precision = meta_precision(tables, where);
     impl->ef_search_ = meta_number(tables, store::kMetaEfSearch, where);
   });
   impl->dim_ = shape.dim;
@@ -196,6 +207,8 @@ Catalogue Catalogue::create(const fs::path& path, const CreateOptions& options, 
       tables.set_meta(store::kMetaM, std::to_string(options.m));
       tables.set_meta(store::kMetaEfConstruction, std::to_string(options.ef_construction));
       tables.set_meta(store::kMetaEfSearch, std::to_string(options.ef_search));
+      if (options.graph != GraphPrecision::float32)  // (absent means float32, as before)
+        tables.set_meta(store::kMetaGraphPrecision, graph_precision_name(options.graph));
       tx.commit();
     });
   } catch (...) {

@@ -165,6 +165,16 @@ std::optional<SearchMode> search_mode_named(std::string_view name) {
   return std::nullopt;
 }
 
+const char* graph_precision_name(GraphPrecision precision) {
+  return precision == GraphPrecision::int8 ? "int8" : "float32";
+}
+
+std::optional<GraphPrecision> graph_precision_named(std::string_view name) {
+  if (name == "float32" || name == "float") return GraphPrecision::float32;
+  if (name == "int8") return GraphPrecision::int8;
+  return std::nullopt;
+}
+
 std::vector<Hit> Catalogue::search(std::string_view text, const SearchOptions& options) const {
   std::vector<float> query(impl_->embedder().dim());
   impl_->embedder().embed(text, query);

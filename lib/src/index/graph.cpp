@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "index/hnsw_adapter.hpp"
+#include "index/int8_codes.hpp"
 #include "threads/parallel_for.hpp"
 
 namespace picdex::index {
@@ -14,15 +15,15 @@ constexpr std::size_t kInitialCapacity = 1024;
 
 Graph::Graph(const GraphShape& shape)
     : shape_(shape),
-      hnsw_(std::make_unique<HnswIndex>(shape.dim, shape.m, shape.ef_construction,
+      hnsw_(std::make_unique<HnswIndex>(shape.dim, shape.precision, shape.m, shape.ef_construction,
                                         kInitialCapacity)) {}
 
 Graph::Graph(const GraphShape& shape, std::unique_ptr<HnswIndex> index)
     : shape_(shape), hnsw_(std::move(index)) {}
 
 Graph Graph::adopt(const GraphShape& shape, std::unique_ptr<HnswIndex> index) {
-  if (index->layout().m != shape.m)
-    throw std::invalid_argument("an hnswlib index of another M than the graph's");
+  if (index->layout().m != shape.m || index->precision() != shape.precision)
+    throw std::invalid_argument("an hnswlib index of another M or precision than the graph's");
   return Graph(shape, std::move(index));
 }
 
@@ -80,11 +81,12 @@ std::vector<Neighbor> Graph::exact(std::span<const float> query, std::size_t n,
   std::vector<Neighbor> all;
   all.reserve(keep ? 0 : live());
   const auto h = hnsw_->layout();
+  const void* q = hnsw_->query_form(query.data());
   for (std::uint32_t id = 0; id < h.count; ++id) {
     if (h.is_deleted(id)) continue;
     const auto label = h.label(id);
     if (keep && !keep(label)) continue;
-    all.push_back({label, 1.0f - h.distance_to(query.data(), id)});
+    all.push_back({label, 1.0f - h.distance_to(q, id)});
   }
   const auto better = [](const Neighbor& a, const Neighbor& b) {
     return a.score != b.score ? a.score > b.score : a.label < b.label;
@@ -93,6 +95,14 @@ std::vector<Neighbor> Graph::exact(std::span<const float> query, std::size_t n,
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), better);
   all.resize(n);
   return all;
+}
+
+float Graph::score_margin(std::span<const float> query) const {
+  return approximate() ? int8_score_margin(query.data(), query.size()) : 0.0f;
+}
+
+float Graph::exact_score(std::span<const float> query, std::span<const float> stored) {
+  return hnsw_inner_product(query.data(), stored.data(), query.size());
 }
 
 std::vector<std::int64_t> Graph::labels() const {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "index/hit_table.hpp"
+#include "picdex/catalogue.hpp"
 
 namespace picdex::index {
 
@@ -24,13 +25,14 @@ class HnswIndex;
 
 struct Neighbor {
   std::int64_t label;
-  float score;  // inner product = cosine similarity for unit vectors
+  float score;  // inner product = cosine similarity for unit vectors (approximate for int8)
 };
 
 struct GraphShape {
   std::size_t dim = 0;
   std::size_t m = 16;
   std::size_t ef_construction = 200;
+  GraphPrecision precision = GraphPrecision::float32;
 };
 
 // A snapshot file that cannot be used; what() is a one-line reason ("fails its checksum").
@@ -42,7 +44,8 @@ class Graph {
  public:
   explicit Graph(const GraphShape& shape);
   // Maps the snapshot at `path` (see snapshot_format.hpp), which the manifest says is
-  // `bytes` long with XXH3-64 `checksum` (16 hex digits), and fills `hits` from it.
+  // `bytes` long with XXH3-64 `checksum` (16 hex digits), and fills `hits` from it. The
+  // graph keeps the snapshot's precision, whatever `shape` says.
   // Checks the header and the small sections; layer 0 is left unchecked, for searches
   // only, until make_writable(). Throws SnapshotError.
   static Graph map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
@@ -52,6 +55,12 @@ class Graph {
   ~Graph();
 
   const GraphShape& shape() const { return shape_; }
+  // Scores from search() and exact() are approximate (int8 codes): re-score them exactly.
+  bool approximate() const { return shape_.precision != GraphPrecision::float32; }
+  // How far an approximate score of `query` may be from the exact one (0 when exact).
+  float score_margin(std::span<const float> query) const;
+  // The exact score of `query` against a stored vector: what a float32 graph would give.
+  static float exact_score(std::span<const float> query, std::span<const float> stored);
   std::size_t elements() const;  // deleted ones included
   std::size_t deleted() const;
   std::size_t live() const { return elements() - deleted(); }

@@ -28,6 +28,10 @@ bool version1(const SnapshotHeader& h) {
   return std::memcmp(h.magic, kSnapshotMagicV1, sizeof h.magic) == 0;
 }
 
+GraphPrecision precision_of(const SnapshotHeader& h) {
+  return static_cast<GraphPrecision>(h.precision);
+}
+
 std::uint64_t align_up(std::uint64_t n, std::uint64_t to) {
   return (n + to - 1) / to * to;
 }
@@ -132,11 +136,13 @@ void check_header(const SnapshotHeader& h, std::uint64_t file_bytes, const Graph
     throw SnapshotError("is not a picdex graph snapshot of this version");
   // Version 1 was written in layout 1 only, and its header stops before these fields.
   const auto layout = version1(h) ? 1 : h.hnsw_layout;
-  if (layout != kHnswLayout || (!version1(h) && h.reserved != 0))
+  if (layout != kHnswLayout)
     throw SnapshotError("holds a graph in hnswlib layout " + std::to_string(layout) +
                         ", not the layout " + std::to_string(kHnswLayout) + " this build reads");
+  if (h.precision > static_cast<std::uint64_t>(GraphPrecision::int8))
+    throw SnapshotError("holds vectors of a precision this build does not know");
   if (h.dim != shape.dim || h.m != shape.m || h.max_m0 != 2 * shape.m ||
-      h.element_bytes != hnsw_element_bytes(h.dim, h.m))
+      h.element_bytes != hnsw_element_bytes(hnsw_vector_bytes(h.dim, precision_of(h)), h.m))
     throw SnapshotError("header does not match the catalogue's dimension and M");
   if (h.count >= (1ull << 32) || h.deleted > h.count)
     throw SnapshotError("header claims an impossible element count");
@@ -177,7 +183,7 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
   SnapshotHeader head{};
   if (size < sizeof head) throw SnapshotError("is too short to hold a header");
   read_at(file.fd, &head, sizeof head, 0);
-  if (version1(head)) head.hnsw_layout = head.reserved = 0;  // not part of its header
+  if (version1(head)) head.hnsw_layout = head.precision = 0;  // not part of its header
   check_header(head, size, shape);
 
   std::vector<std::int32_t> levels(head.count);
@@ -245,18 +251,22 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
     throw SnapshotError(std::string("cannot be mapped: ") + std::strerror(errno));
   // Searches touch scattered elements: read only the pages they touch, not their neighbours.
   if (level0_bytes > 0) ::madvise(region, level0_bytes, MADV_RANDOM);
-  Graph graph(shape, HnswIndex::over({.dim = head.dim,
-                                      .m = head.m,
-                                      .ef_construction = head.ef_construction,
-                                      .count = head.count,
-                                      .deleted = head.deleted,
-                                      .capacity = capacity,
-                                      .mult = head.mult,
-                                      .max_level = static_cast<int>(head.max_level),
-                                      .entry_point = static_cast<std::uint32_t>(head.entry_point),
-                                      .level0 = static_cast<char*>(region),
-                                      .levels = levels,
-                                      .upper = upper}));
+  auto mapped_shape = shape;
+  mapped_shape.precision = precision_of(head);
+  Graph graph(mapped_shape,
+              HnswIndex::over({.dim = head.dim,
+                               .precision = mapped_shape.precision,
+                               .m = head.m,
+                               .ef_construction = head.ef_construction,
+                               .count = head.count,
+                               .deleted = head.deleted,
+                               .capacity = capacity,
+                               .mult = head.mult,
+                               .max_level = static_cast<int>(head.max_level),
+                               .entry_point = static_cast<std::uint32_t>(head.entry_point),
+                               .level0 = static_cast<char*>(region),
+                               .levels = levels,
+                               .upper = upper}));
   graph.mapping_ = std::move(mapping);
   hits = std::move(loaded);
   graph.file_ = path;
@@ -299,6 +309,7 @@ std::uint64_t Graph::write(int fd, const HitTable& all_hits) const {
   SnapshotHeader head{};
   std::memcpy(head.magic, kSnapshotMagic, sizeof head.magic);
   head.hnsw_layout = kHnswLayout;
+  head.precision = static_cast<std::uint64_t>(shape_.precision);
   head.dim = shape_.dim;
   head.m = h.m;
   head.max_m0 = h.max_m0;

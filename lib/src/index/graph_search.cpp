@@ -48,7 +48,7 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
   const auto count = static_cast<std::uint32_t>(h.count);
   if (count == 0 || n == 0) return;
   ef = std::max(ef, n);
-  const void* q = query.data();
+  const void* q = hnsw_->query_form(query.data());
   auto distance = [&](std::uint32_t id) { return h.distance_to(q, id); };
 
   // Upper layers: walk greedily towards the query.

@@ -6,16 +6,65 @@
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
+#include <vector>
+
+#include "index/int8_codes.hpp"
 
 namespace picdex::index {
+namespace {
 
-HnswIndex::HnswIndex(std::size_t dim, std::size_t m, std::size_t ef_construction,
-                     std::size_t capacity)
-    : space_(std::make_unique<hnswlib::InnerProductSpace>(dim)),
+// hnswlib's space for int8 codes: their size and distance.
+class Int8Space final : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit Int8Space(std::size_t dim) : dim_(dim) {}
+  std::size_t get_data_size() override { return int8_code_bytes(dim_); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return int8_distance; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  std::size_t dim_;
+};
+
+std::unique_ptr<hnswlib::SpaceInterface<float>> space_for(std::size_t dim,
+                                                          GraphPrecision precision) {
+  if (precision == GraphPrecision::int8) return std::make_unique<Int8Space>(dim);
+  return std::make_unique<hnswlib::InnerProductSpace>(dim);
+}
+
+// `vector` encoded for an int8 graph, in this thread's buffer.
+const void* int8_form(const float* vector, std::size_t dim) {
+  thread_local std::vector<char> code;
+  code.resize(int8_code_bytes(dim));
+  int8_encode(vector, dim, code.data());
+  return code.data();
+}
+
+}  // namespace
+
+std::size_t hnsw_vector_bytes(std::size_t dim, GraphPrecision precision) {
+  return precision == GraphPrecision::int8 ? int8_code_bytes(dim) : 4 * dim;
+}
+
+float hnsw_inner_product(const float* a, const float* b, std::size_t dim) {
+  // A space per thread, made again only for another dimension: making one asks the CPU
+  // what it supports (cpuid), which costs microseconds under a hypervisor.
+  thread_local std::unique_ptr<hnswlib::InnerProductSpace> space;
+  if (!space || space->get_data_size() != dim * sizeof(float))
+    space = std::make_unique<hnswlib::InnerProductSpace>(dim);
+  return 1.0f - space->get_dist_func()(a, b, space->get_dist_func_param());
+}
+
+HnswIndex::HnswIndex(std::size_t dim, GraphPrecision precision, std::size_t m,
+                     std::size_t ef_construction, std::size_t capacity)
+    : dim_(dim),
+      precision_(precision),
+      space_(space_for(dim, precision)),
       hnsw_(new hnswlib::HierarchicalNSW<float>(space_.get(), capacity, m, ef_construction)) {}
 
-HnswIndex::HnswIndex(std::size_t dim)
-    : space_(std::make_unique<hnswlib::InnerProductSpace>(dim)),
+HnswIndex::HnswIndex(std::size_t dim, GraphPrecision precision)
+    : dim_(dim),
+      precision_(precision),
+      space_(space_for(dim, precision)),
       hnsw_(new hnswlib::HierarchicalNSW<float>(space_.get())) {
   // hnswlib's bare constructor initialises nothing: start from an empty graph, so that
   // destruction is safe whatever happens next.
@@ -34,13 +83,14 @@ HnswIndex::~HnswIndex() {
 }
 
 std::unique_ptr<HnswIndex> HnswIndex::over(const Parts& p) {
-  std::unique_ptr<HnswIndex> index(new HnswIndex(p.dim));
+  std::unique_ptr<HnswIndex> index(new HnswIndex(p.dim, p.precision));
   auto& h = *index->hnsw_;
   h.data_level0_memory_ = p.level0;
   index->borrowed_ = true;
   // The fields as hnswlib's own loader sets them.
   h.max_elements_ = p.capacity;
-  h.size_data_per_element_ = hnsw_element_bytes(p.dim, p.m);
+  const std::size_t vector_bytes = hnsw_vector_bytes(p.dim, p.precision);
+  h.size_data_per_element_ = hnsw_element_bytes(vector_bytes, p.m);
   h.M_ = h.maxM_ = p.m;
   h.maxM0_ = 2 * p.m;
   h.ef_construction_ = std::max(p.ef_construction, p.m);
@@ -54,7 +104,7 @@ std::unique_ptr<HnswIndex> HnswIndex::over(const Parts& p) {
   h.size_links_per_element_ = hnsw_link_list_bytes(p.m);
   h.offsetLevel0_ = 0;
   h.offsetData_ = h.size_links_level0_;
-  h.label_offset_ = h.size_links_level0_ + 4 * p.dim;
+  h.label_offset_ = h.size_links_level0_ + vector_bytes;
   h.data_size_ = index->space_->get_data_size();
   h.fstdistfunc_ = index->space_->get_dist_func();
   h.dist_func_param_ = index->space_->get_dist_func_param();
@@ -146,8 +196,12 @@ bool HnswIndex::has_label(std::int64_t label) const {
   return hnsw_->label_lookup_.count(static_cast<hnswlib::labeltype>(label)) > 0;
 }
 
+const void* HnswIndex::query_form(const float* query) const {
+  return precision_ == GraphPrecision::int8 ? int8_form(query, dim_) : query;
+}
+
 void HnswIndex::add(const float* vector, std::int64_t label) {
-  hnsw_->addPoint(vector, static_cast<hnswlib::labeltype>(label));
+  hnsw_->addPoint(query_form(vector), static_cast<hnswlib::labeltype>(label));
 }
 
 void HnswIndex::mark_deleted(std::int64_t label) {
@@ -170,15 +224,17 @@ void HnswIndex::grow(std::size_t capacity) {
 }
 
 void HnswIndex::save_stock(const std::filesystem::path& file) const {
+  if (precision_ != GraphPrecision::float32)
+    throw std::runtime_error(file.string() + ": stock hnswlib holds float32 graphs, not int8");
   hnsw_->saveIndex(file.string());
 }
 
 std::unique_ptr<HnswIndex> HnswIndex::load_stock(const std::filesystem::path& file,
                                                  std::size_t dim) {
-  std::unique_ptr<HnswIndex> index(new HnswIndex(dim));
+  std::unique_ptr<HnswIndex> index(new HnswIndex(dim, GraphPrecision::float32));
   auto& h = *index->hnsw_;
   h.loadIndex(file.string(), index->space_.get());
-  if (h.size_data_per_element_ != hnsw_element_bytes(dim, h.M_) || h.maxM0_ != 2 * h.M_ ||
+  if (h.size_data_per_element_ != hnsw_element_bytes(4 * dim, h.M_) || h.maxM0_ != 2 * h.M_ ||
       h.offsetData_ != hnsw_link_list_bytes(h.maxM0_))
     throw std::runtime_error(file.string() + ": an hnswlib index of another dimension or layout");
   return index;

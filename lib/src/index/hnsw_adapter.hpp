@@ -5,7 +5,7 @@
 // Written for hnswlib 0.6.2's memory layout (Debian 12's libhnswlib-dev), layout 1:
 // - layer 0 is one block of fixed-size elements: a link list (a 32-bit word holding the
 //   count in its low 16 bits and the deleted mark in bit 16, then max_m0 32-bit ids), the
-//   vector (dim floats), the label (64 bits);
+//   vector (dim floats, or an int8 code: int8_codes.hpp), the label (64 bits);
 // - each element above layer 0 has one malloc'd block of link lists (count word, then m
 //   ids each) for its layers 1..level.
 // cmake/CheckHnswlibLayout.cmake refuses at configure time an hnswlib whose layout differs,
@@ -21,8 +21,11 @@
 #include <span>
 #include <string>
 
+#include "picdex/catalogue.hpp"
+
 namespace hnswlib {
-class InnerProductSpace;
+template <typename T>
+class SpaceInterface;
 template <typename T>
 class HierarchicalNSW;
 }  // namespace hnswlib
@@ -31,12 +34,17 @@ namespace picdex::index {
 
 inline constexpr std::uint64_t kHnswLayout = 1;
 
-// Bytes of one link list holding up to `links` ids, and of one layer-0 element.
+// Bytes of one link list holding up to `links` ids, of one vector as the graph holds it,
+// and of one layer-0 element.
 inline std::size_t hnsw_link_list_bytes(std::size_t links) {
   return 4 + 4 * links;
 }
-inline std::size_t hnsw_element_bytes(std::size_t dim, std::size_t m) {
-  return hnsw_link_list_bytes(2 * m) + 4 * dim + 8;
+std::size_t hnsw_vector_bytes(std::size_t dim, GraphPrecision precision);
+// The inner product of two float vectors by hnswlib's own kernel for `dim`: the very score a
+// float32 graph gives (1 - its distance), bit for bit.
+float hnsw_inner_product(const float* a, const float* b, std::size_t dim);
+inline std::size_t hnsw_element_bytes(std::size_t vector_bytes, std::size_t m) {
+  return hnsw_link_list_bytes(2 * m) + vector_bytes + 8;
 }
 
 // hnswlib's memory as plain numbers and pointers, for the search loop and snapshots.
@@ -54,7 +62,7 @@ struct HnswLayout {
   double mult = 0;  // the level multiplier
   int max_level = -1;
   std::uint32_t entry_point = 0;
-  Distance distance = nullptr;  // 1 - inner product
+  Distance distance = nullptr;  // 1 - inner product (approximate for int8 codes)
   const void* distance_param = nullptr;
 
   const std::uint32_t* links0(std::uint32_t id) const {
@@ -68,9 +76,7 @@ struct HnswLayout {
   bool is_deleted(std::uint32_t id) const {
     return (static_cast<unsigned char>(level0[id * element_bytes + 2]) & 0x01) != 0;
   }
-  const float* vector(std::uint32_t id) const {
-    return reinterpret_cast<const float*>(level0 + id * element_bytes + vector_offset);
-  }
+  const char* vector(std::uint32_t id) const { return level0 + id * element_bytes + vector_offset; }
   std::int64_t label(std::uint32_t id) const {
     std::uint64_t label;
     std::memcpy(&label, level0 + id * element_bytes + label_offset, sizeof label);
@@ -81,10 +87,12 @@ struct HnswLayout {
   }
 };
 
-// An hnswlib graph over unit vectors (inner product), labels = caption ids.
+// An hnswlib graph over unit vectors (inner product), labels = caption ids. It holds them
+// as float32, or as int8 codes (int8_codes.hpp) in a space of its own.
 class HnswIndex {
  public:
-  HnswIndex(std::size_t dim, std::size_t m, std::size_t ef_construction, std::size_t capacity);
+  HnswIndex(std::size_t dim, GraphPrecision precision, std::size_t m, std::size_t ef_construction,
+            std::size_t capacity);
   ~HnswIndex();
   HnswIndex(const HnswIndex&) = delete;
   HnswIndex& operator=(const HnswIndex&) = delete;
@@ -94,7 +102,9 @@ class HnswIndex {
   // layers are copied from `upper` (the lists of each element with a level > 0, in id
   // order). Searches may run at once; changes wait for index_labels().
   struct Parts {
-    std::size_t dim, m, ef_construction, count, deleted, capacity;
+    std::size_t dim;
+    GraphPrecision precision;
+    std::size_t m, ef_construction, count, deleted, capacity;
     double mult;
     int max_level;
     std::uint32_t entry_point;
@@ -108,27 +118,35 @@ class HnswIndex {
   std::optional<std::string> index_labels();
 
   HnswLayout layout() const;
+  GraphPrecision precision() const { return precision_; }
+  // `query` in the form distances take: itself for float32, else its code in this
+  // thread's buffer, valid until the thread's next call.
+  const void* query_form(const float* query) const;
   std::size_t count() const;
   std::size_t capacity() const;
   std::size_t deleted() const;
   bool contains(std::int64_t label) const;   // present and not deleted; needs index_labels()
   bool has_label(std::int64_t label) const;  // present, deleted or not
-  // Inserts a new label; safe from several threads at once for distinct labels.
+  // Inserts a new label (encoding the vector for int8); safe from several threads at once
+  // for distinct labels.
   void add(const float* vector, std::int64_t label);
   void mark_deleted(std::int64_t label);
   // Room for `capacity` elements; a borrowed layer 0 is copied to the heap first.
   void grow(std::size_t capacity);
   bool borrows_level0() const { return borrowed_; }
 
-  // hnswlib's own file format (saveIndex, loadIndex): graphs go to and come from stock
-  // hnswlib unchanged.
+  // hnswlib's own file format (saveIndex, loadIndex): float32 graphs go to and come from
+  // stock hnswlib unchanged (save_stock refuses an int8 graph).
   void save_stock(const std::filesystem::path& file) const;
   static std::unique_ptr<HnswIndex> load_stock(const std::filesystem::path& file, std::size_t dim);
 
  private:
-  explicit HnswIndex(std::size_t dim);  // an empty shell for over() and load_stock()
+  // An empty shell for over() and load_stock().
+  HnswIndex(std::size_t dim, GraphPrecision precision);
 
-  std::unique_ptr<hnswlib::InnerProductSpace> space_;
+  std::size_t dim_;
+  GraphPrecision precision_;
+  std::unique_ptr<hnswlib::SpaceInterface<float>> space_;
   hnswlib::HierarchicalNSW<float>* hnsw_ = nullptr;  // owned; see ~HnswIndex
   bool borrowed_ = false;                            // layer 0 is not hnswlib's to free
 };

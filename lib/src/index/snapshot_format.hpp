@@ -42,7 +42,7 @@ struct SnapshotHeader {
   std::uint64_t image_slots_offset, image_count, image_texts_offset, image_texts_bytes;
   std::uint64_t checksum;     // XXH3-64 of this header (with checksum 0) and all but layer 0
   std::uint64_t hnsw_layout;  // version 2 on
-  std::uint64_t reserved;     // 0
+  std::uint64_t precision;    // 0 float32, 1 int8 (GraphPrecision); 0 before int8 graphs
 };
 
 // How checksums are written in the manifest: 16 lower-case hex digits.

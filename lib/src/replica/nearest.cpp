@@ -1,6 +1,8 @@
 // Replica: searching it, fresh: catching up with other processes' commits first.
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <unordered_set>
 
 #include "replica/replica.hpp"
 
@@ -83,12 +85,17 @@ const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> q
   const double fraction = only ? only->fraction() : 1.0;
   auto scan = [&] {
     graph_mutex_.held_shared();
-    if (!only) return group(graph.exact(query, live), hits_, k, nullptr, best);
-    const auto keep = [&](std::int64_t label) {
-      graph_mutex_.held_shared();
-      return only->contains(hits_.image_of(label));
-    };
-    group(graph.exact(query, live, keep), hits_, k, only, best);
+    if (!only) {
+      captions = graph.exact(query, live);
+    } else {
+      const auto keep = [&](std::int64_t label) {
+        graph_mutex_.held_shared();
+        return only->contains(hits_.image_of(label));
+      };
+      captions = graph.exact(query, live, keep);
+    }
+    if (graph.approximate()) rescore(query, k, captions);
+    group(captions, hits_, k, only, best);
   };
   best.clear();
   if (target == 0) return best;
@@ -108,11 +115,48 @@ const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> q
       scan();
       break;
     }
-    graph.search(query, n, std::max(ef, only ? 2 * n : n), captions);
+    // (An approximate graph returns twice as many, for rescore() to choose from.)
+    const std::size_t wanted = graph.approximate() ? 2 * n : n;
+    graph.search(query, wanted, std::max(ef, only ? 2 * n : n), captions);
+    if (graph.approximate()) rescore(query, k, captions);
     group(captions, hits_, k, only, best);
     if (best.size() == target) break;
   }
   return best;
+}
+
+void Replica::rescore(std::span<const float> query, std::size_t k,
+                      std::vector<index::Neighbor>& captions) const {
+  // Captions come nearest first by approximate score. Keep those of the first k images,
+  // then those whose score is within the margin of the k-th image's, up to 2k images.
+  const float margin = graph_->score_margin(query);
+  std::unordered_set<std::int64_t> images;
+  float kth = 0;
+  std::size_t keep = 0;
+  for (; keep < captions.size(); ++keep) {
+    const auto& c = captions[keep];
+    if (images.size() >= k && (c.score < kth - margin || images.size() >= 2 * k)) break;
+    if (images.insert(hits_.image_of(c.label)).second && images.size() == k) kth = c.score;
+  }
+  captions.resize(keep);
+  thread_local std::vector<std::int64_t> labels;
+  labels.clear();
+  for (auto& c : captions) {
+    labels.push_back(c.label);
+    c.score = std::numeric_limits<float>::quiet_NaN();  // unless still stored
+  }
+  vector_readers_.with([&](store::Tables& tables) {
+    tables.for_each_caption_vector(labels, [&](std::size_t i, std::span<const float> stored) {
+      if (stored.size() == query.size())
+        captions[i].score = index::Graph::exact_score(query, stored);
+    });
+    return 0;
+  });
+  std::erase_if(captions, [](const index::Neighbor& c) { return std::isnan(c.score); });
+  std::sort(captions.begin(), captions.end(),
+            [](const index::Neighbor& a, const index::Neighbor& b) {
+              return a.score != b.score ? a.score > b.score : a.label < b.label;
+            });
 }
 
 }  // namespace picdex::replica

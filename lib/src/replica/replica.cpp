@@ -61,6 +61,7 @@ Replica::Loaded Replica::map_snapshot(store::Tables& tables) {
       if (!settings_.read_only)
         if (auto problem = mapped.make_writable()) throw index::SnapshotError(*problem);
       graph_ = std::make_unique<index::Graph>(std::move(mapped));
+      settings_.shape.precision = graph_->shape().precision;  // another process may have switched
       hits_ = std::move(mapped_hits);
       applied_seq_ = snapshot_seq_ = manifest->seq;
       return Loaded::snapshot;
@@ -186,8 +187,8 @@ void Replica::apply(store::Tables& tables) {
   applied_seq_ = changes.back().seq;
 }
 
-Replica::Filled Replica::read_every_caption(store::Tables& tables) const {
-  const auto& shape = settings_.shape;
+Replica::Filled Replica::read_every_caption(store::Tables& tables,
+                                            const index::GraphShape& shape) const {
   Filled out{std::make_unique<index::Graph>(shape), {}, 0};
   // One read transaction: the captions and the seq they correspond to agree.
   SQLite::Transaction tx(tables.database());

@@ -101,8 +101,10 @@ class Replica {
   void save(store::Tables& writer) PICDEX_EXCLUDES(graph_mutex_);
   void save_if_due(store::Tables& writer, bool closing) PICDEX_EXCLUDES(graph_mutex_);
   bool saved() const PICDEX_EXCLUDES(graph_mutex_);  // a snapshot holds every change applied
-  // Builds the graph again from every caption (progress to the observer), then saves it.
-  void rebuild(store::Tables& writer) PICDEX_EXCLUDES(graph_mutex_);
+  // Builds the graph again from every caption (progress to the observer), in `precision`
+  // if given, then saves it.
+  void rebuild(store::Tables& writer, std::optional<GraphPrecision> precision = std::nullopt)
+      PICDEX_EXCLUDES(graph_mutex_);
   // More than `above` of the graph's elements are deleted (and it is worth rebuilding).
   bool needs_compacting(double above) const PICDEX_EXCLUDES(graph_mutex_);
 
@@ -127,7 +129,10 @@ class Replica {
   // Another process may have re-embedded the catalogue (Catalogue::reembed): then this
   // one's embedder and graph no longer fit its vectors. Throws EmbedderMismatchError.
   void refuse_if_reembedded(store::Tables& tables) const PICDEX_REQUIRES(graph_mutex_);
-  Filled read_every_caption(store::Tables& tables) const;  // (reads no guarded member)
+  Filled read_every_caption(store::Tables& tables) const PICDEX_REQUIRES(graph_mutex_) {
+    return read_every_caption(tables, settings_.shape);
+  }
+  Filled read_every_caption(store::Tables& tables, const index::GraphShape& shape) const;
   void start_from(Filled filled) PICDEX_REQUIRES(graph_mutex_);
   void catch_up() PICDEX_EXCLUDES(graph_mutex_);
   void remove_leftovers(store::Tables& writer);
@@ -142,9 +147,20 @@ class Replica {
                                                  std::size_t ef,
                                                  const store::MatchingImages* only) const
       PICDEX_REQUIRES_SHARED(graph_mutex_);
+  // For a graph of approximate scores (int8): the best of `captions` (nearest first), as
+  // many as hold 2k images, scored again with their stored vectors and sorted by that
+  // score; the rest are dropped, as are captions no longer stored.
+  void rescore(std::span<const float> query, std::size_t k,
+               std::vector<index::Neighbor>& captions) const PICDEX_REQUIRES_SHARED(graph_mutex_);
 
   Settings settings_;
   const store::ReaderPool& readers_;
+  // Re-scoring (rescore()) reads vector rows at random: its connections keep a page cache
+  // of kRescoreCacheKib, filled only as rows are read, so that a catalogue of up to about
+  // 30,000 512-d vectors (a 64 MiB file) is read from memory after the first searches;
+  // SQLite's default 2 MiB would read nearly every row from the file.
+  static constexpr int kRescoreCacheKib = 64 * 1024;
+  store::ReaderPool vector_readers_{settings_.catalogue, {.cache_kib = kRescoreCacheKib}};
   mutable WriterFirstMutex graph_mutex_;
   std::unique_ptr<index::Graph> graph_ PICDEX_GUARDED_BY(graph_mutex_);
   index::HitTable hits_ PICDEX_GUARDED_BY(graph_mutex_);

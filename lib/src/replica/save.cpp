@@ -67,11 +67,14 @@ bool Replica::saved() const {
   return applied_seq_ == snapshot_seq_ && snapshot_seq_ != 0;
 }
 
-void Replica::rebuild(store::Tables& writer) {
+void Replica::rebuild(store::Tables& writer, std::optional<GraphPrecision> precision) {
   if (settings_.read_only) throw IoError(where() + ": catalogue is open read-only");
-  auto filled = store::guarded(where(), [&] { return read_every_caption(writer); });
+  auto shape = this->shape();
+  if (precision) shape.precision = *precision;
+  auto filled = store::guarded(where(), [&] { return read_every_caption(writer, shape); });
   {
     Lock graph_lock(graph_mutex_);
+    settings_.shape.precision = shape.precision;
     start_from(std::move(filled));
     store::guarded(where(), [&] {
       graph_mutex_.held();

@@ -1,5 +1,7 @@
 #include "store/reader_pool.hpp"
 
+#include <string>
+
 namespace picdex::store {
 
 std::unique_ptr<ReaderPool::Reader> ReaderPool::take() const {
@@ -11,7 +13,9 @@ std::unique_ptr<ReaderPool::Reader> ReaderPool::take() const {
       return reader;
     }
   }
-  return std::make_unique<Reader>(open_database(catalogue_, OpenMode::read_only));
+  auto db = open_database(catalogue_, OpenMode::read_only);
+  if (tuning_.cache_kib > 0) db->exec("PRAGMA cache_size = -" + std::to_string(tuning_.cache_kib));
+  return std::make_unique<Reader>(std::move(db));
 }
 
 void ReaderPool::give_back(std::unique_ptr<Reader> reader) const {

@@ -15,9 +15,15 @@
 
 namespace picdex::store {
 
+// How a pool's connections read the file, beyond open_database()'s settings.
+struct ReadTuning {
+  int cache_kib = 0;  // SQLite's page cache per connection, filled as pages are read; 0: default
+};
+
 class ReaderPool {
  public:
-  explicit ReaderPool(std::filesystem::path catalogue) : catalogue_(std::move(catalogue)) {}
+  explicit ReaderPool(std::filesystem::path catalogue, ReadTuning tuning = {})
+      : catalogue_(std::move(catalogue)), tuning_(tuning) {}
 
   // Runs `f(tables)` on a lent connection; SQLite's errors come out as picdex errors
   // naming the catalogue (store::guarded). Thread-safe.
@@ -44,6 +50,7 @@ class ReaderPool {
   void give_back(std::unique_ptr<Reader> reader) const;
 
   std::filesystem::path catalogue_;
+  ReadTuning tuning_;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<Reader>> idle_;
 };

@@ -1,5 +1,7 @@
 #include "store/tables.hpp"
 
+#include <sqlite3.h>
+
 #include <bit>
 #include <chrono>
 #include <cstring>
@@ -209,6 +211,50 @@ void Tables::set_caption_vector(std::int64_t caption_id, std::span<const float> 
     s.exec();
   }
   log_change(caption_id, "put");
+}
+
+void Tables::for_each_caption_vector(
+    std::span<const std::int64_t> ids,
+    const std::function<void(std::size_t, std::span<const float>)>& f) {
+  // Outside a transaction, one of its own: every row read at one seq, one lock taken.
+  const bool own_transaction = sqlite3_get_autocommit(db_.getHandle()) != 0;
+  if (own_transaction) {
+    auto& begin = prepared("BEGIN");
+    begin.reset();
+    begin.exec();
+  }
+  sqlite3_blob* blob = nullptr;
+  struct End {
+    Tables& tables;
+    sqlite3_blob*& blob;
+    bool own_transaction;
+    ~End() {
+      sqlite3_blob_close(blob);  // (a no-op for null)
+      if (own_transaction) {
+        auto& rollback = tables.prepared("ROLLBACK");  // (nothing was written)
+        rollback.tryReset();
+        rollback.tryExecuteStep();
+        rollback.tryReset();
+      }
+    }
+  } end{*this, blob, own_transaction};
+  thread_local std::vector<float> vector;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    // One handle moved from row to row; a missing row aborts it, and the next opens anew.
+    int rc = blob ? sqlite3_blob_reopen(blob, ids[i])
+                  : sqlite3_blob_open(db_.getHandle(), "main", "captions", "vec", ids[i], 0, &blob);
+    if (rc != SQLITE_OK) {
+      sqlite3_blob_close(blob);
+      blob = nullptr;
+      // SQLITE_ERROR: no such row (deleted since). Anything else is the database's trouble.
+      if (rc == SQLITE_ERROR) continue;
+      throw SQLite::Exception(db_.getHandle(), rc);
+    }
+    vector.resize(static_cast<std::size_t>(sqlite3_blob_bytes(blob)) / sizeof(float));
+    rc = sqlite3_blob_read(blob, vector.data(), static_cast<int>(vector.size() * sizeof(float)), 0);
+    if (rc != SQLITE_OK) throw SQLite::Exception(db_.getHandle(), rc);
+    f(i, vector);
+  }
 }
 
 std::vector<std::pair<std::int64_t, std::string>> Tables::caption_texts() {

@@ -60,6 +60,7 @@ inline constexpr const char* kMetaM = "hnsw_m";
 inline constexpr const char* kMetaEfConstruction = "hnsw_ef_construction";
 inline constexpr const char* kMetaEfSearch = "hnsw_ef_search";
 inline constexpr const char* kMetaMetric = "metric";
+inline constexpr const char* kMetaGraphPrecision = "graph_precision";  // absent: float32
 
 class Tables {
  public:
@@ -87,6 +88,11 @@ class Tables {
   void delete_caption(std::int64_t caption_id);
   // Re-embedding (the only change to a caption row in place): its new vector, logged.
   void set_caption_vector(std::int64_t caption_id, std::span<const float> vec);
+  // Calls f(i, vector) for each ids[i] still stored (a caption's or a picture's), in
+  // order, reading the vectors as blobs (no SQL statement per row). The view is valid
+  // during the call only. Run it inside a transaction, so that all are read at one seq.
+  void for_each_caption_vector(std::span<const std::int64_t> ids,
+                               const std::function<void(std::size_t, std::span<const float>)>& f);
   // Every caption's id and text, in id order (no pictures).
   std::vector<std::pair<std::int64_t, std::string>> caption_texts();
 
