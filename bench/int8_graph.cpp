@@ -63,12 +63,6 @@ double timed(Side& side, std::size_t ef, std::size_t queries, std::size_t passes
   return static_cast<double>(queries * passes) / bench::seconds_since(start);
 }
 
-// A side's name as one word, for bench/recall_qps.gp.
-std::string plot_name(std::string name) {
-  std::replace(name.begin(), name.end(), ' ', '_');
-  return name;
-}
-
 picdex::Catalogue build(const fs::path& path, const bench::Dataset& data,
                         picdex::GraphPrecision graph) {
   {
@@ -86,6 +80,7 @@ picdex::Catalogue build(const fs::path& path, const bench::Dataset& data,
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 3 && std::strcmp(argv[1], "--measure") == 0) return bench::measure(argv[2], argv + 3);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string plot;
   if (args.size() >= 2 && args[args.size() - 2] == "--plot") {
@@ -151,11 +146,8 @@ int main(int argc, char** argv) {
   sides.emplace_back("picdex float32", catalogue_search(float_cat));
   sides.emplace_back("picdex int8", catalogue_search(int8_cat));
 
-  std::ofstream points;
-  if (!plot.empty()) {
-    points.open(plot);
-    points << "side\tef\trecall\tqps\n";
-  }
+  // Plot points, one block per side (for bench/recall_qps.gp): recall, QPS, ef.
+  std::vector<std::string> blocks(sides.size() + 1);
   std::printf("\nsearch, one thread, best of %d alternating rounds; ratios to raw hnswlib\n",
               kRounds);
   std::printf("  ef    %-22s QPS  recall   ratio   per round\n", "");
@@ -180,9 +172,9 @@ int main(int argc, char** argv) {
       for (int round = 0; round < kRounds; ++round)
         std::printf(" %.2f", side.qps[round] / sides[0].qps[round]);
       std::printf("\n");
-      if (points.is_open())
-        points << plot_name(side.name) << '\t' << ef << '\t' << recall << '\t' << side.best_qps
-               << '\n';
+      blocks[static_cast<std::size_t>(&side - sides.data())] +=
+          std::to_string(recall) + '\t' + std::to_string(side.best_qps) + '\t' +
+          std::to_string(ef) + '\n';
     }
   }
   const auto start = bench::Clock::now();
@@ -190,7 +182,31 @@ int main(int argc, char** argv) {
   const double exact_qps = q / bench::seconds_since(start);
   std::printf("  any   %-22s %8.0f   %.3f   %.2f\n", "exact scan", exact_qps,
               bench::recall(exact, data.truth), exact_qps / sides[0].best_qps);
-  if (points.is_open()) points << "exact_scan\t0\t1\t" << exact_qps << '\n';
+  blocks.back() = "1\t" + std::to_string(exact_qps) + "\t0\n";
+  if (!plot.empty()) {
+    std::ofstream points(plot);
+    for (std::size_t b = 0; b < blocks.size(); ++b)
+      points << '"' << (b < sides.size() ? sides[b].name : "exact scan") << "\"\tqps\tef\n"
+             << blocks[b] << "\n\n";
+  }
+
+  // Cold start: a fresh `picdex search` process on each catalogue, one query.
+  {
+    std::ofstream out(folder / "q.txt");
+    for (const float x : row(data.queries, 0, dim)) out << x << " ";
+  }
+  std::printf("\ncold start, fresh process, one query (best of 3)   seconds   peak RSS\n");
+  bench::Run cold[2];
+  for (int side = 0; side < 2; ++side) {
+    cold[side] = bench::best_of_three({PICDEX_BINARY, "search",
+                                       (folder / (side ? "int8.pdx" : "float.pdx")).string(),
+                                       "--vector-file", (folder / "q.txt").string(), "-k", "10"});
+    std::printf("  picdex search, %-7s graph                   %7.3f   %6.1f MB\n",
+                side ? "int8" : "float32", cold[side].seconds, cold[side].peak_rss_kb / 1024.0);
+  }
+  std::printf("  ratio int8 / float32                         %7.2f   %6.2f\n",
+              cold[1].seconds / cold[0].seconds,
+              static_cast<double>(cold[1].peak_rss_kb) / cold[0].peak_rss_kb);
 
   const auto f = float_cat.stats(), i = int8_cat.stats();
   using picdex::index::hnsw_element_bytes, picdex::index::hnsw_vector_bytes;

@@ -60,3 +60,25 @@ def test_embed_gives_the_vector_search_uses(tmp_path):
         stored = catalogue.get("a.jpg", vectors=True).vectors[0]
         np.testing.assert_allclose(stored, catalogue.embed("A dog running on the beach"), atol=1e-6)
         assert catalogue.get("a.jpg").vectors is None
+
+
+def test_an_int8_graph_gives_the_exact_scores(tmp_path):
+    rng = np.random.default_rng(8)
+    vectors = unit(rng.standard_normal((2000, 64)).astype(np.float32))
+    queries = unit(rng.standard_normal((20, 64)).astype(np.float32))
+    path = tmp_path / "q.pdx"
+    with picdex.Catalogue.create(path, "none", dim=64, graph="int8") as catalogue:
+        catalogue.put_many((f"img{i}", ["c"], None, vectors[i]) for i in range(2000))
+        assert catalogue.stats().graph == "int8"
+        for query in queries:
+            exact = vectors @ query
+            best = np.argsort(-exact)[:10]
+            hits = catalogue.search(query, 10, ef=200)
+            assert [h.uri for h in hits] == [f"img{i}" for i in best]
+            np.testing.assert_allclose([h.score for h in hits], exact[best], atol=1e-6)
+        catalogue.rebuild_index(graph="float32")
+        assert catalogue.stats().graph == "float32"
+        with pytest.raises(picdex.InputError, match="int4"):
+            catalogue.rebuild_index(graph="int4")
+    with picdex.Catalogue.open(path, read_only=True) as reopened:
+        assert reopened.stats().graph == "float32"
