@@ -11,12 +11,23 @@ cd "$(dirname "$0")/.."
 data=${PICDEX_DATA:-../shared/data}
 cmake -S . -B build > /dev/null
 cmake --build build -j2 --target compare_hnswlib scale_run picdex-cli raw_load_query \
-  keyword_speed start_up > /dev/null
+  keyword_speed start_up int8_graph > /dev/null
 run() { echo "\$ $*"; "$@"; echo; }
 run build/bench/compare_hnswlib synthetic 100000 512
 run build/bench/compare_hnswlib fvecs "$data/bigann10k/base.fvecs" "$data/bigann10k/query.fvecs" \
   "$data/bigann10k/groundtruth.ivecs"
 run build/bench/compare_hnswlib captions "$data/flickr8k/captions.tsv"
+# int8 graphs against raw hnswlib, and the recall/QPS figures (gnuplot, if installed:
+# Debian's gnuplot-nox) in bench/figures/.
+run build/bench/int8_graph synthetic 100000 512 --plot build/recall-qps-100k-512.tsv
+run build/bench/int8_graph captions "$data/flickr8k/captions.tsv" \
+  --plot build/recall-qps-flickr8k.tsv
+if command -v gnuplot > /dev/null; then
+  gnuplot -e "points='build/recall-qps-100k-512.tsv'; out='bench/figures/recall-qps-100k-512.svg'; title='100,000 x 512 synthetic vectors: M 32, ef 16 to 256, k 10, one thread'" \
+    bench/recall_qps.gp
+  gnuplot -e "points='build/recall-qps-flickr8k.tsv'; out='bench/figures/recall-qps-flickr8k.svg'; title='Flickr8k captions (8,092 x 256, learned embedder): M 32, ef 16 to 256, k 10, one thread'" \
+    bench/recall_qps.gp
+fi
 captions=("$data/flickr8k/captions.tsv" "$data/flickr30k_train/captions.tsv"
   "$data/conceptual_captions_val/captions.tsv")
 if [[ ${1:-} == --scale ]]; then
