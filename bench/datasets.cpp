@@ -152,6 +152,21 @@ Dataset captions(const std::string& tsv, const std::string& embedder_spec) {
   return data;
 }
 
+std::vector<std::string> read_caption_texts(const std::vector<std::string>& files) {
+  std::vector<std::string> out;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error(file + ": cannot open");
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto tab = line.rfind('\t');
+      if (tab != std::string::npos && tab + 1 < line.size()) out.push_back(line.substr(tab + 1));
+    }
+  }
+  if (out.empty()) throw std::runtime_error("no captions read");
+  return out;
+}
+
 void put_vectors(picdex::Catalogue& cat, const std::vector<float>& vectors, std::size_t dim,
                  const std::string& prefix) {
   constexpr std::size_t kBatch = 10000;

@@ -36,6 +36,9 @@ Dataset fvecs(const std::string& base, const std::string& queries, const std::st
 // 500 of the others, spread evenly, are the queries; embedded with `embedder`.
 Dataset captions(const std::string& tsv, const std::string& embedder);
 
+// The captions of caption files (the last tab-separated field of each line), in order.
+std::vector<std::string> read_caption_texts(const std::vector<std::string>& files);
+
 // Exact top-k ids of every query by inner product over `base`.
 std::vector<std::vector<std::size_t>> exact_top_k(const Dataset& data);
 

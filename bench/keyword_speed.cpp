@@ -27,26 +27,12 @@
 #include <string>
 #include <vector>
 
+#include "datasets.hpp"
 #include "measure.hpp"
 
 namespace {
 
 constexpr std::size_t kMostQueries = 200, kRounds = 5, kK = 10;
-
-std::vector<std::string> read_captions(const std::vector<std::string>& files) {
-  std::vector<std::string> out;
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    if (!in) throw std::runtime_error(file + ": cannot open");
-    std::string line;
-    while (std::getline(in, line)) {
-      const auto tab = line.rfind('\t');
-      if (tab != std::string::npos && tab + 1 < line.size()) out.push_back(line.substr(tab + 1));
-    }
-  }
-  if (out.empty()) throw std::runtime_error("no captions read");
-  return out;
-}
 
 // The protocol's FTS5 query: the text's ASCII letter-and-digit runs, quoted, OR-ed.
 std::string or_of_words(const std::string& text) {
@@ -172,7 +158,7 @@ int main(int argc, char** argv) {
     std::vector<std::size_t> sizes;
     std::stringstream list(argv[1]);
     for (std::string s; std::getline(list, s, ',');) sizes.push_back(std::stoul(s));
-    const auto pool = read_captions({argv + 2, argv + argc});
+    const auto pool = bench::read_caption_texts({argv + 2, argv + argc});
     const auto folder = std::filesystem::temp_directory_path() / "picdex-keyword-speed";
     std::filesystem::create_directories(folder);
     std::printf("%zu captions read; k %zu, best of %zu alternating rounds\n", pool.size(), kK,

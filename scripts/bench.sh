@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Builds the benchmarks and runs picdex against raw hnswlib on the three data sets of
-# README "Performance": synthetic vectors, bigann10k and Flickr8k's captions; then keyword
-# and hybrid search against plain SQLite FTS5 on 5,000 and 40,000 captions; then what
-# stats, get and a text search cost as fresh processes on 5,000 and 100,000 captions.
-#   scripts/bench.sh [--scale]   (--scale adds the million-vector run and keyword search
-#                                 on 400,000 and 1,000,000 captions: ~25 minutes more)
+# README "Performance": synthetic vectors, bigann10k and Flickr8k's captions; int8 graphs
+# against raw hnswlib (and the recall/QPS figures); then keyword and hybrid search against
+# plain SQLite FTS5 on 5,000 and 40,000 captions; the scale table at 10,000 and 100,000
+# captions; then what stats, get and a text search cost as fresh processes on 5,000 and
+# 100,000 captions.
+#   scripts/bench.sh [--scale]   (--scale adds the million-vector run, keyword search on
+#                                 400,000 and 1,000,000 captions and the scale table's
+#                                 million: ~40 minutes more)
 # Data comes from ../shared/data (or $PICDEX_DATA). Output goes to standard output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${PICDEX_DATA:-../shared/data}
 cmake -S . -B build > /dev/null
 cmake --build build -j2 --target compare_hnswlib scale_run picdex-cli raw_load_query \
-  keyword_speed start_up int8_graph > /dev/null
+  keyword_speed start_up int8_graph scale_table > /dev/null
 run() { echo "\$ $*"; "$@"; echo; }
 run build/bench/compare_hnswlib synthetic 100000 512
 run build/bench/compare_hnswlib fvecs "$data/bigann10k/base.fvecs" "$data/bigann10k/query.fvecs" \
@@ -33,8 +36,10 @@ captions=("$data/flickr8k/captions.tsv" "$data/flickr30k_train/captions.tsv"
 if [[ ${1:-} == --scale ]]; then
   run build/bench/keyword_speed 5000,40000,400000,1000000 "${captions[@]}"
   run build/bench/scale_run 1000000 128
+  run build/bench/scale_table 10000,100000,1000000 "${captions[@]}"
 else
   run build/bench/keyword_speed 5000,40000 "${captions[@]}"
+  run build/bench/scale_table 10000,100000 "${captions[@]}"
 fi
 
 # Start-up: catalogues of the first N Flickr30k captions (learned embedder), each image

@@ -170,9 +170,11 @@ std::vector<std::string> oracle(const Corpus& corpus, const std::vector<float>& 
 TEST_CASE("filtered searches return exactly min(k, matching) images, as a brute-force oracle",
           "[filter][search]") {
   constexpr std::size_t kImages = 6000, kDim = 24, kK = 10, kQueries = 25;
+  const auto graph = GENERATE(GraphPrecision::float32, GraphPrecision::int8);
+  INFO(graph_precision_name(graph) << " graph");
   const auto corpus = make_corpus(kImages, kDim, 11);
   TempDir dir;
-  auto cat = Catalogue::create(dir / "f.pdx", {.embedder = "none:dim=24"});
+  auto cat = Catalogue::create(dir / "f.pdx", {.embedder = "none:dim=24", .graph = graph});
   cat.put(corpus.images);
 
   std::mt19937 rng(12);

@@ -94,7 +94,7 @@ const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> q
       };
       captions = graph.exact(query, live, keep);
     }
-    if (graph.approximate()) rescore(query, k, captions);
+    if (graph.approximate()) rescore(query, k, only, captions);
     group(captions, hits_, k, only, best);
   };
   best.clear();
@@ -118,7 +118,7 @@ const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> q
     // (An approximate graph returns twice as many, for rescore() to choose from.)
     const std::size_t wanted = graph.approximate() ? 2 * n : n;
     graph.search(query, wanted, std::max(ef, only ? 2 * n : n), captions);
-    if (graph.approximate()) rescore(query, k, captions);
+    if (graph.approximate()) rescore(query, k, only, captions);
     group(captions, hits_, k, only, best);
     if (best.size() == target) break;
   }
@@ -126,19 +126,22 @@ const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> q
 }
 
 void Replica::rescore(std::span<const float> query, std::size_t k,
+                      const store::MatchingImages* only,
                       std::vector<index::Neighbor>& captions) const {
-  // Captions come nearest first by approximate score. Keep those of the first k images,
-  // then those whose score is within the margin of the k-th image's, up to 2k images.
+  // Captions come nearest first by approximate score. Keep those of the first k images (of
+  // `only`'s), then those whose score is within the margin of the k-th image's, up to 2k.
   const float margin = graph_->score_margin(query);
   std::unordered_set<std::int64_t> images;
   float kth = 0;
-  std::size_t keep = 0;
-  for (; keep < captions.size(); ++keep) {
-    const auto& c = captions[keep];
+  std::size_t kept = 0;
+  for (const auto& c : captions) {
     if (images.size() >= k && (c.score < kth - margin || images.size() >= 2 * k)) break;
-    if (images.insert(hits_.image_of(c.label)).second && images.size() == k) kth = c.score;
+    const auto image = hits_.image_of(c.label);
+    if (only && !only->contains(image)) continue;
+    if (images.insert(image).second && images.size() == k) kth = c.score;
+    captions[kept++] = c;
   }
-  captions.resize(keep);
+  captions.resize(kept);
   thread_local std::vector<std::int64_t> labels;
   labels.clear();
   for (auto& c : captions) {

@@ -147,10 +147,11 @@ class Replica {
                                                  std::size_t ef,
                                                  const store::MatchingImages* only) const
       PICDEX_REQUIRES_SHARED(graph_mutex_);
-  // For a graph of approximate scores (int8): the best of `captions` (nearest first), as
-  // many as hold 2k images, scored again with their stored vectors and sorted by that
-  // score; the rest are dropped, as are captions no longer stored.
-  void rescore(std::span<const float> query, std::size_t k,
+  // For a graph of approximate scores (int8): the best of `captions` (nearest first; of
+  // `only`'s images alone, when given), those of k images and any within the scores' error
+  // margin of the k-th, up to 2k images, scored again with their stored vectors and sorted
+  // by that score. The rest are dropped, as are captions no longer stored.
+  void rescore(std::span<const float> query, std::size_t k, const store::MatchingImages* only,
                std::vector<index::Neighbor>& captions) const PICDEX_REQUIRES_SHARED(graph_mutex_);
 
   Settings settings_;
