@@ -120,23 +120,15 @@ struct SavedSnapshot {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string kind = argc > 1 ? argv[1] : "synthetic";
-  if (kind == "--measure" && argc > 3) return bench::measure(argv[2], argv + 3);
+  if (argc > 3 && std::string(argv[1]) == "--measure") return bench::measure(argv[2], argv + 3);
   bench::Dataset data;
   try {
-    if (kind == "fvecs" && (argc == 4 || argc == 5)) {
-      data = bench::fvecs(argv[2], argv[3], argc == 5 ? argv[4] : "");
-    } else if (kind == "captions" && (argc == 3 || argc == 4)) {
-      data = bench::captions(argv[2], argc == 4 ? argv[3] : "learned");
-    } else if (kind == "synthetic" && argc <= 4) {
-      data = bench::synthetic(argc > 2 ? std::stoul(argv[2]) : 100000,
-                              argc > 3 ? std::stoul(argv[3]) : 512);
-    } else {
-      std::fprintf(stderr,
-                   "usage: compare_hnswlib synthetic [N] [DIM] | fvecs BASE QUERY [TRUTH] | "
-                   "captions CAPTIONS.tsv [EMBEDDER]\n");
-      return 64;
-    }
+    data = bench::from_arguments({argv + 1, argv + argc});
+  } catch (const std::invalid_argument&) {
+    std::fprintf(stderr,
+                 "usage: compare_hnswlib synthetic [N] [DIM] | fvecs BASE QUERY [TRUTH] | "
+                 "captions CAPTIONS.tsv [EMBEDDER]\n");
+    return 64;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "compare_hnswlib: %s\n", e.what());
     return 66;

@@ -152,6 +152,18 @@ Dataset captions(const std::string& tsv, const std::string& embedder_spec) {
   return data;
 }
 
+Dataset from_arguments(const std::vector<std::string>& a) {
+  const std::string kind = a.empty() ? "synthetic" : a[0];
+  if (kind == "fvecs" && (a.size() == 3 || a.size() == 4))
+    return fvecs(a[1], a[2], a.size() == 4 ? a[3] : "");
+  if (kind == "captions" && (a.size() == 2 || a.size() == 3))
+    return captions(a[1], a.size() == 3 ? a[2] : "learned");
+  if (kind == "synthetic" && a.size() <= 3)
+    return synthetic(a.size() > 1 ? std::stoul(a[1]) : 100000,
+                     a.size() > 2 ? std::stoul(a[2]) : 512);
+  throw std::invalid_argument("no such data set");
+}
+
 std::vector<std::string> read_caption_texts(const std::vector<std::string>& files) {
   std::vector<std::string> out;
   for (const auto& file : files) {

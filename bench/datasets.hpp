@@ -36,6 +36,12 @@ Dataset fvecs(const std::string& base, const std::string& queries, const std::st
 // 500 of the others, spread evenly, are the queries; embedded with `embedder`.
 Dataset captions(const std::string& tsv, const std::string& embedder);
 
+// The data set a benchmark's arguments name: "synthetic [N] [DIM]" (100,000 × 512 by
+// default; no arguments at all too), "fvecs BASE QUERY [TRUTH]" or "captions CAPTIONS.tsv
+// [EMBEDDER]". Throws std::invalid_argument for any other form (print the usage), and
+// std::runtime_error when a file cannot be read.
+Dataset from_arguments(const std::vector<std::string>& args);
+
 // The captions of caption files (the last tab-separated field of each line), in order.
 std::vector<std::string> read_caption_texts(const std::vector<std::string>& files);
 

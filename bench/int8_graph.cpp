@@ -87,22 +87,14 @@ int main(int argc, char** argv) {
     plot = args.back();
     args.resize(args.size() - 2);
   }
-  const std::string kind = args.empty() ? "synthetic" : args[0];
   bench::Dataset data;
   try {
-    if (kind == "fvecs" && (args.size() == 3 || args.size() == 4))
-      data = bench::fvecs(args[1], args[2], args.size() == 4 ? args[3] : "");
-    else if (kind == "captions" && (args.size() == 2 || args.size() == 3))
-      data = bench::captions(args[1], args.size() == 3 ? args[2] : "learned");
-    else if (kind == "synthetic" && args.size() <= 3)
-      data = bench::synthetic(args.size() > 1 ? std::stoul(args[1]) : 100000,
-                              args.size() > 2 ? std::stoul(args[2]) : 512);
-    else {
-      std::fprintf(stderr,
-                   "usage: int8_graph synthetic [N] [DIM] | fvecs BASE QUERY [TRUTH] | "
-                   "captions CAPTIONS.tsv [EMBEDDER]  [--plot DATA.tsv]\n");
-      return 64;
-    }
+    data = bench::from_arguments(args);
+  } catch (const std::invalid_argument&) {
+    std::fprintf(stderr,
+                 "usage: int8_graph synthetic [N] [DIM] | fvecs BASE QUERY [TRUTH] | "
+                 "captions CAPTIONS.tsv [EMBEDDER]  [--plot DATA.tsv]\n");
+    return 64;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "int8_graph: %s\n", e.what());
     return 66;
@@ -172,9 +164,9 @@ int main(int argc, char** argv) {
       for (int round = 0; round < kRounds; ++round)
         std::printf(" %.2f", side.qps[round] / sides[0].qps[round]);
       std::printf("\n");
-      blocks[static_cast<std::size_t>(&side - sides.data())] +=
-          std::to_string(recall) + '\t' + std::to_string(side.best_qps) + '\t' +
-          std::to_string(ef) + '\n';
+      blocks[static_cast<std::size_t>(&side - sides.data())] += std::to_string(recall) + '\t' +
+                                                                std::to_string(side.best_qps) +
+                                                                '\t' + std::to_string(ef) + '\n';
     }
   }
   const auto start = bench::Clock::now();
