@@ -168,8 +168,7 @@ void register_catalogue(py::module_& m) {
       .def_readonly("m", &Stats::m)
       .def_readonly("ef_construction", &Stats::ef_construction)
       .def_readonly("ef_search", &Stats::ef_search)
-      .def_property_readonly("graph",
-                             [](const Stats& s) { return graph_precision_name(s.graph); })
+      .def_property_readonly("graph", [](const Stats& s) { return graph_precision_name(s.graph); })
       .def("__repr__", [](const Stats& s) {
         return "Stats(images=" + std::to_string(s.images) +
                ", captions=" + std::to_string(s.captions) + ", dim=" + std::to_string(s.dim) +
@@ -234,7 +233,8 @@ one catalogue at once; other processes may read and write the same file too.)")
           },
           py::arg("path"), py::arg("embedder") = "learned", py::kw_only(),
           py::arg("dim") = py::none(), py::arg("m") = 32, py::arg("ef_construction") = 200,
-          py::arg("ef_search") = 128, py::arg("graph") = "float32", py::arg("progress") = py::none(),
+          py::arg("ef_search") = 128, py::arg("graph") = "float32",
+          py::arg("progress") = py::none(),
           R"(Creates a new catalogue file (IoError if it exists).
 
 embedder: "learned" (the built-in model), "learned:model=FILE" (picdex train),
