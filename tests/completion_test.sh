@@ -30,6 +30,10 @@ expect "learned-v1 learned-v2" picdex reembed cat.pdx --embedder learned-
 expect "--mode" picdex search cat.pdx "a dog" --mo
 expect "--where" picdex search cat.pdx "a dog" --wh
 expect "keyword" picdex search cat.pdx "a dog" --mode k
+expect "vector keyword hybrid" picdex search cat.pdx "a dog" --mode ""
+expect "vector keyword hybrid all" picdex eval cat.pdx queries.tsv --mode ""
+expect "int8" picdex init cat.pdx --graph i
+expect "float32 int8" picdex rebuild cat.pdx --graph ""
 expect "csv" picdex import cat.pdx --format c
 expect "--vectors" picdex export cat.pdx --v
 [[ $(complete_line picdex search --c) == "" ]]  # positional names are not options

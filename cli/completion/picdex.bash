@@ -8,7 +8,12 @@ _picdex() {
     return
   fi
   case $prev in
-    --mode) mapfile -t COMPREPLY < <(compgen -W "vector keyword hybrid all" -- "$cur"); return ;;
+    --mode)  # eval also takes "all"; search takes one mode
+      local modes="vector keyword hybrid"
+      [[ ${COMP_WORDS[1]} == eval ]] && modes+=" all"
+      mapfile -t COMPREPLY < <(compgen -W "$modes" -- "$cur")
+      return
+      ;;
     --graph) mapfile -t COMPREPLY < <(compgen -W "float32 int8" -- "$cur"); return ;;
     --format) mapfile -t COMPREPLY < <(compgen -W "tsv csv jsonl" -- "$cur"); return ;;
     --images) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
