@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -28,9 +30,58 @@ void boost::validate(boost::any& value, const std::vector<std::string>& tokens, 
 
 namespace picdex::cli {
 
+namespace {
+
+// An argument given by position, as usage names it: "uri" -> "URI".
+std::string argument_name(std::string option) {
+  if (option.starts_with("--")) option.erase(0, 2);
+  for (auto& c : option) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return option;
+}
+
+bool is_positional(const po::positional_options_description& positional, const std::string& name) {
+  const auto count = std::min(positional.max_total_count(), 64u);
+  for (unsigned i = 0; i < count; ++i)
+    if ("--" + positional.name_for_position(i) == name || positional.name_for_position(i) == name)
+      return true;
+  return false;
+}
+
+// Why `args` hold more positional arguments than `positional` takes: the first extra one,
+// after the last one taken, and how to join them.
+std::string too_many_arguments(const Args& args, const po::options_description& options,
+                               const po::positional_options_description& positional) {
+  po::options_description all;
+  all.add(options).add_options()("picdex-extra", po::value<std::vector<std::string>>());
+  auto more = positional;
+  more.add("picdex-extra", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(more).run(), vm);
+  } catch (const po::error&) {
+    return "too many arguments";
+  }
+  const auto extra = vm["picdex-extra"].as<std::vector<std::string>>().front();
+  const auto last = positional.name_for_position(positional.max_total_count() - 1);
+  std::string taken;
+  if (vm.count(last) && !vm[last].defaulted()) {
+    if (const auto* one = boost::any_cast<std::string>(&vm[last].value())) taken = *one;
+  }
+  if (taken.empty()) return "unexpected argument '" + extra + "'";
+  return "unexpected argument '" + extra + "' after " + argument_name(last) + " '" + taken +
+         "': quote an argument of several words (\"" + taken + " " + extra + "\")";
+}
+
+}  // namespace
+
 bool parse(const Args& args, const std::string& usage, po::options_description options,
            const po::positional_options_description& positional, po::variables_map& vm) {
   options.add_options()("help,h", "show this help");
+  // One line: what was wrong, and where the usage is ("picdex search --help").
+  const auto command = usage.substr(0, usage.find(' ', usage.find(' ') + 1));
+  const auto refuse = [&](const std::string& why) {
+    return UsageError(why + " (see '" + command + " --help')");
+  };
   try {
     po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
     if (vm.count("help")) {
@@ -38,10 +89,15 @@ bool parse(const Args& args, const std::string& usage, po::options_description o
       return false;
     }
     po::notify(vm);
+  } catch (const po::too_many_positional_options_error&) {
+    throw refuse(too_many_arguments(args, options, positional));
+  } catch (const po::required_option& e) {
+    // A required argument given by position is named as usage names it, not as an option.
+    if (is_positional(positional, e.get_option_name()))
+      throw refuse("missing " + argument_name(e.get_option_name()));
+    throw refuse(e.what());
   } catch (const po::error& e) {
-    // One line: what was wrong, and where the usage is ("picdex search --help").
-    const auto command = usage.substr(0, usage.find(' ', usage.find(' ') + 1));
-    throw UsageError(std::string(e.what()) + " (see '" + command + " --help')");
+    throw refuse(e.what());
   }
   return true;
 }

@@ -1,8 +1,11 @@
 // picdex: the command line. Dispatches to a subcommand and maps errors to exit codes:
 // 0 ok, 64 usage, 65 bad input data, 66 missing input or catalogue, 74 I/O, 1 other.
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 
@@ -44,6 +47,30 @@ void print_help() {
   for (const auto& c : kCommands) std::printf("  %-11s %s\n", c.name, c.summary);
   std::cout << "\nexit status: 0 ok, 64 usage, 65 bad input data, 66 missing input or "
                "catalogue, 74 I/O error, 1 other\n";
+}
+
+// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`.
+std::size_t edits(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+// " (did you mean 'search'?)" for a mistyped command: the one nearest within two edits.
+std::string suggestion(const std::string& name) {
+  const Command* best = nullptr;
+  std::size_t fewest = 3;
+  for (const auto& c : kCommands)
+    if (const auto n = edits(name, c.name); n < fewest) fewest = n, best = &c;
+  return best ? std::string(": did you mean '") + best->name + "'?" : "";
 }
 
 int fail(int code, const std::string& message) {
@@ -91,5 +118,6 @@ int main(int argc, char** argv) {
       return fail(Exit::failure, e.what());
     }
   }
-  return fail(Exit::usage, "unknown command '" + name + "' (picdex --help lists them)");
+  return fail(Exit::usage,
+              "unknown command '" + name + "'" + suggestion(name) + " (picdex --help lists them)");
 }

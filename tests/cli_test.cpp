@@ -321,3 +321,38 @@ TEST_CASE("init --graph int8 and rebuild --graph switch the graph and keep the s
   CHECK(bad.err == "picdex: --graph: 'int4': expected float32 or int8\n");
   CHECK(graph_of() == "float32");
 }
+
+TEST_CASE("usage mistakes get one line that names the argument and the fix", "[cli][usage]") {
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"search", cat, "cat", "dog"},
+       "picdex: unexpected argument 'dog' after TEXT 'cat': quote an argument of several words "
+       "(\"cat dog\") (see 'picdex search --help')\n"},
+      {{"search", cat, "cat", "-k", "3", "dog"},
+       "picdex: unexpected argument 'dog' after TEXT 'cat': quote an argument of several words "
+       "(\"cat dog\") (see 'picdex search --help')\n"},
+      {{"import", cat, "a.tsv", "b.tsv"},
+       "picdex: unexpected argument 'b.tsv' after FILE 'a.tsv': quote an argument of several "
+       "words (\"a.tsv b.tsv\") (see 'picdex import --help')\n"},
+      {{"get", cat, "images/a.jpg", "images/b.jpg"},
+       "picdex: unexpected argument 'images/b.jpg' after URI 'images/a.jpg': quote an argument "
+       "of several words (\"images/a.jpg images/b.jpg\") (see 'picdex get --help')\n"},
+      {{"remove", cat}, "picdex: missing URI (see 'picdex remove --help')\n"},
+      {{"get"}, "picdex: missing CATALOGUE (see 'picdex get --help')\n"},
+      {{"serch", cat, "cat"},
+       "picdex: unknown command 'serch': did you mean 'search'? (picdex --help lists them)\n"},
+      {{"improt", cat, kSample},
+       "picdex: unknown command 'improt': did you mean 'import'? (picdex --help lists them)\n"},
+      {{"frobnicate"}, "picdex: unknown command 'frobnicate' (picdex --help lists them)\n"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto run = run_picdex(args);
+    INFO(args[0] << " ... " << args.back());
+    CHECK(run.status == 64);
+    CHECK(run.err == message);
+    CHECK(run.out.empty());
+  }
+}
