@@ -61,7 +61,9 @@ std::string too_many_arguments(const Args& args, const po::options_description& 
   } catch (const po::error&) {
     return "too many arguments";
   }
+  if (!vm.count("picdex-extra")) return "too many arguments";
   const auto extra = vm["picdex-extra"].as<std::vector<std::string>>().front();
+  if (positional.max_total_count() == 0) return "unexpected argument '" + extra + "'";
   const auto last = positional.name_for_position(positional.max_total_count() - 1);
   std::string taken;
   if (vm.count(last) && !vm[last].defaulted()) {
