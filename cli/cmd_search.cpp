@@ -165,6 +165,7 @@ int cmd_search(const Args& args) {
     if (!html.empty()) throw UsageError("--html does not go with --on");
     return search_on(on, path, text, search, json);
   }
+  if (!html.empty()) check_can_create(html);  // before the work its failure would lose
   auto catalogue = open_catalogue(path, /*read_only=*/true);
   std::vector<QueryResults> page;  // for --html
   auto show = [&](std::string query, std::vector<Hit> hits) {

@@ -356,3 +356,24 @@ TEST_CASE("usage mistakes get one line that names the argument and the fix", "[c
     CHECK(run.out.empty());
   }
 }
+
+TEST_CASE("a target that cannot be written is named with its cause before any work",
+          "[cli][usage]") {
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  const auto missing = (dir / "no" / "such").string();
+  const auto init = run_picdex({"init", missing + "/x.pdx"});
+  CHECK(init.status == 74);
+  CHECK(init.err == "picdex: " + missing + "/x.pdx: cannot create: the folder " + missing +
+                        " does not exist\n");
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
+  const auto html = run_picdex({"search", cat, "a dog", "--html", missing + "/out.html"});
+  CHECK(html.status == 74);
+  CHECK(html.out.empty());  // refused before searching, not after printing the results
+  CHECK(html.err == "picdex: " + missing + "/out.html: cannot create: the folder " + missing +
+                        " does not exist\n");
+  const auto folder = run_picdex({"search", cat, "a dog", "--html", dir.path().string()});
+  CHECK(folder.status == 74);
+  CHECK(folder.err == "picdex: " + dir.path().string() + ": cannot create: it is a folder\n");
+}

@@ -134,6 +134,11 @@ void write_numbers(std::ostream& out, std::span<const float> numbers, char separ
 // [[x, ...], ...]: vectors as a JSON array of arrays, numbers as write_numbers writes them.
 void write_vectors(std::ostream& out, const std::vector<std::vector<float>>& vectors);
 
+// Whether a file can be created at `path`, checked before any work that would be lost:
+// throws IoError naming `path` and the cause in one line if its folder does not exist or
+// cannot be written, or `path` is a folder.
+void check_can_create(const std::filesystem::path& path);
+
 // Writes `path` complete or not at all: `write` fills a temporary file beside it, which
 // then replaces `path` (rename). Throws IoError naming `path` if it cannot be written.
 void write_whole_file(const std::filesystem::path& path,

@@ -14,6 +14,7 @@
 #include "catalogue/impl.hpp"
 #include "index/snapshot.hpp"
 #include "picdex/error.hpp"
+#include "picdex/import.hpp"
 
 namespace picdex {
 namespace fs = std::filesystem;
@@ -185,6 +186,7 @@ Catalogue Catalogue::create(const fs::path& path, const CreateOptions& options, 
   auto embedder = make_embedder(options.embedder);
   std::error_code ec;
   if (fs::exists(path, ec)) throw IoError(path.string() + ": already exists");
+  check_can_create(path);  // a missing or read-only folder, named as such
   // Built whole under a temporary name, then renamed into place: a crash leaves either
   // no catalogue or a complete one, never a file without its meta.
   remove_abandoned_creations(path);

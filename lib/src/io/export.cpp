@@ -1,7 +1,9 @@
 // Writing a catalogue as JSONL records that import again (import.hpp).
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -63,13 +65,29 @@ std::size_t export_records(const Catalogue& catalogue, std::ostream& out,
   return images;
 }
 
+void check_can_create(const std::filesystem::path& path) {
+  const auto where = path.string();
+  const auto folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw IoError(where + ": cannot create: it is a folder");
+  if (!std::filesystem::exists(folder, ec))
+    throw IoError(where + ": cannot create: the folder " + folder.string() + " does not exist");
+  if (!std::filesystem::is_directory(folder, ec))
+    throw IoError(where + ": cannot create: " + folder.string() + " is not a folder");
+  if (::access(folder.c_str(), W_OK) != 0)
+    throw IoError(where + ": cannot create: the folder " + folder.string() + " is not writable (" +
+                  std::strerror(errno) + ")");
+}
+
 void write_whole_file(const std::filesystem::path& path,
                       const std::function<void(std::ostream&)>& write) {
   const auto where = path.string();
+  check_can_create(path);
   const std::filesystem::path partial = where + ".partial-" + std::to_string(::getpid());
   try {
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(where + ": cannot create");
+    if (!out) throw IoError(where + ": cannot create: " + std::strerror(errno));
     write(out);
     out.close();
     if (!out) throw IoError(where + ": cannot write (disk full?)");
