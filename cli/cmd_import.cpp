@@ -4,19 +4,60 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <string>
 
 #include "commands.hpp"
 
 namespace picdex::cli {
 namespace {
 
+// "1 record", "2 records".
+std::string count_of(std::size_t n, const char* unit) {
+  return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+}
+
 void report(const std::string& source, const ImportSummary& summary,
             std::chrono::steady_clock::time_point start, const char* unit) {
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
   std::fprintf(stderr,
-               "imported %s: %zu added, %zu updated, %zu unchanged, %zu failed, %zu %s in %.1f s\n",
+               "imported %s: %zu added, %zu updated, %zu unchanged, %zu failed, %s in %.1f s\n",
                source.c_str(), summary.added, summary.updated, summary.unchanged, summary.failed,
-               summary.records, unit, seconds.count());
+               count_of(summary.records, unit).c_str(), seconds.count());
+}
+
+// Before the error itself (main prints it next), what an import stopped at `error` left:
+// the batches before it, committed, and the batch it was in, which was not.
+void report_stopped(const std::string& source, const ImportSummary& summary,
+                    const InputError* error) {
+  std::string where = source;
+  if (error && !error->place().file.empty()) {
+    where = error->place().file;
+    if (error->place().line > 0) where += ":" + std::to_string(error->place().line);
+  }
+  std::fprintf(stderr,
+               "stopped at %s: %zu added, %zu updated, %zu unchanged are committed; the %s of "
+               "its batch are not\n",
+               where.c_str(), summary.added, summary.updated, summary.unchanged,
+               count_of(summary.failed, "image").c_str());
+}
+
+// Runs an import, reporting what it committed whether it finishes or stops at an error.
+template <typename Import>
+void run_reported(const std::string& source, ImportSummary& summary, const char* unit,
+                  Import import) {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    import();
+  } catch (const InputError& e) {
+    if (summary.added + summary.updated + summary.unchanged > 0)
+      report_stopped(source, summary, &e);
+    throw;
+  } catch (...) {
+    if (summary.added + summary.updated + summary.unchanged > 0)
+      report_stopped(source, summary, nullptr);
+    throw;
+  }
+  report(source, summary, start, unit);
 }
 
 int import_images(const std::string& path, const std::string& folder, std::size_t batch,
@@ -27,15 +68,8 @@ int import_images(const std::string& path, const std::string& folder, std::size_
   ImportOptions settings;
   settings.batch = std::min<std::size_t>(batch, 64);  // a batch's pixels are embedded first
   settings.progress = [&](std::size_t files, std::size_t) { progress.update(files, 0); };
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    import_pictures(catalogue, folder, settings, summary);
-  } catch (...) {
-    if (summary.added + summary.updated + summary.unchanged > 0)
-      report(folder, summary, start, "files");
-    throw;
-  }
-  report(folder, summary, start, "files");
+  run_reported(folder, summary, "file",
+               [&] { import_pictures(catalogue, folder, settings, summary); });
   return Exit::ok;
 }
 
@@ -90,15 +124,8 @@ int cmd_import(const Args& args) {
   ImportOptions settings;
   settings.batch = batch;
   settings.progress = [&](std::size_t lines, std::size_t) { progress.update(lines, 0); };
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    import_records(catalogue, reader, settings, summary);
-  } catch (...) {
-    if (summary.added + summary.updated + summary.unchanged > 0)  // what stays
-      report(source, summary, start, "records");
-    throw;
-  }
-  report(source, summary, start, "records");
+  run_reported(source, summary, "record",
+               [&] { import_records(catalogue, reader, settings, summary); });
   return Exit::ok;
 }
 

@@ -377,3 +377,27 @@ TEST_CASE("a target that cannot be written is named with its cause before any wo
   CHECK(folder.status == 74);
   CHECK(folder.err == "picdex: " + dir.path().string() + ": cannot create: it is a folder\n");
 }
+
+TEST_CASE("an import stopped by a bad line says where, and counts only what was committed",
+          "[cli][usage]") {
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  std::string lines;
+  for (int i = 1; i <= 1500; ++i)
+    lines += "img" + std::to_string(i) + ".jpg\tcaption number " + std::to_string(i) + "\n";
+  const auto late = (dir / "late.tsv").string();
+  picdex::test::write_file(late, lines + "bad.jpg\t\nx.jpg\tmore\n");
+  const auto run = run_picdex({"import", cat, late, "--batch", "1000"});
+  CHECK(run.status == 65);
+  CHECK(run.err == "stopped at " + late +
+                       ":1501: 1000 added, 0 updated, 0 unchanged are committed; the 501 images "
+                       "of its batch are not\npicdex: " +
+                       late + ":1501: caption: is empty\n");
+  const auto stats = nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out);
+  CHECK(stats["images"] == 1000);  // what the line said was committed
+
+  const auto one = (dir / "one.tsv").string();
+  picdex::test::write_file(one, "one.jpg\tone caption\n");
+  CHECK_THAT(run_picdex({"import", cat, one}).err, Catch::Contains(", 1 record in "));
+}
