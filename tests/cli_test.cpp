@@ -401,3 +401,14 @@ TEST_CASE("an import stopped by a bad line says where, and counts only what was 
   picdex::test::write_file(one, "one.jpg\tone caption\n");
   CHECK_THAT(run_picdex({"import", cat, one}).err, Catch::Contains(", 1 record in "));
 }
+
+TEST_CASE("bad --meta JSON says what and where in it, in one line", "[cli][usage]") {
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  const auto run = run_picdex({"add", cat, "m.jpg", "a caption", "--meta", R"({"year":2024)"});
+  CHECK(run.status == 65);
+  CHECK(run.err ==
+        "picdex: m.jpg: metadata: is not valid JSON: unexpected end of input; expected '}' (at "
+        "character 13)\n");
+}

@@ -87,8 +87,16 @@ CleanImage clean(const Image& image, bool external, const Embedder& embedder,
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(image.metadata.empty() ? "{}" : image.metadata);
-  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
-    throw refuse("metadata", std::string("invalid JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 13: syntax
+    // error while parsing object - unexpected end of input; expected '}'": its reason only.
+    const std::string what = e.what();
+    const auto dash = what.rfind(" - ");
+    throw refuse("metadata", "is not valid JSON: " +
+                                 (dash == std::string::npos ? what : what.substr(dash + 3)) +
+                                 " (at character " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception&) {  // a number out of range
+    throw refuse("metadata", "is not valid JSON: a number out of range");
   }
   if (!meta.is_object()) throw refuse("metadata", "must be a JSON object");
   out.metadata = meta.dump();
