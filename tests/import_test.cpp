@@ -215,3 +215,17 @@ TEST_CASE("lines for one URI in different batches all become its captions", "[im
     CHECK(cat.get("img" + std::to_string(i)).captions ==
           std::vector<std::string>{captions[i], captions[300 + i], captions[600 + i]});
 }
+
+TEST_CASE("a TSV header line names the columns and is not imported as an image", "[import]") {
+  picdex::test::TempDir dir;
+  auto cat = picdex::Catalogue::create(dir / "c.pdx", {.embedder = "lexical"});
+  std::istringstream in(
+      "URI\tCaption\tmetadata\na.jpg\ta red car\t{\"year\":2024}\nuri\tcaption\n");
+  picdex::RecordReader reader(in, "h.tsv", picdex::RecordFormat::tsv, 1 << 20);
+  picdex::ImportSummary summary;
+  picdex::import_records(cat, reader, {}, summary);
+  CHECK(summary.added == 2);  // a.jpg, and "uri" from the second line: only the first is a header
+  CHECK_THROWS_AS(cat.get("URI"), picdex::NotFoundError);
+  CHECK(cat.get("a.jpg").captions == std::vector<std::string>{"a red car"});
+  CHECK(cat.get("uri").captions == std::vector<std::string>{"caption"});
+}

@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "io/ascii.hpp"
@@ -77,6 +79,19 @@ class RecordReader::Parser {
     return s.find_first_not_of(" \t") == std::string::npos;
   }
 
+  // A first line "uri<TAB>caption[<TAB>metadata]" (any case) names the columns, as a
+  // spreadsheet's export writes them: it is not an image.
+  static bool is_tsv_header(const std::vector<std::string>& fields) {
+    static const char* const kNames[] = {"uri", "caption", "metadata"};
+    if (fields.size() < 2) return false;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      std::string name = fields[i];
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name != kNames[i]) return false;
+    }
+    return true;
+  }
+
   std::optional<Record> next_tsv() {
     std::string line;
     while (lines_.next(line)) {
@@ -90,6 +105,7 @@ class RecordReader::Parser {
         start = tab + 1;
       }
       if (fields.size() > 3) fail(lines_.number(), "line", "has more than 3 tab-separated fields");
+      if (std::exchange(tsv_first_, false) && is_tsv_header(fields)) continue;
       Record r;
       r.line = lines_.number();
       r.image.uri = fields[0];
@@ -309,6 +325,7 @@ class RecordReader::Parser {
   LineReader lines_;
   std::vector<std::string> header_;
   bool seen_line_ = false;
+  bool tsv_first_ = true;  // the next TSV line is the file's first: perhaps a header
   std::optional<ExportHeader> export_header_;
   std::size_t uri_column_ = npos, caption_column_ = npos;
 };
