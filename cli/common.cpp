@@ -39,11 +39,12 @@ std::string argument_name(std::string option) {
   return option;
 }
 
-bool is_positional(const po::positional_options_description& positional, const std::string& name) {
-  const auto count = std::min(positional.max_total_count(), 64u);
+// Whether `option` ("--uri", as Boost names it in errors) is given by position.
+bool is_positional(const po::positional_options_description& positional,
+                   const std::string& option) {
+  const auto count = std::min(positional.max_total_count(), 64u);  // (unbounded: the last repeats)
   for (unsigned i = 0; i < count; ++i)
-    if ("--" + positional.name_for_position(i) == name || positional.name_for_position(i) == name)
-      return true;
+    if (argument_name(positional.name_for_position(i)) == argument_name(option)) return true;
   return false;
 }
 

@@ -15,6 +15,14 @@ const std::string kSample = std::string(PICDEX_SAMPLE_DIR) + "/captions.tsv";
 std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
+
+// `dir/NAME`, a catalogue of the bundled sample (the built-in model), made as a user would.
+std::string sample_catalogue(const TempDir& dir, const std::string& name = "c.pdx") {
+  const auto cat = (dir / name).string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
+  return cat;
+}
 }  // namespace
 
 TEST_CASE("picdex init, import, search end to end", "[cli]") {
@@ -190,9 +198,7 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 
 TEST_CASE("picdex embed prints the vector the catalogue's search uses, bit for bit", "[cli]") {
   TempDir dir;
-  const auto cat = (dir / "demo.pdx").string();
-  REQUIRE(run_picdex({"init", cat}).status == 0);
-  REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
+  const auto cat = sample_catalogue(dir, "demo.pdx");
   picdex::OpenOptions read_only;
   read_only.read_only = true;
   auto catalogue = picdex::Catalogue::open(cat, read_only);
@@ -255,9 +261,7 @@ TEST_CASE("picdex embed prints the vector the catalogue's search uses, bit for b
 
 TEST_CASE("numbers on the command line are checked: one line, status 64", "[cli][usage]") {
   TempDir dir;
-  const auto cat = (dir / "c.pdx").string();
-  REQUIRE(run_picdex({"init", cat}).status == 0);
-  REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
+  const auto cat = sample_catalogue(dir);
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"-k", "-1"},
        "picdex: the argument ('-1') for option '--k' must be a whole number, 0 or more (see "
@@ -324,9 +328,7 @@ TEST_CASE("init --graph int8 and rebuild --graph switch the graph and keep the s
 
 TEST_CASE("usage mistakes get one line that names the argument and the fix", "[cli][usage]") {
   TempDir dir;
-  const auto cat = (dir / "c.pdx").string();
-  REQUIRE(run_picdex({"init", cat}).status == 0);
-  REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
+  const auto cat = sample_catalogue(dir);
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"search", cat, "cat", "dog"},
        "picdex: unexpected argument 'dog' after TEXT 'cat': quote an argument of several words "

@@ -131,7 +131,8 @@ void Replica::rescore(std::span<const float> query, std::size_t k,
   // Captions come nearest first by approximate score. Keep those of the first k images (of
   // `only`'s), then those whose score is within the margin of the k-th image's, up to 2k.
   const float margin = graph_->score_margin(query);
-  std::unordered_set<std::int64_t> images;
+  thread_local std::unordered_set<std::int64_t> images;  // (no allocation per search)
+  images.clear();
   float kth = 0;
   std::size_t kept = 0;
   for (const auto& c : captions) {
