@@ -19,6 +19,14 @@ std::string count_of(std::size_t n, const char* unit) {
 void report(const std::string& source, const ImportSummary& summary,
             std::chrono::steady_clock::time_point start, const char* unit) {
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  if (summary.stopped) {
+    std::fprintf(stderr,
+                 "interrupted %s after %s: %zu added, %zu updated, %zu unchanged are committed; "
+                 "importing it again adds the rest\n",
+                 source.c_str(), count_of(summary.records, unit).c_str(), summary.added,
+                 summary.updated, summary.unchanged);
+    return;
+  }
   std::fprintf(stderr,
                "imported %s: %zu added, %zu updated, %zu unchanged, %zu failed, %s in %.1f s\n",
                source.c_str(), summary.added, summary.updated, summary.unchanged, summary.failed,
@@ -41,13 +49,20 @@ void report_stopped(const std::string& source, const ImportSummary& summary,
                count_of(summary.failed, "image").c_str());
 }
 
-// Runs an import, reporting what it committed whether it finishes or stops at an error.
+// Runs an import with a progress line labelled `label`, reporting what it committed whether
+// it finishes, stops at an error or is interrupted (Ctrl-C: the records read are committed).
+// Returns the exit status.
 template <typename Import>
-void run_reported(const std::string& source, ImportSummary& summary, const char* unit,
-                  Import import) {
+int run_reported(const std::string& source, const char* unit, const char* label,
+                 ImportOptions settings, Import import) {
   const auto start = std::chrono::steady_clock::now();
+  ImportSummary summary;
+  InterruptCatcher interrupt;
+  settings.stop = [] { return InterruptCatcher::requested(); };
   try {
-    import();
+    Progress progress(label);  // its line ends before the summary's
+    settings.progress = [&](std::size_t done, std::size_t) { progress.update(done, 0); };
+    import(settings, summary);
   } catch (const InputError& e) {
     if (summary.added + summary.updated + summary.unchanged > 0)
       report_stopped(source, summary, &e);
@@ -58,19 +73,18 @@ void run_reported(const std::string& source, ImportSummary& summary, const char*
     throw;
   }
   report(source, summary, start, unit);
+  return summary.stopped ? Exit::interrupted : Exit::ok;
 }
 
 int import_images(const std::string& path, const std::string& folder, std::size_t batch,
                   const Limits& limits) {
   auto catalogue = open_catalogue(path, false, limits);
-  ImportSummary summary;
-  Progress progress("embedding pictures");
   ImportOptions settings;
   settings.batch = std::min<std::size_t>(batch, 64);  // a batch's pixels are embedded first
-  settings.progress = [&](std::size_t files, std::size_t) { progress.update(files, 0); };
-  run_reported(folder, summary, "file",
-               [&] { import_pictures(catalogue, folder, settings, summary); });
-  return Exit::ok;
+  return run_reported(folder, "file", "embedding pictures", settings,
+                      [&](const ImportOptions& options, ImportSummary& summary) {
+                        import_pictures(catalogue, folder, options, summary);
+                      });
 }
 
 }  // namespace
@@ -119,14 +133,12 @@ int cmd_import(const Args& args) {
 
   auto catalogue = open_catalogue(path, false, limits);
   RecordReader reader(input.stream(), source, *kind, max_line_bytes);
-  ImportSummary summary;
-  Progress progress("importing");
   ImportOptions settings;
   settings.batch = batch;
-  settings.progress = [&](std::size_t lines, std::size_t) { progress.update(lines, 0); };
-  run_reported(source, summary, "record",
-               [&] { import_records(catalogue, reader, settings, summary); });
-  return Exit::ok;
+  return run_reported(source, "record", "importing", settings,
+                      [&](const ImportOptions& options, ImportSummary& summary) {
+                        import_records(catalogue, reader, options, summary);
+                      });
 }
 
 }  // namespace picdex::cli

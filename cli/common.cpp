@@ -6,7 +6,9 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -170,14 +172,68 @@ void add_limit_options(po::options_description& options, Limits& limits) {
       "refuse an image with more different captions than this");
 }
 
-Progress::Progress(std::string label) : label_(std::move(label)), enabled_(isatty(2)) {}
+namespace {
+
+volatile std::sig_atomic_t interrupt_requested = 0;
+
+extern "C" void on_interrupt(int) {
+  interrupt_requested = 1;
+}
+
+// Seconds between the progress lines written to a stderr that is not a terminal.
+double progress_seconds() {
+  const char* text = std::getenv("PICDEX_PROGRESS_SECONDS");
+  if (!text || !*text) return 5;
+  char* end = nullptr;
+  const double seconds = std::strtod(text, &end);
+  return *end || !(seconds >= 0) ? 5 : seconds;
+}
+
+}  // namespace
+
+InterruptCatcher::InterruptCatcher() {
+  interrupt_requested = 0;
+  struct sigaction action = {};
+  action.sa_handler = on_interrupt;
+  action.sa_flags = SA_RESETHAND | SA_RESTART;  // the second signal takes its default course
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+InterruptCatcher::~InterruptCatcher() {
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+bool InterruptCatcher::requested() {
+  return interrupt_requested != 0;
+}
+
+Progress::Progress(std::string label)
+    : label_(std::move(label)),
+      terminal_(isatty(2)),
+      every_seconds_(progress_seconds()),
+      start_(std::chrono::steady_clock::now()),
+      last_line_(start_) {}
 
 Progress::~Progress() {
-  if (drawn_) std::fputs("\n", stderr);
+  if (drawn_ && terminal_) std::fputs("\n", stderr);
 }
 
 void Progress::update(std::size_t done, std::size_t total, const std::string& note) {
-  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  std::string of_total;  // "/total", when known
+  if (total) of_total = '/' + std::to_string(total);
+  if (!terminal_) {
+    if (std::chrono::duration<double>(now - last_line_).count() < every_seconds_) return;
+    last_line_ = now;
+    const std::chrono::duration<double> elapsed = now - start_;
+    std::fprintf(stderr, "%s: %zu%s%s%s (%.0f s)\n", label_.c_str(), done, of_total.c_str(),
+                 note.empty() ? "" : " ", note.c_str(), elapsed.count());
+    std::fflush(stderr);
+    return;
+  }
   drawn_ = true;
   if (total == 0) {  // unknown total: a counter
     std::fprintf(stderr, "\r%s %zu", label_.c_str(), done);
@@ -185,9 +241,9 @@ void Progress::update(std::size_t done, std::size_t total, const std::string& no
     return;
   }
   constexpr int kWidth = 30;
-  const int filled = total ? static_cast<int>(kWidth * std::min(done, total) / total) : 0;
-  std::fprintf(stderr, "\r%s [%s%s] %zu/%zu %s", label_.c_str(), std::string(filled, '#').c_str(),
-               std::string(kWidth - filled, '.').c_str(), done, total, note.c_str());
+  const int filled = static_cast<int>(kWidth * std::min(done, total) / total);
+  std::fprintf(stderr, "\r%s [%s%s] %zu%s %s", label_.c_str(), std::string(filled, '#').c_str(),
+               std::string(kWidth - filled, '.').c_str(), done, of_total.c_str(), note.c_str());
   std::fflush(stderr);
 }
 

@@ -5,6 +5,7 @@
 #include <picdex/picdex.hpp>
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -21,8 +22,27 @@ namespace picdex::cli {
 
 namespace po = boost::program_options;
 
-// sysexits.h values, as the README documents them.
-enum Exit : int { ok = 0, failure = 1, usage = 64, data = 65, no_input = 66, io = 74 };
+// sysexits.h values, as the README documents them, and 130 (128 + SIGINT) for an interrupt.
+enum Exit : int {
+  ok = 0,
+  failure = 1,
+  usage = 64,
+  data = 65,
+  no_input = 66,
+  io = 74,
+  interrupted = 130
+};
+
+// While one lives, the first SIGINT (Ctrl-C) or SIGTERM only sets requested(), for the
+// work to stop at a clean point; a second one ends the process as usual.
+class InterruptCatcher {
+ public:
+  InterruptCatcher();
+  ~InterruptCatcher();
+  InterruptCatcher(const InterruptCatcher&) = delete;
+  InterruptCatcher& operator=(const InterruptCatcher&) = delete;
+  static bool requested();
+};
 
 // A mistake in how the command was called: exit 64.
 class UsageError : public std::runtime_error {
@@ -51,18 +71,24 @@ Catalogue open_catalogue_with(const std::string& path, const OpenOptions& option
 // --max-caption-bytes and --max-captions, for the commands that write captions.
 void add_limit_options(po::options_description& options, Limits& limits);
 
-// Draws "label [#####.....] done/total note" (or "label done" when total is 0) on stderr
-// when it is a terminal; no-op otherwise.
+// Progress on stderr. On a terminal it redraws "label [#####.....] done/total note" (or
+// "label done" when total is 0) in place, and its destructor ends that line, so that what
+// follows starts on a line of its own. Otherwise (a log, a pipe) it prints one line
+// "label: done[/total] note (N s)" every PICDEX_PROGRESS_SECONDS seconds (default 5).
 class Progress {
  public:
   explicit Progress(std::string label);
   ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
   void update(std::size_t done, std::size_t total, const std::string& note = "");
 
  private:
   std::string label_;
-  bool enabled_;
+  bool terminal_;
   bool drawn_ = false;
+  double every_seconds_;
+  std::chrono::steady_clock::time_point start_, last_line_;
 };
 
 // A named input: a file, or standard input for "-" (read as a stream: pipes work).

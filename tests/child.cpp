@@ -78,6 +78,10 @@ int Child::kill() {
   return wait();
 }
 
+void Child::signal(int signal) {
+  if (!status_ && pid_ > 0) ::kill(pid_, signal);
+}
+
 int Child::wait() {
   if (!status_ && pid_ > 0) {
     int status = 0;

@@ -1,5 +1,5 @@
 // A child process of the tests: started with argv and extra environment, its stdout read
-// line by line as it comes, stopped with SIGKILL when the test decides.
+// line by line as it comes, signalled or stopped with SIGKILL when the test decides.
 #pragma once
 
 #include <sys/types.h>
@@ -27,6 +27,8 @@ class Child {
   bool finished() const { return eof_; }
   // SIGKILL (if still running), then reaps it. Returns the wait status.
   int kill();
+  // Sends `signal` (if still running); does not wait.
+  void signal(int signal);
   // Waits for exit. Returns the wait status.
   int wait();
 

@@ -1,8 +1,14 @@
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 #include <charconv>
+#include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
+#include "child.hpp"
 #include "support.hpp"
 
 using picdex::test::run_picdex;
@@ -413,4 +419,73 @@ TEST_CASE("bad --meta JSON says what and where in it, in one line", "[cli][usage
   CHECK(run.err ==
         "picdex: m.jpg: metadata: is not valid JSON: unexpected end of input; expected '}' (at "
         "character 13)\n");
+}
+
+TEST_CASE("Ctrl-C stops an import cleanly: what was read is committed, status 130",
+          "[cli][usage]") {
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  std::string lines;
+  for (int i = 1; i <= 200000; ++i)
+    lines += "img" + std::to_string(i) + ".jpg\ta caption numbered " + std::to_string(i) + "\n";
+  const auto big = (dir / "big.tsv").string();
+  picdex::test::write_file(big, lines);
+  const auto err_path = (dir / "err.txt").string();
+  picdex::test::Child import(PICDEX_BINARY, {"import", cat, big}, {"PICDEX_PROGRESS_SECONDS=0"},
+                             err_path);
+  // Once it reports progress (a line per 256 records, stderr not being a terminal), interrupt.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (picdex::test::read_text(err_path).find("importing: ") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  import.signal(SIGINT);
+  const int status = import.wait();
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  const auto err = picdex::test::read_text(err_path);
+  INFO(err);
+  CHECK_THAT(err, Catch::StartsWith("importing: 256 (0 s)\n"));
+  const auto summary = err.substr(err.rfind("interrupted "));
+  std::size_t records = 0, added = 0;
+  REQUIRE(std::sscanf(summary.c_str(),
+                      ("interrupted " + big + " after %zu records: %zu added").c_str(), &records,
+                      &added) == 2);
+  CHECK(records < 200000);
+  CHECK(added == records);  // every record read is committed, one image each
+  CHECK_THAT(summary,
+             Catch::EndsWith(" unchanged are committed; importing it again adds the rest\n"));
+  CHECK(!std::filesystem::exists(cat + "-wal"));  // closed as after a normal run
+  CHECK(!std::filesystem::exists(cat + "-shm"));
+  const auto stats = nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out);
+  CHECK(stats["images"] == added);
+  CHECK(run_picdex({"verify", cat}).status == 0);
+
+  // Again: the rest is added, and no image is stored twice.
+  const auto again = run_picdex({"import", cat, big});
+  CHECK(again.status == 0);
+  CHECK_THAT(again.err, Catch::Contains(std::to_string(200000 - added) + " added"));
+  CHECK(nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out)["images"] == 200000);
+}
+
+TEST_CASE("progress on a terminal ends its line before the summary", "[cli][usage]") {
+  if (std::system("script --version >/dev/null 2>&1") != 0)
+    return picdex::test::skip("script(1) is not installed: no terminal to run picdex on");
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  std::string lines;
+  for (int i = 1; i <= 600; ++i) lines += "i" + std::to_string(i) + ".jpg\ta caption\n";
+  const auto file = (dir / "f.tsv").string();
+  picdex::test::write_file(file, lines);
+  const auto log = (dir / "tty.txt").string();
+  // script(1) runs the command on a pseudo-terminal and copies what it shows to `log`.
+  const auto command = "script -qec '" + std::string(PICDEX_BINARY) + " import " + cat + " " +
+                       file + "' " + log + " >/dev/null";
+  REQUIRE(std::system(command.c_str()) == 0);
+  const auto shown = picdex::test::read_text(log);
+  INFO(shown);
+  // The counter redraws in place, and the summary starts on a line of its own.
+  CHECK_THAT(shown,
+             Catch::Contains("\rimporting 512\rimporting 600\r\nimported " + file + ": 600 added"));
 }

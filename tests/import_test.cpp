@@ -13,7 +13,7 @@ ImportSummary import_text(Catalogue& cat, const std::string& text, RecordFormat 
   std::istringstream in(text);
   RecordReader reader(in, "in.txt", format);
   ImportSummary summary;
-  import_records(cat, reader, {.batch = batch, .progress = {}}, summary);
+  import_records(cat, reader, {.batch = batch, .progress = {}, .stop = {}}, summary);
   return summary;
 }
 
@@ -141,7 +141,7 @@ TEST_CASE("a batch's error is reported before errors in lines read after it", "[
   std::istringstream in(text);
   RecordReader reader(in, "in.txt", RecordFormat::tsv);
   ImportSummary summary;
-  CHECK_THROWS_WITH(import_records(cat, reader, {.batch = 2, .progress = {}}, summary),
+  CHECK_THROWS_WITH(import_records(cat, reader, {.batch = 2, .progress = {}, .stop = {}}, summary),
                     Catch::Contains("in.txt:3: caption 1: text has no words"));
   CHECK(cat.size() == 2);
   CHECK(summary.added == 2);
@@ -174,7 +174,7 @@ TEST_CASE("an import error carries the record's file, line, URI and caption", "[
     RecordReader reader(in, "bug.tsv", RecordFormat::tsv);
     ImportSummary summary;
     try {
-      import_records(limited, reader, {.batch = 1000, .progress = {}}, summary);
+      import_records(limited, reader, {.batch = 1000, .progress = {}, .stop = {}}, summary);
     } catch (const InputError& e) {
       return std::make_pair(e.place(), std::string(e.what()));
     }

@@ -93,6 +93,11 @@ void write_file(const fs::path& path, const std::string& text) {
   out << text;
 }
 
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
 std::vector<float> random_unit_vectors(std::size_t n, std::size_t dim, unsigned seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal;

@@ -50,6 +50,8 @@ Run run_picdex(const std::vector<std::string>& args, const std::string& input = 
                const RunLimits& limits = {});
 
 void write_file(const std::filesystem::path& path, const std::string& text);
+// The whole file ("" when it cannot be read).
+std::string read_text(const std::filesystem::path& path);
 
 // Deterministic made-up captions: words built from syllables, `count` of them.
 std::vector<std::string> synthetic_captions(std::size_t count, unsigned seed);

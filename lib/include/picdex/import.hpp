@@ -89,11 +89,15 @@ class RecordReader {
 struct ImportOptions {
   std::size_t batch = 1000;  // images per transaction
   std::function<void(std::size_t lines, std::size_t images)> progress;
+  // Asked between records: once it returns true, the import reads no more, commits the
+  // whole records it has read, sets ImportSummary::stopped and returns (an interrupt).
+  std::function<bool()> stop;
 };
 
 struct ImportSummary : PutResult {
   std::size_t records = 0;  // lines (or CSV rows) read
   std::size_t failed = 0;   // images in the batch that was not committed
+  bool stopped = false;     // ImportOptions::stop ended it before the end of the input
 };
 
 // Imports every record into `summary` as it goes. An export's vectors go into a catalogue

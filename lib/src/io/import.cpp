@@ -105,7 +105,13 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       throw;
     }
   };
-  while (auto record = next()) {
+  while (true) {
+    if (options.stop && options.stop()) {
+      summary.stopped = true;
+      break;
+    }
+    auto record = next();
+    if (!record) break;
     ++summary.records;
     auto& image = record->image;
     if (!keep_vectors)
@@ -147,7 +153,8 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
     if (options.progress && summary.records % 256 == 0)
       options.progress(summary.records, committed_images + in_flight.size() + batch.size());
   }
-  if (summary.records == 0) throw InputError(reader.source() + ": no records to import");
+  if (summary.records == 0 && !summary.stopped)
+    throw InputError(reader.source() + ": no records to import");
   flush();
   finish();
   if (options.progress) options.progress(summary.records, committed_images);

@@ -53,6 +53,10 @@ void import_pictures(Catalogue& catalogue, const fs::path& folder, const ImportO
     if (options.progress) options.progress(summary.records, summary.records);
   };
   for (const auto& file : files) {
+    if (options.stop && options.stop()) {
+      summary.stopped = true;
+      break;
+    }
     ++summary.records;
     Image image;
     try {
