@@ -167,6 +167,9 @@ int cmd_search(const Args& args) {
   }
   if (!html.empty()) check_can_create(html);  // before the work its failure would lose
   auto catalogue = open_catalogue(path, /*read_only=*/true);
+  // Conditions no image meets give every search nothing: say why, once, before the work.
+  if (const auto why = catalogue.why_no_image_matches(search.where); !why.empty())
+    std::cerr << "picdex: --where: " << why << "\n";
   std::vector<QueryResults> page;  // for --html
   auto show = [&](std::string query, std::vector<Hit> hits) {
     if (!queries.empty()) {

@@ -475,7 +475,11 @@ TEST_CASE("progress on a terminal ends its line before the summary", "[cli][usag
   const auto cat = (dir / "c.pdx").string();
   REQUIRE(run_picdex({"init", cat}).status == 0);
   std::string lines;
-  for (int i = 1; i <= 600; ++i) lines += "i" + std::to_string(i) + ".jpg\ta caption\n";
+  for (int i = 1; i <= 600; ++i) {
+    lines += 'i';
+    lines += std::to_string(i);
+    lines += ".jpg\ta caption\n";
+  }
   const auto file = (dir / "f.tsv").string();
   picdex::test::write_file(file, lines);
   const auto log = (dir / "tty.txt").string();
@@ -488,4 +492,58 @@ TEST_CASE("progress on a terminal ends its line before the summary", "[cli][usag
   // The counter redraws in place, and the summary starts on a line of its own.
   CHECK_THAT(shown,
              Catch::Contains("\rimporting 512\rimporting 600\r\nimported " + file + ": 600 added"));
+}
+
+TEST_CASE("a --where that no image meets says why, naming the likely mistake", "[cli][usage]") {
+  TempDir dir;
+  const auto cat = (dir / "h.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  const auto file = (dir / "h.tsv").string();
+  picdex::test::write_file(
+      file,
+      "beach.jpg\ta dog running on the beach\t{\"year\":2024,\"place\":\"Home\"}\n"
+      "city.jpg\ta red bus in the city\t{\"year\":2023,\"place\":\"city\"}\n"
+      "park.jpg\tchildren playing in the park\t{\"year\":2024,\"place\":\"park\"}\n");
+  REQUIRE(run_picdex({"import", cat, file}).status == 0);
+  const std::string header = "rank   score  uri  caption\n";
+  const std::vector<std::tuple<std::vector<std::string>, int, std::string>> cases = {
+      {{"year==2024"}, 64, "picdex: --where 'year==2024': '==' is written '=' here (year=2024)\n"},
+      {{"place='park'"},
+       0,
+       "picdex: --where: no image has place='park': the quotes are part of the value; 1 image "
+       "has place=park (quote for the shell only: --where \"place=park\")\n"},
+      {{"year=2024 and place=park"},
+       0,
+       "picdex: --where: no image has year=2024 and place=park: 'and' is not syntax; give one "
+       "--where per condition (--where \"year=2024\" --where \"place=park\")\n"},
+      {{"colour=red"}, 0, "picdex: --where: no image has the key 'colour' (keys: place, year)\n"},
+      {{"place=home"},
+       0,
+       "picdex: --where: no image has place=home: values match exactly; place has Home, which "
+       "differs only in case\n"},
+      {{"place='home'"},
+       0,
+       "picdex: --where: no image has place='home': the quotes are part of the value, and values "
+       "match exactly; place has Home, which differs only in case\n"},
+      {{"year>2030"}, 0, "picdex: --where: no image has year>2030 (year goes from 2023 to 2024)\n"},
+      {{"place=zoo"},
+       0,
+       "picdex: --where: no image has place=zoo (most common values: Home, city, park)\n"},
+      {{"year=2023", "place=park"},
+       0,
+       "picdex: --where: no image meets all 2 conditions together, though each alone is met\n"},
+  };
+  for (const auto& [conditions, status, message] : cases) {
+    std::vector<std::string> args = {"search", cat, "a dog"};
+    for (const auto& c : conditions) args.insert(args.end(), {"--where", c});
+    const auto run = run_picdex(args);
+    INFO(conditions[0]);
+    CHECK(run.status == status);
+    CHECK(run.err == message);
+    CHECK(run.out == (status == 0 ? header : ""));
+  }
+  // Conditions that some image meets: results, and nothing on stderr.
+  const auto met = run_picdex({"search", cat, "a dog", "--where", "place=Home"});
+  CHECK(met.err.empty());
+  CHECK_THAT(met.out, Catch::Contains("beach.jpg"));
 }

@@ -201,6 +201,10 @@ class Catalogue {
   // first; with conditions, counting only the images that meet them.
   std::vector<Hit> search(std::string_view text, const SearchOptions& options = {}) const;
   std::vector<Hit> search(std::span<const float> vector, const SearchOptions& options = {}) const;
+  // "" when some image meets every condition in `where`; otherwise, in one line, why none
+  // does: the first condition no image meets and its likely mistake (a key no image has,
+  // a value in quotes, "and" inside a value, a value differing only in case...).
+  std::string why_no_image_matches(const std::vector<Condition>& where) const;
 
   // Calls f for every image, in the order they were added, with its vectors (as stored:
   // unit length) if asked, whatever the embedder; one SQL statement, so a consistent

@@ -58,6 +58,9 @@ Condition Condition::parse(std::string_view text) {
     out.key = trim(text.substr(0, assign));
     value = text.substr(assign + found->text.size());
     out.values.emplace_back(trim(value));
+    if (out.op == Op::equal && out.values[0].starts_with('='))
+      throw fail("'==' is written '=' here (" + std::string(trim(text.substr(0, assign))) + "=" +
+                 std::string(trim(out.values[0].substr(1))) + ")");
     const bool numeric = out.op != Op::equal && out.op != Op::not_equal;
     if (numeric && !io::finite_number(out.values[0]))
       throw fail("'" + std::string(found->text) + "' compares numbers; '" + out.values[0] +

@@ -11,6 +11,7 @@
 #include "picdex/error.hpp"
 #include "store/keywords.hpp"
 #include "store/matching_images.hpp"
+#include "store/where_diagnosis.hpp"
 
 namespace picdex {
 namespace {
@@ -184,6 +185,11 @@ std::vector<Hit> Catalogue::search(std::string_view text, const SearchOptions& o
 std::vector<Hit> Catalogue::search(std::span<const float> vector,
                                    const SearchOptions& options) const {
   return impl_->search(vector, options);
+}
+
+std::string Catalogue::why_no_image_matches(const std::vector<Condition>& where) const {
+  return impl_->with_reader(
+      [&](store::Tables& tables) { return store::why_no_image_matches(tables.database(), where); });
 }
 
 }  // namespace picdex
