@@ -7,8 +7,8 @@
 // ef_construction 64: the graph is not what is measured). Captions spread evenly are the
 // queries, as a user types them: 200 up to 40,000 captions, fewer above (as many as take
 // about as long), at least 10. Five alternating rounds time:
-// - plain FTS5: on its own connection to the same file, the query's words OR-ed (each
-//   quoted), `bm25()` top 10, every row read (the caption-retrieval protocol's baseline);
+// - plain FTS5: on its own connection to the same file, the MATCH query picdex runs (the
+//   query's words but stop words, each quoted, OR-ed), `bm25()` top 10, every row read;
 // - picdex `--mode keyword`, `--mode vector` and `--mode hybrid`, k = 10, through
 //   Catalogue::search (embedding the query included).
 // Ratios are of best rounds: keyword speed as FTS5 time / keyword time (≥ 1 is as fast
@@ -18,7 +18,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -29,28 +28,11 @@
 
 #include "datasets.hpp"
 #include "measure.hpp"
+#include "store/keywords.hpp"
 
 namespace {
 
 constexpr std::size_t kMostQueries = 200, kRounds = 5, kK = 10;
-
-// The protocol's FTS5 query: the text's ASCII letter-and-digit runs, quoted, OR-ed.
-std::string or_of_words(const std::string& text) {
-  std::string query, word;
-  auto flush = [&] {
-    if (word.empty()) return;
-    query += (query.empty() ? "\"" : " OR \"") + word + "\"";
-    word.clear();
-  };
-  for (char c : text) {
-    if (std::isalnum(static_cast<unsigned char>(c)))
-      word += c;
-    else
-      flush();
-  }
-  flush();
-  return query;
-}
 
 std::filesystem::path build_catalogue(std::size_t size, const std::vector<std::string>& pool,
                                       const std::filesystem::path& folder) {
@@ -98,7 +80,7 @@ void run_size(std::size_t size, const std::vector<std::string>& pool,
   auto plain_fts = [&] {
     for (const auto& q : queries) {
       fts.reset();
-      fts.bind(1, or_of_words(q));
+      fts.bind(1, picdex::store::any_word_query(q));  // the MATCH picdex runs
       fts.bind(2, static_cast<std::int64_t>(kK));
       while (fts.executeStep()) sink += static_cast<std::size_t>(fts.getColumn(0).getInt64());
     }

@@ -175,14 +175,14 @@ int cmd_search(const Args& args) {
     if (!queries.empty()) {
       if (json) {
         std::cout << R"({"query":)" << nlohmann::json(query).dump() << R"(,"results":)"
-                  << hits_json_array(hits) << "}\n";
+                  << hits_json_array(hits, search.mode) << "}\n";
       } else {
         std::cout << "query: " << query << "\n";
-        print_hits(hits, false);
+        print_hits(hits, false, search.mode);
         std::cout << "\n";
       }
     } else {
-      print_hits(hits, json);
+      print_hits(hits, json, search.mode);
     }
     if (!html.empty()) page.push_back({std::move(query), std::move(hits)});
   };
@@ -210,11 +210,12 @@ int cmd_search(const Args& args) {
         if (vectors.size() == 1) {
           show("the vector" + where + " of " + vector_file, std::move(hits));
         } else if (json) {  // one line per vector, as --queries gives one per query
-          std::cout << R"({"line":)" << line << R"(,"results":)" << hits_json_array(hits) << "}\n";
+          std::cout << R"({"line":)" << line << R"(,"results":)"
+                    << hits_json_array(hits, search.mode) << "}\n";
           if (!html.empty()) page.push_back({"the vector" + where, std::move(hits)});
         } else {
           std::cout << "vector" << where << ":\n";
-          print_hits(hits, false);
+          print_hits(hits, false, search.mode);
           std::cout << "\n";
           if (!html.empty()) page.push_back({"the vector" + where, std::move(hits)});
         }

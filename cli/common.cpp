@@ -14,6 +14,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "table.hpp"
+
 void boost::validate(boost::any& value, const std::vector<std::string>& tokens, std::size_t*, int) {
   namespace po = boost::program_options;
   po::validators::check_first_occurrence(value);
@@ -248,19 +250,31 @@ void Progress::update(std::size_t done, std::size_t total, const std::string& no
 }
 
 namespace {
-nlohmann::ordered_json hit_json(const Hit& hit, std::size_t rank) {
-  return {{"rank", rank},
-          {"uri", hit.uri},
-          {"score", std::round(static_cast<double>(hit.score) * 1e6) / 1e6},
-          {"caption", hit.caption},
-          {"matched", hit.matched_pixels() ? "pixels" : "caption"},
-          {"metadata", nlohmann::json::parse(hit.metadata)}};
+
+// "bm25" or "fused": the name of what ranks hits in `mode`, other than the cosine.
+const char* ranking_name(SearchMode mode) {
+  return mode == SearchMode::keyword ? "bm25" : mode == SearchMode::hybrid ? "fused" : nullptr;
 }
+
+double rounded(double x) {
+  return std::round(x * 1e6) / 1e6;
+}
+
+nlohmann::ordered_json hit_json(const Hit& hit, std::size_t rank, SearchMode mode) {
+  nlohmann::ordered_json out = {{"rank", rank}, {"uri", hit.uri}};
+  if (const char* name = ranking_name(mode)) out[name] = rounded(hit.ranked_by);
+  out["score"] = rounded(hit.score);
+  out["caption"] = hit.caption;
+  out["matched"] = hit.matched_pixels() ? "pixels" : "caption";
+  out["metadata"] = nlohmann::json::parse(hit.metadata);
+  return out;
+}
+
 }  // namespace
 
-std::string hits_json_array(const std::vector<Hit>& hits) {
+std::string hits_json_array(const std::vector<Hit>& hits, SearchMode mode) {
   auto array = nlohmann::ordered_json::array();
-  for (std::size_t i = 0; i < hits.size(); ++i) array.push_back(hit_json(hits[i], i + 1));
+  for (std::size_t i = 0; i < hits.size(); ++i) array.push_back(hit_json(hits[i], i + 1, mode));
   return array.dump();
 }
 
@@ -274,20 +288,34 @@ GraphPrecision parse_graph_precision(const std::string& name) {
   throw UsageError("--graph: '" + name + "': expected float32 or int8");
 }
 
-void print_hits(const std::vector<Hit>& hits, bool json) {
+void print_hits(const std::vector<Hit>& hits, bool json, SearchMode mode) {
   if (json) {
     for (std::size_t i = 0; i < hits.size(); ++i)
-      std::cout << hit_json(hits[i], i + 1).dump() << "\n";
+      std::cout << hit_json(hits[i], i + 1, mode).dump() << "\n";
     return;
   }
-  std::size_t uri_width = 3;
-  for (const auto& h : hits) uri_width = std::max(uri_width, h.uri.size());
-  std::printf("%4s  %6s  %-*s  %s\n", "rank", "score", static_cast<int>(uri_width), "uri",
-              "caption");
-  for (std::size_t i = 0; i < hits.size(); ++i)
-    std::printf("%4zu  %6.3f  %-*s  %s\n", i + 1, hits[i].score, static_cast<int>(uri_width),
-                hits[i].uri.c_str(),
-                hits[i].matched_pixels() ? "[the picture's pixels]" : hits[i].caption.c_str());
+  const char* ranking = ranking_name(mode);
+  std::vector<Table::Column> columns = {{"rank", true, 4}};
+  if (ranking) columns.push_back({ranking, true, 6});
+  columns.push_back({ranking ? "cosine" : "score", true, 6});
+  columns.push_back({"uri"});
+  columns.push_back({"caption"});
+  Table table(std::move(columns));
+  auto number = [](const char* format, double x) {
+    char text[32];
+    std::snprintf(text, sizeof text, format, x);
+    return std::string(text);
+  };
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    const auto& hit = hits[i];
+    std::vector<std::string> row = {std::to_string(i + 1)};
+    if (ranking) row.push_back(number(mode == SearchMode::hybrid ? "%.4f" : "%.2f", hit.ranked_by));
+    row.push_back(number("%.3f", hit.score));
+    row.push_back(hit.uri);
+    row.push_back(hit.matched_pixels() ? "[the picture's pixels]" : hit.caption);
+    table.add(std::move(row));
+  }
+  table.print(stdout);
 }
 
 }  // namespace picdex::cli

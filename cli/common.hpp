@@ -113,9 +113,10 @@ SearchMode parse_mode(const std::string& name);
 // --graph's value: "float32" (or "float") or "int8"; UsageError otherwise.
 GraphPrecision parse_graph_precision(const std::string& name);
 
-// The result table for people, or one JSON object per hit with --json.
-void print_hits(const std::vector<Hit>& hits, bool json);
+// The result table for people, or one JSON object per hit with --json. In keyword and
+// hybrid modes, what ranked each hit comes first ("bm25", "fused"), then its cosine.
+void print_hits(const std::vector<Hit>& hits, bool json, SearchMode mode = SearchMode::vector);
 
-std::string hits_json_array(const std::vector<Hit>& hits);
+std::string hits_json_array(const std::vector<Hit>& hits, SearchMode mode = SearchMode::vector);
 
 }  // namespace picdex::cli

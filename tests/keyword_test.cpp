@@ -98,6 +98,29 @@ TEST_CASE("keyword search ranks images whose captions share the query's words", 
   }
 }
 
+TEST_CASE("keyword hits carry their BM25, best first; stop words alone match nothing",
+          "[keyword]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "s.pdx", {.embedder = "lexical"});
+  cat.put(kImages);
+  const auto hits = cat.search("a dog in the park", mode(SearchMode::keyword));
+  // "dog" and "park" (stemmed: "parked" too); not every caption with "a" or "the".
+  const auto found = uris(hits);
+  CHECK(std::set<std::string>(found.begin(), found.end()) ==
+        std::set<std::string>{"dogs-park.jpg", "dog-beach.jpg", "red-car.jpg"});
+  CHECK(hits.at(0).uri == "dogs-park.jpg");  // both words
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    CHECK(hits[i].ranked_by > 0);
+    if (i) CHECK(hits[i - 1].ranked_by >= hits[i].ranked_by);
+  }
+  CHECK(cat.search("the in on a", mode(SearchMode::keyword)).empty());
+  // In hybrid mode the vector ranking still answers.
+  CHECK(cat.search("the in on a", mode(SearchMode::hybrid, 3)).size() == 3);
+  // In vector mode, what ranks is the cosine.
+  for (const auto& hit : cat.search("a dog", mode(SearchMode::vector)))
+    CHECK(hit.ranked_by == Approx(hit.score));
+}
+
 TEST_CASE("hybrid search fuses the vector and keyword rankings", "[keyword]") {
   TempDir dir;
   auto cat = Catalogue::create(dir / "h.pdx", {.embedder = "lexical"});
@@ -113,6 +136,9 @@ TEST_CASE("hybrid search fuses the vector and keyword rankings", "[keyword]") {
       fused[(*list)[rank]] += 1.0 / (60.0 + static_cast<double>(rank + 1));
   REQUIRE(hybrid.size() == fused.size());
   for (std::size_t i = 1; i < hybrid.size(); ++i) CHECK(fused[hybrid[i - 1]] >= fused[hybrid[i]]);
+  // Each hit carries the fused sum that ranked it.
+  for (const auto& hit : cat.search(query, mode(SearchMode::hybrid)))
+    CHECK(hit.ranked_by == Approx(fused[hit.uri]).epsilon(1e-12));
   CHECK(hybrid[0] == "dog-beach.jpg");  // first in both lists
   auto paged = mode(SearchMode::hybrid, 2);
   paged.offset = 2;

@@ -188,6 +188,9 @@ Catalogue.put_many(). `vectors` is a numpy array (one float32 row per caption) o
       .def_readonly("score", &Hit::score,
                     "Cosine similarity of the query to the best-matching caption (or picture).")
       .def_readonly("caption", &Hit::caption, "That caption; empty when the picture matched.")
+      .def_readonly("ranked_by", &Hit::ranked_by,
+                    "What ranked the hit: the cosine (mode \"vector\"), the caption's BM25 "
+                    "(\"keyword\") or the fused reciprocal-rank sum (\"hybrid\").")
       .def_property_readonly(
           "metadata", [](const Hit& h) { return metadata_object(h.metadata); },
           "The image's metadata, a dict (decoded on each read).")

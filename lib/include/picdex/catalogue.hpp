@@ -51,13 +51,17 @@ struct Hit {
   std::string caption;  // that caption; empty when the picture matched best
   std::string metadata;
   Embedded matched = Embedded::caption;  // which of the image's vectors scored best
+  // What ordered the hits: the cosine (vector mode), the BM25 of the caption whose words
+  // matched (keyword mode; higher is better), or the fused reciprocal-rank sum (hybrid).
+  double ranked_by = 0;
   bool matched_pixels() const { return matched == Embedded::picture; }
 };
 
 // How a text query ranks images: by caption vectors (cosine similarity); by caption words
 // (BM25 over a full-text index: only images with a caption sharing a word); or both,
 // fused by reciprocal rank. Whatever the mode, a hit's score is the cosine similarity of
-// its caption to the query.
+// its caption to the query; Hit::ranked_by holds what ranked it. Stop words ("the", "in")
+// match nothing by themselves.
 enum class SearchMode { vector, keyword, hybrid };
 // "vector", "keyword" or "hybrid"; and back (nullopt for any other name).
 const char* search_mode_name(SearchMode mode);

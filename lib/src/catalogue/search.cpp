@@ -16,41 +16,50 @@
 namespace picdex {
 namespace {
 
+// Images in the order a search ranks them, each with its best caption (scored by cosine)
+// and the score that ranked it (BM25 for words, the fused sum for hybrid).
+struct Ranking {
+  std::vector<replica::BestCaption> images;
+  std::vector<double> by;  // parallel to images
+};
+
 // The best caption of each of the k images whose captions best match the words of `text`
-// (BM25; only captions sharing a word), best first, scored by cosine with `query`.
-std::vector<replica::BestCaption> keyword_images(store::Tables& tables, std::string_view text,
-                                                 std::span<const float> query, std::size_t k,
-                                                 const store::MatchingImages* only) {
+// (BM25; only captions sharing a word that is not a stop word), best first, scored by
+// cosine with `query`; `by` holds the BM25 of the caption that ranked each image.
+Ranking keyword_images(store::Tables& tables, std::string_view text, std::span<const float> query,
+                       std::size_t k, const store::MatchingImages* only) {
   const std::size_t target = only ? std::min(k, only->size()) : k;
-  std::vector<replica::BestCaption> out;
+  Ranking out;
   std::vector<float> vec(query.size());
   for (std::size_t limit = 4 * k;; limit *= 4) {
-    out.clear();
+    out = {};
     const auto seen = store::keyword_captions(
         tables.database(), text, limit,
-        [&](std::int64_t caption, std::int64_t image, std::span<const std::byte> blob) {
+        [&](std::int64_t caption, std::int64_t image, std::span<const std::byte> blob,
+            double bm25) {
           if ((only && !only->contains(image)) ||
-              std::any_of(out.begin(), out.end(),
+              std::any_of(out.images.begin(), out.images.end(),
                           [&](const replica::BestCaption& b) { return b.image == image; }))
             return true;
           if (blob.size() != vec.size() * sizeof(float))
             throw FormatError("caption " + std::to_string(caption) +
                               " has a vector of the wrong dimension");
           std::memcpy(vec.data(), blob.data(), blob.size());  // blobs need not be aligned
-          out.push_back(
+          out.images.push_back(
               {image,
                {caption, std::inner_product(query.begin(), query.end(), vec.begin(), 0.0f)}});
-          return out.size() < k;
+          out.by.push_back(bm25);
+          return out.images.size() < k;
         });
-    if (out.size() >= target || seen < limit) return out;
+    if (out.images.size() >= target || seen < limit) return out;
   }
 }
 
 // Reciprocal rank fusion (Cormack, Clarke and Buettcher, 2009): an image scores the sum of
 // 1 / (60 + rank) over the lists it is in. Ties go to the better cosine. Each image keeps
 // its best-scoring caption from either list.
-std::vector<replica::BestCaption> fuse(const std::vector<replica::BestCaption>& a,
-                                       const std::vector<replica::BestCaption>& b, std::size_t k) {
+Ranking fuse(const std::vector<replica::BestCaption>& a, const std::vector<replica::BestCaption>& b,
+             std::size_t k) {
   constexpr double kRankOffset = 60;
   struct Fused {
     double sum = 0;
@@ -72,8 +81,11 @@ std::vector<replica::BestCaption> fuse(const std::vector<replica::BestCaption>& 
       return x->best.caption.score > y->best.caption.score;
     return x->best.image < y->best.image;
   });
-  std::vector<replica::BestCaption> out;
-  for (std::size_t i = 0; i < std::min(k, order.size()); ++i) out.push_back(order[i]->best);
+  Ranking out;
+  for (std::size_t i = 0; i < std::min(k, order.size()); ++i) {
+    out.images.push_back(order[i]->best);
+    out.by.push_back(order[i]->sum);
+  }
   return out;
 }
 
@@ -108,7 +120,7 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
   // The images the filter matches and the captions the words match, read at one seq:
   // the replica answers with the graph at that seq.
   std::shared_ptr<const store::MatchingImages> matching;
-  std::vector<replica::BestCaption> by_keyword;
+  Ranking by_keyword;
   replica::Replica::Read read;
   if (filtered || by_words)
     read = [&](store::Tables& tables) {
@@ -128,22 +140,27 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
     };
   std::vector<Hit> hits;
   replica().fresh(read, [&](const replica::Replica::View& view) {
-    const std::vector<replica::BestCaption>* ranked = &by_keyword;
-    std::vector<replica::BestCaption> fused;
+    const Ranking* ranked = &by_keyword;
+    const std::vector<replica::BestCaption>* images = &by_keyword.images;
+    Ranking fused;
     if (options.mode == SearchMode::vector) {
-      ranked = &view.nearest_images(query, wanted, ef, matching.get());
+      images = &view.nearest_images(query, wanted, ef, matching.get());  // (ranked by cosine)
+      ranked = nullptr;
     } else if (options.mode == SearchMode::hybrid) {
-      fused = fuse(view.nearest_images(query, depth, ef, matching.get()), by_keyword, wanted);
+      fused =
+          fuse(view.nearest_images(query, depth, ef, matching.get()), by_keyword.images, wanted);
       ranked = &fused;
+      images = &fused.images;
     }
-    hits.reserve(ranked->size() > options.offset ? ranked->size() - options.offset : 0);
-    for (std::size_t i = options.offset; i < ranked->size(); ++i) {
-      const auto& b = (*ranked)[i];
+    hits.reserve(images->size() > options.offset ? images->size() - options.offset : 0);
+    for (std::size_t i = options.offset; i < images->size(); ++i) {
+      const auto& b = (*images)[i];
       if (b.caption.score < options.min_score) continue;
       if (const auto hit = view.hit(b.caption.label))
         hits.push_back({std::string(hit->uri), b.caption.score, std::string(hit->text),
                         std::string(hit->metadata),
-                        hit->is_picture() ? Embedded::picture : Embedded::caption});
+                        hit->is_picture() ? Embedded::picture : Embedded::caption,
+                        ranked ? ranked->by[i] : b.caption.score});
     }
   });
   return hits;

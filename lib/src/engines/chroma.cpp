@@ -181,6 +181,7 @@ class Chroma final : public RemoteCatalogue::Engine {
         Hit hit;
         hit.uri = uri;
         hit.score = 1.0f - answer.at("distances").at(0).at(i).get<float>();
+        hit.ranked_by = hit.score;
         hit.caption = answer.at("documents").at(0).at(i).get<std::string>();
         hit.metadata = metadata.at(kMetadata).get<std::string>();
         hits.push_back(std::move(hit));

@@ -201,6 +201,7 @@ class ClickHouse final : public RemoteCatalogue::Engine {
       Hit hit;
       hit.uri = row.at("uri").get<std::string>();
       hit.score = static_cast<float>(row.at("best").get<double>());
+      hit.ranked_by = hit.score;
       hit.caption = row.at("caption").get<std::string>();
       hit.metadata = row.at("metadata").get<std::string>();
       hits.push_back(std::move(hit));

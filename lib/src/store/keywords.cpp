@@ -4,6 +4,7 @@
 #include <cctype>
 #include <vector>
 
+#include "embed/text.hpp"
 #include "io/ascii.hpp"
 
 namespace picdex::store {
@@ -25,7 +26,8 @@ std::string any_word_query(std::string_view text) {
     while (i < text.size() && word_byte(static_cast<unsigned char>(text[i]))) ++i;
     const auto word = text.substr(start, i - start);
     auto folded = io::ascii_lower(word);
-    if (std::find(seen.begin(), seen.end(), folded) != seen.end()) continue;
+    if (embed::is_stop_word(folded) || std::find(seen.begin(), seen.end(), folded) != seen.end())
+      continue;
     seen.push_back(std::move(folded));
     if (!query.empty()) query += " OR ";
     query += '"';
@@ -37,13 +39,13 @@ std::string any_word_query(std::string_view text) {
 
 std::size_t keyword_captions(
     SQLite::Database& db, std::string_view text, std::size_t limit,
-    const std::function<bool(std::int64_t, std::int64_t, std::span<const std::byte>)>& f) {
+    const std::function<bool(std::int64_t, std::int64_t, std::span<const std::byte>, double)>& f) {
   const auto query = any_word_query(text);
   if (query.empty() || limit == 0) return 0;
   // FTS5 ranks and cuts first; then each caption is read as it is wanted, in rank order,
   // so that stopping early saves the reads.
   SQLite::Statement top(db,
-                        "SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? "
+                        "SELECT rowid, rank FROM captions_fts WHERE captions_fts MATCH ? "
                         "ORDER BY rank LIMIT ?");
   top.bind(1, query);
   top.bind(2, static_cast<std::int64_t>(limit));
@@ -57,7 +59,8 @@ std::size_t keyword_captions(
     if (!caption.executeStep()) continue;  // (the index and the table change together)
     const auto blob = caption.getColumn(1);
     const auto* bytes = static_cast<const std::byte*>(blob.getBlob());
-    if (!f(id, caption.getColumn(0).getInt64(), {bytes, static_cast<std::size_t>(blob.getBytes())}))
+    if (!f(id, caption.getColumn(0).getInt64(), {bytes, static_cast<std::size_t>(blob.getBytes())},
+           -top.getColumn(1).getDouble()))  // FTS5's rank is minus BM25
       break;
   }
   return rows;
