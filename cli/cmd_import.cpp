@@ -99,7 +99,8 @@ int cmd_import(const Args& args) {
       "images", po::value(&images),
       "instead of a file: embed the pixels of every .jpg, .jpeg and .png file under this "
       "folder (CLIP catalogues); each file's path is its image's URI")(
-      "format", po::value(&format), "tsv, csv or jsonl (default: from the file's extension)")(
+      "format", po::value(&format),
+      "tsv, csv or jsonl (default: from the file's extension; for -, from its first line)")(
       "batch", po::value(&batch)->default_value(batch), "images per transaction")(
       "max-line-bytes", po::value(&max_line_bytes)->default_value(max_line_bytes),
       "refuse a line (or CSV row) longer than this");
@@ -122,17 +123,25 @@ int cmd_import(const Args& args) {
   Input input(file);  // first: a missing file or a folder says so before anything else
   const std::string& source = input.source();
 
+  // The format: --format, else the file's extension, else (standard input) its first line.
   std::optional<RecordFormat> kind;
-  if (!format.empty())
+  std::unique_ptr<ReplayedStream> sniffed;
+  if (!format.empty()) {
     kind = parse_record_format(format);
-  else if (file != "-")
+  } else if (file != "-") {
     kind = record_format_of(file);
+  } else {
+    auto head = read_first_line(input.stream());
+    kind = head.empty() ? RecordFormat::tsv : record_format_sniffed(head);  // (empty: no records)
+    sniffed = std::make_unique<ReplayedStream>(std::move(head), input.stream());
+  }
   if (!kind)
-    throw UsageError("cannot tell the format of " + (file == "-" ? "standard input" : file) +
+    throw UsageError("cannot tell the format of " +
+                     (file == "-" ? "standard input from its first line" : file) +
                      ": give --format tsv, csv or jsonl");
 
   auto catalogue = open_catalogue(path, false, limits);
-  RecordReader reader(input.stream(), source, *kind, max_line_bytes);
+  RecordReader reader(sniffed ? *sniffed : input.stream(), source, *kind, max_line_bytes);
   ImportOptions settings;
   settings.batch = batch;
   return run_reported(source, "record", "importing", settings,

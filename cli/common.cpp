@@ -134,6 +134,35 @@ void Input::for_each_line(const std::function<void(const std::string&, std::size
     if (line.find_first_not_of(" \t") != std::string::npos) f(line, lines.number());
 }
 
+ReplayedStream::ReplayedStream(std::string head, std::istream& rest)
+    : std::istream(nullptr), buffer_(std::move(head), rest.rdbuf()) {
+  rdbuf(&buffer_);
+}
+
+ReplayedStream::Buffer::int_type ReplayedStream::Buffer::underflow() {
+  if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+  if (!head_given_ && !head_.empty()) {
+    head_given_ = true;
+    setg(head_.data(), head_.data(), head_.data() + head_.size());
+    return traits_type::to_int_type(*gptr());
+  }
+  head_given_ = true;
+  block_.resize(1 << 16);
+  const auto n = rest_->sgetn(block_.data(), static_cast<std::streamsize>(block_.size()));
+  if (n <= 0) return traits_type::eof();
+  setg(block_.data(), block_.data(), block_.data() + n);
+  return traits_type::to_int_type(*gptr());
+}
+
+std::string read_first_line(std::istream& in, std::size_t most) {
+  std::string line;
+  for (int c; line.size() < most && (c = in.get()) != std::char_traits<char>::eof();) {
+    line += static_cast<char>(c);
+    if (c == '\n') break;
+  }
+  return line;
+}
+
 OpenOptions open_options(bool read_only) {
   OpenOptions o;
   o.read_only = read_only;

@@ -108,6 +108,32 @@ class Input {
   std::ifstream file_;
 };
 
+// A stream whose first line has been read ahead (to tell its format): yields `head`, then
+// the rest of `rest`, read in blocks.
+class ReplayedStream : public std::istream {
+ public:
+  ReplayedStream(std::string head, std::istream& rest);
+
+ private:
+  class Buffer : public std::streambuf {
+   public:
+    Buffer(std::string head, std::streambuf* rest) : head_(std::move(head)), rest_(rest) {}
+
+   protected:
+    int_type underflow() override;
+
+   private:
+    std::string head_;
+    std::streambuf* rest_;
+    bool head_given_ = false;
+    std::vector<char> block_;
+  };
+  Buffer buffer_;
+};
+
+// Reads `in` up to and including its first line end (at most `most` bytes).
+std::string read_first_line(std::istream& in, std::size_t most = 1 << 20);
+
 // "vector", "keyword" or "hybrid"; UsageError otherwise.
 SearchMode parse_mode(const std::string& name);
 // --graph's value: "float32" (or "float") or "int8"; UsageError otherwise.

@@ -610,3 +610,31 @@ TEST_CASE("the result table aligns by display width and keeps each hit on one li
   CHECK(cafe > 0);
   CHECK(tab > 0);
 }
+
+TEST_CASE("import - tells TSV, CSV and JSONL apart by the first line", "[cli][usage]") {
+  TempDir dir;
+  const auto cat = (dir / "c.pdx").string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  const std::vector<std::pair<std::string, std::string>> inputs = {
+      {"uri\tcaption\nt.jpg\ta tsv dog\n", "t.jpg"},  // a TSV header is skipped
+      {"s.jpg\ta tsv cat without a header\n", "s.jpg"},
+      {"{\"uri\":\"j.jpg\",\"caption\":\"a jsonl cow\"}\n", "j.jpg"},
+      {"uri,caption\nc.jpg,a csv horse\n", "c.jpg"},
+  };
+  for (const auto& [input, uri] : inputs) {
+    const auto run = run_picdex({"import", cat, "-"}, input);
+    INFO(input);
+    CHECK(run.status == 0);
+    CHECK_THAT(run.err, Catch::StartsWith("imported <stdin>: 1 added"));
+    CHECK(run_picdex({"get", cat, uri}).status == 0);
+  }
+  const auto unknown = run_picdex({"import", cat, "-"}, "just some words\n");
+  CHECK(unknown.status == 64);
+  CHECK(unknown.err ==
+        "picdex: cannot tell the format of standard input from its first line: give --format tsv, "
+        "csv or jsonl\n");
+  const auto empty = run_picdex({"import", cat, "-"});
+  CHECK(empty.status == 65);
+  CHECK(empty.err == "picdex: <stdin>: no records to import\n");
+  CHECK(nlohmann::json::parse(run_picdex({"stats", cat, "--json"}).out)["images"] == 4);
+}

@@ -24,6 +24,10 @@ enum class RecordFormat { tsv, csv, jsonl };
 RecordFormat parse_record_format(std::string_view name);
 // From a file name's extension; nullopt when it has none that is known.
 std::optional<RecordFormat> record_format_of(std::string_view file_name);
+// From an input's first line (for standard input, which has no name): JSONL when it starts
+// with '{', TSV when it holds a tab, CSV when it is a header naming a uri column with a
+// comma; nullopt otherwise.
+std::optional<RecordFormat> record_format_sniffed(std::string_view first_line);
 
 // One image's worth of a line: TSV `uri<TAB>caption[<TAB>metadata-json]`; CSV with a
 // header naming `uri` and `caption` (other columns become metadata); JSONL objects

@@ -52,6 +52,19 @@ std::optional<RecordFormat> record_format_of(std::string_view file_name) {
   }
 }
 
+std::optional<RecordFormat> record_format_sniffed(std::string_view first_line) {
+  if (first_line.starts_with("\xEF\xBB\xBF")) first_line.remove_prefix(3);  // a byte-order mark
+  const auto start = first_line.find_first_not_of(" \t\r");
+  if (start == std::string_view::npos) return std::nullopt;
+  if (first_line[start] == '{') return RecordFormat::jsonl;
+  if (first_line.find('\t') != std::string_view::npos) return RecordFormat::tsv;
+  // A CSV starts with its header, which names the uri and caption columns.
+  const auto header = io::ascii_lower(first_line);
+  if (header.find("uri") != std::string::npos && header.find(',') != std::string::npos)
+    return RecordFormat::csv;
+  return std::nullopt;
+}
+
 class RecordReader::Parser {
  public:
   Parser(std::istream& in, std::string source, RecordFormat format, std::size_t max_line_bytes)
