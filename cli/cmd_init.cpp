@@ -27,7 +27,11 @@ int cmd_init(const Args& args) {
   po::positional_options_description positional;
   positional.add("catalogue", 1);
   po::variables_map vm;
-  if (!parse(args, "picdex init CATALOGUE [options]", options, positional, vm)) return Exit::ok;
+  if (!parse(args,
+             "picdex init CATALOGUE [--embedder SPEC] [--dim N] [--graph float32|int8]\n"
+             "                   [--m N] [--ef-construction N] [--ef-search N]",
+             options, positional, vm))
+    return Exit::ok;
   create.graph = parse_graph_precision(graph);
   if (dim > 0) {
     if (create.embedder != "none" && create.embedder != "lexical")

@@ -23,9 +23,7 @@ int cmd_push(const Args& args) {
   if (!parse(args,
              "picdex push CATALOGUE URL [--batch N]\n"
              "Copies the catalogue's images and vectors into a running engine; again after "
-             "changes,\nonly what changed (removals too).\n"
-             "  picdex push photos.pdx 'clickhouse://127.0.0.1:8123,127.0.0.1:8124/"
-             "default.photos?cluster=picdex'",
+             "changes,\nonly what changed (removals too).",
              options, positional, vm))
     return Exit::ok;
   const auto catalogue = open_catalogue(path, /*read_only=*/true);

@@ -95,8 +95,9 @@ int cmd_train(const Args& args) {
   positional.add("model", 1);
   po::variables_map vm;
   if (!parse(args,
-             "picdex train MODEL (--captions FILE | --catalogue CAT) [--split-file F --split S] "
-             "[options]",
+             "picdex train MODEL (--captions FILE | --catalogue CAT) [--split-file F --split S]\n"
+             "                    [--features LIST] [--word-vectors FILE] [--schedule "
+             "constant|cosine] [options]",
              options, positional, vm))
     return Exit::ok;
   if (captions.empty() == catalogue_path.empty())

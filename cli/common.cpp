@@ -14,6 +14,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "help.hpp"
 #include "table.hpp"
 
 void boost::validate(boost::any& value, const std::vector<std::string>& tokens, std::size_t*, int) {
@@ -92,7 +93,7 @@ bool parse(const Args& args, const std::string& usage, po::options_description o
   try {
     po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
     if (vm.count("help")) {
-      std::cout << "usage: " << usage << "\n\n" << options;
+      print_command_help(std::cout, usage, options, positional);
       return false;
     }
     po::notify(vm);

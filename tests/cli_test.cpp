@@ -137,12 +137,14 @@ TEST_CASE("picdex exit codes and one-line errors", "[cli]") {
     CHECK(run_picdex({"frobnicate"}).status == 64);
     CHECK(run_picdex({"search", cat}).status == 64);
     CHECK(run_picdex({"search", cat, "x", "--bogus"}).status == 64);
-    CHECK(run_picdex({"import", cat, "-"}).status == 64);  // no format for stdin
+    CHECK(run_picdex({"import", cat, "-"}, "words alone\n").status == 64);  // no format told
   }
   SECTION("help: 0") {
     const auto run = run_picdex({"search", "--help"});
     CHECK(run.status == 0);
-    CHECK_THAT(run.out, Catch::Contains("--min-score"));
+    CHECK_THAT(run.out, Catch::Contains("\n  --min-score S "));
+    CHECK_THAT(run.out, Catch::Contains("\n  -k N ") && Catch::Contains("(default 10)"));
+    CHECK_THAT(run.out, Catch::Contains("\nexamples:\n  picdex search demo.pdx "));
     CHECK(run_picdex({"--help"}).status == 0);
   }
   SECTION("bad input data: 65, naming file and line") {

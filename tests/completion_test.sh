@@ -36,5 +36,7 @@ expect "int8" picdex init cat.pdx --graph i
 expect "float32 int8" picdex rebuild cat.pdx --graph ""
 expect "csv" picdex import cat.pdx --format c
 expect "--vectors" picdex export cat.pdx --v
+expect "--epochs" picdex train m.pdxm --ep
+expect "" picdex train m.pdxm --emb  # (init --embedder is in its examples, not its options)
 [[ $(complete_line picdex search --c) == "" ]]  # positional names are not options
 echo "completion: commands, options and option values complete"

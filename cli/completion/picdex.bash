@@ -20,10 +20,11 @@ _picdex() {
     --embedder) mapfile -t COMPREPLY < <(compgen -W "learned learned-v1 learned-v2 lexical none" -- "$cur"); return ;;
   esac
   if [[ $cur == -* ]]; then
-    # The subcommand's options, less the ones that are given by position.
+    # The subcommand's options: the names its help lists under "options:".
     mapfile -t COMPREPLY < <(compgen -W "$("$picdex" "${COMP_WORDS[1]}" --help 2>/dev/null |
-      grep -oE -- '--[a-z][a-z-]*' | grep -vxE -- '--(catalogue|text|file|uri|captions-text)' |
-      sort -u)" -- "$cur")
+      awk '/^options:$/ { listed = 1; next } listed && /^$/ { exit }
+           listed && /^  -/ { sub(/^  /, ""); sub(/  .*/, ""); print }' |
+      grep -oE -- '--[a-z][a-z-]*' | sort -u)" -- "$cur")
     return
   fi
   compopt -o filenames 2> /dev/null
