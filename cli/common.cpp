@@ -223,19 +223,27 @@ double progress_seconds() {
 
 }  // namespace
 
+namespace {
+// What SIGINT and SIGTERM did before the catcher (restored after it).
+struct sigaction before_interrupt = {}, before_terminate = {};
+}  // namespace
+
 InterruptCatcher::InterruptCatcher() {
   interrupt_requested = 0;
   struct sigaction action = {};
   action.sa_handler = on_interrupt;
   action.sa_flags = SA_RESETHAND | SA_RESTART;  // the second signal takes its default course
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  // A signal ignored by whoever started picdex (nohup, a background job) stays ignored.
+  sigaction(SIGINT, nullptr, &before_interrupt);
+  sigaction(SIGTERM, nullptr, &before_terminate);
+  if (before_interrupt.sa_handler != SIG_IGN) sigaction(SIGINT, &action, nullptr);
+  if (before_terminate.sa_handler != SIG_IGN) sigaction(SIGTERM, &action, nullptr);
 }
 
 InterruptCatcher::~InterruptCatcher() {
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  sigaction(SIGINT, &before_interrupt, nullptr);
+  sigaction(SIGTERM, &before_terminate, nullptr);
 }
 
 bool InterruptCatcher::requested() {

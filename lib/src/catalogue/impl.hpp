@@ -64,6 +64,7 @@ class Catalogue::Impl {
   // `text` is the query's text, for keyword and hybrid modes (empty for a vector query).
   std::vector<Hit> search(std::span<const float> query, const SearchOptions& options,
                           std::string_view text = {});
+  std::string why_no_image_matches(const std::vector<Condition>& where) const;
 
   // --- maintain.cpp
   void checkpoint() PICDEX_EXCLUDES(write_mutex_);
@@ -108,6 +109,11 @@ class Catalogue::Impl {
                                                               std::int64_t seq) const;
   void cache_matches(const std::vector<Condition>& where, std::int64_t seq,
                      std::shared_ptr<const store::MatchingImages> images) const;
+  // The images `where` matches at `seq` (read in the caller's transaction at that seq):
+  // the cached ones, or read now and cached.
+  std::shared_ptr<const store::MatchingImages> matches_at(store::Tables& tables,
+                                                          const std::vector<Condition>& where,
+                                                          std::int64_t seq) const;
 
   std::filesystem::path path_;
   OpenOptions options_;

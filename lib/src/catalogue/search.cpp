@@ -103,6 +103,27 @@ void Catalogue::Impl::cache_matches(const std::vector<Condition>& where, std::in
   matches_ = {where, seq, std::move(images)};
 }
 
+std::shared_ptr<const store::MatchingImages> Catalogue::Impl::matches_at(
+    store::Tables& tables, const std::vector<Condition>& where, std::int64_t seq) const {
+  auto matching = cached_matches(where, seq);
+  if (!matching) {
+    matching = std::make_shared<const store::MatchingImages>(
+        store::match_images(tables.database(), where));
+    cache_matches(where, seq, matching);
+  }
+  return matching;
+}
+
+std::string Catalogue::Impl::why_no_image_matches(const std::vector<Condition>& where) const {
+  if (where.empty()) return "";
+  return with_reader([&](store::Tables& tables) -> std::string {
+    SQLite::Transaction in_one_state(tables.database());
+    // The images found are kept for the searches that follow, as a search keeps them.
+    if (matches_at(tables, where, tables.last_seq())->size() > 0) return "";
+    return store::why_no_image_matches(tables.database(), where);
+  });
+}
+
 std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const SearchOptions& options,
                                          std::string_view text) {
   const auto query = index::unit_vector(raw, dim_, "query vector");
@@ -129,12 +150,7 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
       if (matching && !by_words) return latest;
       SQLite::Transaction in_one_state(tables.database());
       latest = tables.last_seq();
-      if (filtered) matching = cached_matches(options.where, latest);
-      if (filtered && !matching) {
-        matching = std::make_shared<const store::MatchingImages>(
-            store::match_images(tables.database(), options.where));
-        cache_matches(options.where, latest, matching);
-      }
+      if (filtered) matching = matches_at(tables, options.where, latest);
       if (by_words) by_keyword = keyword_images(tables, text, query, depth, matching.get());
       return latest;
     };
@@ -205,8 +221,7 @@ std::vector<Hit> Catalogue::search(std::span<const float> vector,
 }
 
 std::string Catalogue::why_no_image_matches(const std::vector<Condition>& where) const {
-  return impl_->with_reader(
-      [&](store::Tables& tables) { return store::why_no_image_matches(tables.database(), where); });
+  return impl_->why_no_image_matches(where);
 }
 
 }  // namespace picdex
