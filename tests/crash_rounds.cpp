@@ -10,6 +10,7 @@
 #include <set>
 
 #include "child.hpp"
+#include "powercut.hpp"
 #include "support.hpp"
 
 namespace picdex::test {
@@ -52,6 +53,73 @@ float best_exact_score(const Stored& stored, const std::vector<float>& query) {
   return best;
 }
 
+// After a writer died: reopens the catalogue as a user would and checks it against the
+// batches writers reported committed (`reported`, which gains any batch found whole),
+// counting into `tally`; `next_batch` becomes the first batch not yet stored.
+void check_reopened(const std::filesystem::path& catalogue, std::size_t round, std::mt19937_64& rng,
+                    std::set<long>& reported, long& next_batch, CrashTally& tally,
+                    std::size_t& warnings) {
+  auto problem = [&](const std::string& what) {
+    if (tally.first_problem.empty()) tally.first_problem = what;
+  };
+  if (!std::filesystem::exists(catalogue)) {  // killed while creating it: all or nothing
+    if (!reported.empty()) problem("round " + std::to_string(round) + ": catalogue vanished");
+    return;
+  }
+  // Reopen as a user would, counting warnings.
+  OpenOptions options;
+  options.observer.warning = [&](std::string_view) { ++warnings; };
+  try {
+    auto cat = Catalogue::open(catalogue, options);
+    tally.warnings += warnings;
+    const auto report = cat.verify();
+    if (!report.ok()) {
+      ++tally.verify_failures;
+      problem("round " + std::to_string(round) + ": verify: " + report.problems.front());
+    }
+    const auto stored = read_stored(catalogue);
+    std::size_t unreported = 0;
+    for (const auto& [batch, count] : stored.images_per_batch) {
+      if (count != kBatchSize) {
+        ++tally.partial_batches;
+        problem("round " + std::to_string(round) + ": batch " + std::to_string(batch) + " has " +
+                std::to_string(count) + " images");
+      } else if (!reported.count(batch)) {
+        ++unreported;
+        reported.insert(batch);  // it is committed now, whatever the writer said
+      }
+      next_batch = std::max(next_batch, batch + 1);
+    }
+    tally.unreported_batches += unreported;
+    if (unreported > 1) problem("round " + std::to_string(round) + ": several unreported batches");
+    for (const long batch : reported) {
+      const auto it = stored.images_per_batch.find(batch);
+      if (it == stored.images_per_batch.end() || it->second != kBatchSize) {
+        ++tally.lost_batches;
+        problem("round " + std::to_string(round) + ": committed batch " + std::to_string(batch) +
+                " lost");
+      }
+    }
+    // The graph answers like an exact scan over what SQLite holds.
+    if (!reported.empty()) {
+      auto it = reported.begin();
+      std::advance(it, static_cast<long>(rng() % reported.size()));
+      const auto text = workload_caption(static_cast<std::size_t>(*it), rng() % kBatchSize);
+      std::vector<float> query(cat.embedder().dim());
+      cat.embedder().embed(text, query);
+      const auto hits = cat.search(text, {.k = 1});
+      if (hits.empty() || std::abs(hits[0].score - best_exact_score(stored, query)) > 1e-4f) {
+        ++tally.search_mismatches;
+        problem("round " + std::to_string(round) + ": search for '" + text +
+                "' does not match the exact scan");
+      }
+    }
+  } catch (const std::exception& e) {
+    ++tally.verify_failures;
+    problem("round " + std::to_string(round) + ": reopen failed: " + e.what());
+  }
+}
+
 }  // namespace
 
 std::ostream& operator<<(std::ostream& out, const CrashTally& t) {
@@ -64,10 +132,16 @@ std::ostream& operator<<(std::ostream& out, const CrashTally& t) {
   return out;
 }
 
-CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::path& dir,
-                            std::size_t rounds, std::uint64_t seed, std::ostream* log,
-                            GraphPrecision graph) {
+namespace {
+
+// The kill rounds, or with `power_cut` the power-cut rounds: the writer logs its SQLite
+// changes (powercut.hpp), and after each kill the files are turned into a state a disk
+// might hold after losing power, chosen by a seed drawn from `seed`.
+CrashTally run_rounds(const std::string& worker, const std::filesystem::path& dir,
+                      std::size_t rounds, std::uint64_t seed, std::ostream* log,
+                      GraphPrecision graph, bool power_cut) {
   const auto catalogue = dir / "run" / "crash.pdx";
+  const auto changes = dir / "powercut.log";
   std::mt19937_64 rng(seed);
   CrashTally tally;
   std::set<long> reported;  // every batch any writer reported committed
@@ -80,20 +154,27 @@ CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::pa
     ++tally.rounds;
     if (round % kRoundsPerCatalogue == 0) {
       std::filesystem::remove_all(dir / "run");
+      std::filesystem::remove(changes);
       std::filesystem::create_directories(dir / "run");
       reported.clear();
       next_batch = 0;
     }
-    // Half the rounds die at a failpoint (its 1st to 3rd arrival), half at a random time.
+    // Half the rounds die at a failpoint (its 1st to 3rd arrival), half at a random time;
+    // power-cut rounds die at their Nth SQLite change or sync half the time instead.
     std::vector<std::string> env;
     std::string how = "random";
-    if (rng() % 2) {
+    if (power_cut && rng() % 2) {
+      const auto at = 1 + rng() % 600;
+      how = "change@" + std::to_string(at);
+      env.push_back("PICDEX_POWERCUT_AT=" + std::to_string(at));
+    } else if (rng() % 2) {
       how = std::string(kFailpoints[rng() % std::size(kFailpoints)]) + "@" +
             std::to_string(1 + rng() % 3);
       env.push_back("PICDEX_FAILPOINT=" + how);
     }
+    if (power_cut) env.push_back("PICDEX_POWERCUT_LOG=" + changes.string());
     // A random kill comes after 5-200 ms; a failpoint round waits for its failpoint.
-    const auto lifetime = std::chrono::milliseconds(how == "random" ? 5 + rng() % 196 : 10000);
+    const auto lifetime = std::chrono::milliseconds(how == "random" ? 5 + rng() % 196 : 20000);
     Child writer(
         worker,
         {"write", catalogue.string(), std::to_string(next_batch), std::to_string(kBatchesPerWriter),
@@ -116,69 +197,33 @@ CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::pa
     }
     tally.committed_batches += reported_now;
 
-    if (!std::filesystem::exists(catalogue)) {  // killed while creating it: all or nothing
-      if (!reported.empty()) problem("round " + std::to_string(round) + ": catalogue vanished");
-      continue;
+    std::string cut;
+    if (power_cut && std::filesystem::exists(changes)) {
+      const auto cut_seed = rng();
+      cut = ", power cut (seed " + std::to_string(cut_seed) +
+            "): " + materialise_power_cut(changes, cut_seed).describe();
     }
-    // Reopen as a user would, counting warnings.
-    OpenOptions options;
     std::size_t warnings = 0;
-    options.observer.warning = [&](std::string_view) { ++warnings; };
-    try {
-      auto cat = Catalogue::open(catalogue, options);
-      tally.warnings += warnings;
-      const auto report = cat.verify();
-      if (!report.ok()) {
-        ++tally.verify_failures;
-        problem("round " + std::to_string(round) + ": verify: " + report.problems.front());
-      }
-      const auto stored = read_stored(catalogue);
-      std::size_t unreported = 0;
-      for (const auto& [batch, count] : stored.images_per_batch) {
-        if (count != kBatchSize) {
-          ++tally.partial_batches;
-          problem("round " + std::to_string(round) + ": batch " + std::to_string(batch) + " has " +
-                  std::to_string(count) + " images");
-        } else if (!reported.count(batch)) {
-          ++unreported;
-          reported.insert(batch);  // it is committed now, whatever the writer said
-        }
-        next_batch = std::max(next_batch, batch + 1);
-      }
-      tally.unreported_batches += unreported;
-      if (unreported > 1)
-        problem("round " + std::to_string(round) + ": several unreported batches");
-      for (const long batch : reported) {
-        const auto it = stored.images_per_batch.find(batch);
-        if (it == stored.images_per_batch.end() || it->second != kBatchSize) {
-          ++tally.lost_batches;
-          problem("round " + std::to_string(round) + ": committed batch " + std::to_string(batch) +
-                  " lost");
-        }
-      }
-      // The graph answers like an exact scan over what SQLite holds.
-      if (!reported.empty()) {
-        auto it = reported.begin();
-        std::advance(it, static_cast<long>(rng() % reported.size()));
-        const auto text = workload_caption(static_cast<std::size_t>(*it), rng() % kBatchSize);
-        std::vector<float> query(cat.embedder().dim());
-        cat.embedder().embed(text, query);
-        const auto hits = cat.search(text, {.k = 1});
-        if (hits.empty() || std::abs(hits[0].score - best_exact_score(stored, query)) > 1e-4f) {
-          ++tally.search_mismatches;
-          problem("round " + std::to_string(round) + ": search for '" + text +
-                  "' does not match the exact scan");
-        }
-      }
-    } catch (const std::exception& e) {
-      ++tally.verify_failures;
-      problem("round " + std::to_string(round) + ": reopen failed: " + e.what());
-    }
+    check_reopened(catalogue, round, rng, reported, next_batch, tally, warnings);
     if (log)
       *log << "round " << round << " (" << how << ", " << lifetime.count()
-           << " ms): " << reported_now << " batches reported, " << warnings << " warnings\n";
+           << " ms): " << reported_now << " batches reported, " << warnings << " warnings" << cut
+           << "\n";
   }
   return tally;
+}
+
+}  // namespace
+
+CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::path& dir,
+                            std::size_t rounds, std::uint64_t seed, std::ostream* log,
+                            GraphPrecision graph) {
+  return run_rounds(worker, dir, rounds, seed, log, graph, /*power_cut=*/false);
+}
+
+CrashTally run_powercut_rounds(const std::string& worker, const std::filesystem::path& dir,
+                               std::size_t rounds, std::uint64_t seed, std::ostream* log) {
+  return run_rounds(worker, dir, rounds, seed, log, GraphPrecision::float32, /*power_cut=*/true);
 }
 
 }  // namespace picdex::test

@@ -4,19 +4,23 @@
 //       puts batches FIRST..FIRST+COUNT-1 of the test workload (SIZE images each, one
 //       transaction per batch), printing "committed B" after each, pausing PAUSE_MS;
 //       saves a snapshot every 5 batches, so kills land inside saves too. Creates CAT if
-//       missing, with a graph of GRAPH precision (float32 or int8).
+//       missing, with a graph of GRAPH precision (float32 or int8). With
+//       PICDEX_POWERCUT_LOG=FILE, logs its SQLite changes there (tests/powercut.hpp);
+//       with PICDEX_POWERCUT_AT=N too, it dies before its Nth change or sync.
 //   picdex-test-worker read CAT SIZE STOP_FILE QUERIES_FILE
 //       searches read-only until STOP_FILE exists, checking that the catalogue only grows
 //       and that the newest batch SQLite holds of a writer that started at batch 0 with
 //       SIZE images a batch is what search finds; then prints one JSON line with its counts
 //       and its results for each line of QUERIES_FILE.
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "powercut.hpp"
 #include "support.hpp"
 
 using namespace picdex;
@@ -27,6 +31,10 @@ int write(const std::vector<std::string>& a) {
   const std::size_t first = std::stoul(a[1]), count = std::stoul(a[2]), size = std::stoul(a[3]);
   const auto pause = std::chrono::milliseconds(a.size() > 4 ? std::stol(a[4]) : 0);
   const auto graph = graph_precision_named(a.size() > 5 ? a[5] : "float32").value();
+  if (const char* changes = std::getenv("PICDEX_POWERCUT_LOG")) {  // (tests/powercut.hpp)
+    const char* at = std::getenv("PICDEX_POWERCUT_AT");
+    test::install_powercut_recorder(changes, at ? std::stoull(at) : 0);
+  }
   OpenOptions options;
   auto catalogue =
       std::filesystem::exists(a[0])
