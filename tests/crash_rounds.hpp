@@ -40,9 +40,9 @@ CrashTally run_crash_rounds(const std::string& worker, const std::filesystem::pa
                             std::size_t rounds, std::uint64_t seed, std::ostream* log = nullptr,
                             GraphPrecision graph = GraphPrecision::float32);
 
-// The same rounds with power cuts: after each kill, the catalogue's SQLite files are put
-// in a random state a disk might hold after losing power (powercut.hpp). The graph's
-// snapshot files are left as the kill left them.
+// The same rounds with power cuts: after each kill, the catalogue's files (SQLite's and
+// the graph snapshots) are put in a random state a disk might hold after losing power
+// (powercut.hpp).
 CrashTally run_powercut_rounds(const std::string& worker, const std::filesystem::path& dir,
                                std::size_t rounds, std::uint64_t seed, std::ostream* log = nullptr);
 

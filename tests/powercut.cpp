@@ -1,5 +1,7 @@
 #include "powercut.hpp"
 
+#include "fault/file_watch.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -171,6 +173,27 @@ int x_delete(sqlite3_vfs*, const char* name, int sync_folder) {
   return real_vfs->xDelete(real_vfs, name, sync_folder);
 }
 
+// The library's own files (graph snapshots): their creations, syncs, renames, removals
+// and folder syncs. Their writes are not logged: a file not synced since its creation may
+// lose any of its sectors.
+class LibraryFileRecorder : public fault::FileWatcher {
+ public:
+  void created(const std::filesystem::path& path) override { append('n', path, 0, 0); }
+  void synced(const std::filesystem::path& path) override { append('y', path, 0, 0); }
+  void renamed(const std::filesystem::path& from, const std::filesystem::path& to) override {
+    append('r', from, 0, 0, to.string());
+  }
+  void folder_synced(const std::filesystem::path& folder) override {
+    append('f', std::filesystem::absolute(folder).lexically_normal(), 0, 0);
+  }
+  void removing(const std::filesystem::path& path) override {
+    std::ifstream in(path, std::ios::binary);
+    append('x', path, 0, 0, std::string(std::istreambuf_iterator<char>(in), {}));
+  }
+};
+
+LibraryFileRecorder library_files;
+
 // --- materialising a power cut
 
 struct Op {
@@ -211,6 +234,80 @@ std::string read_all(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+struct LibraryOp {
+  char kind;
+  std::string path, other;  // other: the new name ('r') or the content removed ('x')
+};
+
+std::string folder_of(const std::string& path) {
+  return std::filesystem::absolute(path).parent_path().lexically_normal().string();
+}
+
+// The library's files after the power cut: a file not synced since its creation loses
+// some sectors (and maybe its end); a creation, rename or removal its folder was not
+// synced after is undone, or not.
+void materialise_library_files(const std::vector<LibraryOp>& ops, std::mt19937_64& rng,
+                               PowerCut& cut) {
+  auto chance = [&](double p) { return std::uniform_real_distribution<>(0, 1)(rng) < p; };
+  std::map<std::string, bool> synced;                          // by current name
+  std::map<std::string, std::vector<const LibraryOp*>> names;  // unsynced, by folder
+  for (const auto& op : ops) {
+    switch (op.kind) {
+      case 'n':
+        synced[op.path] = false;
+        names[folder_of(op.path)].push_back(&op);
+        break;
+      case 'y':
+        synced[op.path] = true;
+        break;
+      case 'r':
+        synced[op.other] = synced[op.path];
+        synced.erase(op.path);
+        names[folder_of(op.path)].push_back(&op);
+        break;
+      case 'x':
+        synced.erase(op.path);
+        names[folder_of(op.path)].push_back(&op);
+        break;
+      case 'f':
+        names[op.path].clear();
+        break;
+    }
+  }
+  for (const auto& [path, durable] : synced) {
+    if (durable || !std::filesystem::exists(path)) continue;
+    ++cut.unsynced;
+    auto content = read_all(path);
+    for (std::size_t sector = 0; sector < content.size(); sector += 512)
+      if (chance(0.25))
+        std::fill(content.begin() + sector,
+                  content.begin() + std::min(content.size(), sector + 512), '\0');
+    if (chance(0.25)) content.resize(content.size() / 512 * 512 / 2);
+    ++cut.torn;
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(content.data(), static_cast<std::streamsize>(content.size()));
+  }
+  for (auto& [folder, unsynced] : names)
+    for (auto it = unsynced.rbegin(); it != unsynced.rend(); ++it) {
+      const auto& op = **it;
+      ++cut.unsynced;
+      if (chance(0.5)) {
+        ++cut.kept;
+        continue;
+      }
+      std::error_code ignored;
+      if (op.kind == 'n') {
+        std::filesystem::remove(op.path, ignored);
+        ++cut.lost_files;
+      } else if (op.kind == 'r') {
+        if (std::filesystem::exists(op.other)) std::filesystem::rename(op.other, op.path, ignored);
+      } else {  // 'x': back, as it was
+        std::ofstream(op.path, std::ios::binary)
+            .write(op.other.data(), static_cast<std::streamsize>(op.other.size()));
+      }
+    }
+}
+
 }  // namespace
 
 void install_powercut_recorder(const std::filesystem::path& log, std::uint64_t cut_at_change) {
@@ -244,6 +341,7 @@ void install_powercut_recorder(const std::filesystem::path& log, std::uint64_t c
                        x_unfetch};
   if (sqlite3_vfs_register(&recording_vfs, /*makeDflt=*/1) != SQLITE_OK)
     throw std::runtime_error("cannot register the power-cut VFS");
+  fault::watch_files(&library_files);
 }
 
 std::string PowerCut::describe() const {
@@ -254,6 +352,7 @@ std::string PowerCut::describe() const {
 PowerCut materialise_power_cut(const std::filesystem::path& log, std::uint64_t seed) {
   const auto bytes = read_all(log);
   std::map<std::string, FileHistory> files;
+  std::vector<LibraryOp> library;  // in order
   std::size_t at = 0;
   auto take = [&](void* out, std::size_t n) {
     if (at + n > bytes.size()) return false;
@@ -275,6 +374,10 @@ PowerCut materialise_power_cut(const std::filesystem::path& log, std::uint64_t s
     if (!take(&op.kind, 1) || !take_string(path) || !take(&op.a, sizeof op.a) ||
         !take(&op.b, sizeof op.b) || !take_string(op.one) || !take_string(op.two))
       break;
+    if (std::string_view("nyrfx").find(op.kind) != std::string_view::npos) {
+      library.push_back({op.kind, std::move(path), std::move(op.one)});
+      continue;
+    }
     auto& file = files[path];
     switch (op.kind) {
       case 'C':
@@ -346,6 +449,7 @@ PowerCut materialise_power_cut(const std::filesystem::path& log, std::uint64_t s
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     if (!out) throw std::runtime_error(path + ": cannot write the power-cut state");
   }
+  materialise_library_files(library, rng, cut);
   std::filesystem::remove(log);
   return cut;
 }

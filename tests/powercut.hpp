@@ -5,8 +5,10 @@
 // materialise_power_cut() turns them into a state a disk might hold after losing power:
 // everything synced, plus any subset of the unsynced changes, applied in any order, some
 // writes torn at 512-byte sectors; a file created and never synced may be gone, and a
-// deletion not synced to its folder undone. The shared-memory index (-shm) is not logged:
-// SQLite rebuilds it on the first open.
+// deletion not synced to its folder undone. The library's own files (graph snapshots) are
+// watched too (fault/file_watch.hpp): one not synced since its creation loses sectors, and
+// a creation, rename or removal not followed by a sync of its folder may be undone. The
+// shared-memory index (-shm) is not logged: SQLite rebuilds it on the first open.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +17,8 @@
 
 namespace picdex::test {
 
-// Registers the recording VFS as SQLite's default, logging to `log` (appended). With
+// Registers the recording VFS as SQLite's default and watches the library's files,
+// logging to `log` (appended). With
 // `cut_at_change` N > 0, the process kills itself (SIGKILL) on its Nth change or sync,
 // before making it: the power goes at that very point.
 void install_powercut_recorder(const std::filesystem::path& log, std::uint64_t cut_at_change = 0);

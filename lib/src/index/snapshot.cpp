@@ -9,23 +9,11 @@
 #include <vector>
 
 #include "fault/failpoint.hpp"
+#include "fault/file_watch.hpp"
 #include "index/snapshot_format.hpp"
 #include "picdex/error.hpp"
 
 namespace picdex::index {
-namespace {
-
-void fsync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int err = errno;
-    if (fd >= 0) ::close(fd);
-    throw IoError(path.string() + ": cannot sync: " + std::strerror(err));
-  }
-  ::close(fd);
-}
-
-}  // namespace
 
 FileLock& FileLock::operator=(FileLock&& other) noexcept {
   if (this != &other) {
@@ -56,19 +44,19 @@ SnapshotFile write_snapshot(const Graph& graph, const HitTable& hits,
   auto tmp = base;
   tmp += ".tmp-";
   tmp += std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = fault::create_file(tmp, O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0)
     throw IoError(tmp.string() + ": cannot create graph snapshot: " + std::strerror(errno));
   FileLock lock(fd);
   ::flock(fd, LOCK_EX);  // ours alone: a fresh name no one else waits on
   auto discard = [&] {
     std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
+    fault::remove_file(tmp, ignored);
   };
   std::string checksum;
   try {
     checksum = checksum_hex(graph.write(fd, hits));
-    if (::fsync(fd) != 0)
+    if (fault::sync_file(fd, tmp) != 0)
       throw SnapshotError(std::string("cannot be synced: ") + std::strerror(errno));
   } catch (const SnapshotError& e) {
     discard();
@@ -81,7 +69,7 @@ SnapshotFile write_snapshot(const Graph& graph, const HitTable& hits,
                     std::move(lock)};
   fault::failpoint("snapshot.temp");
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
+  fault::rename_file(tmp, path, ec);
   if (ec) {
     discard();
     throw IoError(path.string() + ": cannot rename graph snapshot: " + ec.message());
@@ -92,7 +80,9 @@ SnapshotFile write_snapshot(const Graph& graph, const HitTable& hits,
 }
 
 void sync_folder_of(const std::filesystem::path& path) {
-  fsync_path(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
+  const auto folder = path.parent_path().empty() ? "." : path.parent_path();
+  if (fault::sync_folder(folder) != 0)
+    throw IoError(folder.string() + ": cannot sync: " + std::strerror(errno));
 }
 
 std::vector<std::filesystem::path> stale_snapshots(const std::filesystem::path& catalogue,
@@ -117,7 +107,7 @@ std::size_t remove_stale_snapshots(const std::filesystem::path& catalogue,
     FileLock lock(fd);
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) continue;  // a save in progress
     std::error_code ignored;
-    removed += std::filesystem::remove(path, ignored);
+    removed += fault::remove_file(path, ignored);
   }
   return removed;
 }

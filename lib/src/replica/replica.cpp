@@ -2,6 +2,7 @@
 #include "replica/replica.hpp"
 
 #include "fault/failpoint.hpp"
+#include "fault/file_watch.hpp"
 #include "index/snapshot.hpp"
 #include "picdex/error.hpp"
 
@@ -124,7 +125,7 @@ void Replica::commit_reembedded(SQLite::Transaction& tx, store::Tables& writer,
   if (old_snapshot)
     if (const auto file = index::snapshot_path(settings_.catalogue, old_snapshot->file)) {
       std::error_code ignored;
-      std::filesystem::remove(*file, ignored);
+      fault::remove_file(*file, ignored);
     }
 }
 

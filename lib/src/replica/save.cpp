@@ -1,5 +1,6 @@
 // Replica: saving snapshots (and trimming the log they make unneeded), rebuilding.
 #include "fault/failpoint.hpp"
+#include "fault/file_watch.hpp"
 #include "index/snapshot.hpp"
 #include "picdex/error.hpp"
 #include "replica/replica.hpp"
@@ -36,7 +37,7 @@ void Replica::save(store::Tables& writer) {
   if (recorded) fault::failpoint("snapshot.recorded");
   std::error_code ignored;
   if (!recorded) {
-    fs::remove(file.path, ignored);
+    fault::remove_file(file.path, ignored);
     return;
   }
   {
@@ -45,7 +46,7 @@ void Replica::save(store::Tables& writer) {
   }
   if (previous && previous->file != file.path.filename().string())
     if (const auto old = index::snapshot_path(settings_.catalogue, previous->file))
-      fs::remove(*old, ignored);
+      fault::remove_file(*old, ignored);
 }
 
 void Replica::save_if_due(store::Tables& writer, bool closing) {
