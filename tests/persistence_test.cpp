@@ -88,6 +88,23 @@ TEST_CASE("changes after the last snapshot are replayed on open", "[persistence]
   CHECK(cat.verify().ok());
 }
 
+TEST_CASE("commits that are not synced one by one are kept across a close and a reopen",
+          "[persistence]") {
+  TempDir dir;
+  const auto path = dir / "n.pdx";
+  OpenOptions normal;
+  normal.durable_commits = false;  // SQLite synchronous=NORMAL
+  {
+    auto cat = Catalogue::create(path, {}, normal);
+    fill(cat, 50, 3);
+    cat.put({"late.jpg", {"a zebra crossing a wide river at dawn"}, "{}"});
+  }
+  auto cat = Catalogue::open(path, normal);
+  CHECK(cat.size() == 51);
+  CHECK(cat.search("zebra crossing a river", {.k = 1})[0].uri == "late.jpg");
+  CHECK(cat.verify().ok());
+}
+
 TEST_CASE("an empty catalogue's snapshot reopens and takes new images", "[persistence]") {
   TempDir dir;
   const auto path = dir / "c.pdx";

@@ -123,6 +123,12 @@ struct OpenOptions {
   // free pages to the file system once more than this fraction of the graph is deleted;
   // checked after each write, for graphs of 1,000 elements or more. 0 turns it off.
   double compact_above = 0.3;
+  // true: each commit is on disk (fsync of SQLite's write-ahead log) before put() or
+  // remove() returns, so a power cut loses nothing they acknowledged. false: SQLite's
+  // synchronous=NORMAL: the log is synced at checkpoints only, so a power cut may lose
+  // the commits acknowledged since the last one (the catalogue stays consistent and whole:
+  // never a part of a batch); a process crash still loses nothing.
+  bool durable_commits = true;
   Observer observer;
 };
 

@@ -74,7 +74,9 @@ Catalogue::Impl::Impl(fs::path path, OpenOptions options, store::OpenMode mode)
       db_(store::open_database(path_, mode)),
       tables_(std::make_unique<store::Tables>(*db_)),
       readers_(path_),
-      threads_(std::max(1u, std::thread::hardware_concurrency())) {}
+      threads_(std::max(1u, std::thread::hardware_concurrency())) {
+  if (!options_.durable_commits) db_->exec("PRAGMA synchronous = NORMAL");
+}
 
 void Catalogue::Impl::refuse_if_read_only() const {
   if (read_only_) throw IoError(path_.string() + ": catalogue is open read-only");
