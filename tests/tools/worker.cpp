@@ -6,7 +6,8 @@
 //       saves a snapshot every 5 batches, so kills land inside saves too. Creates CAT if
 //       missing, with a graph of GRAPH precision (float32 or int8). With
 //       PICDEX_POWERCUT_LOG=FILE, logs its SQLite changes there (tests/powercut.hpp);
-//       with PICDEX_POWERCUT_AT=N too, it dies before its Nth change or sync.
+//       with PICDEX_POWERCUT_AT=N too, it dies before its Nth change or sync. With
+//       PICDEX_WORKER_COMPACT_EVERY=N, compacts (graph rebuilt, VACUUM) every N batches.
 //   picdex-test-worker read CAT SIZE STOP_FILE QUERIES_FILE
 //       searches read-only until STOP_FILE exists, checking that the catalogue only grows
 //       and that the newest batch SQLite holds of a writer that started at batch 0 with
@@ -35,6 +36,8 @@ int write(const std::vector<std::string>& a) {
     const char* at = std::getenv("PICDEX_POWERCUT_AT");
     test::install_powercut_recorder(changes, at ? std::stoull(at) : 0);
   }
+  const char* compact = std::getenv("PICDEX_WORKER_COMPACT_EVERY");
+  const std::size_t compact_every = compact ? std::stoul(compact) : 0;
   OpenOptions options;
   auto catalogue =
       std::filesystem::exists(a[0])
@@ -48,6 +51,7 @@ int write(const std::vector<std::string>& a) {
     catalogue.put(batch);
     std::cout << "committed " << b << std::endl;  // flushed: the harness reads it live
     if ((b + 1) % 5 == 0) catalogue.checkpoint();
+    if (compact_every && (b + 1) % compact_every == 0) catalogue.compact();
     std::this_thread::sleep_for(pause);
   }
   return 0;
