@@ -234,14 +234,23 @@ std::string read_all(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+std::string folder_of(const std::string& path) {
+  return std::filesystem::absolute(path).parent_path().lexically_normal().string();
+}
+
+// After a sync of `folder`: the creations and deletions of SQLite's files in it are durable.
+void folder_synced(std::map<std::string, FileHistory>& files, const std::string& folder) {
+  for (auto& [path, file] : files) {
+    if (folder_of(path) != folder) continue;
+    file.created_unsynced = false;
+    if (file.deleted) file.deletion_synced = true;
+  }
+}
+
 struct LibraryOp {
   char kind;
   std::string path, other;  // other: the new name ('r') or the content removed ('x')
 };
-
-std::string folder_of(const std::string& path) {
-  return std::filesystem::absolute(path).parent_path().lexically_normal().string();
-}
 
 // The library's files after the power cut: a file not synced since its creation loses
 // some sectors (and maybe its end); a creation, rename or removal its folder was not
@@ -261,8 +270,10 @@ void materialise_library_files(const std::vector<LibraryOp>& ops, std::mt19937_6
         synced[op.path] = true;
         break;
       case 'r':
-        synced[op.other] = synced[op.path];
-        synced.erase(op.path);
+        if (const auto it = synced.find(op.path); it != synced.end()) {  // (else SQLite's)
+          synced[op.other] = it->second;
+          synced.erase(op.path);
+        }
         names[folder_of(op.path)].push_back(&op);
         break;
       case 'x':
@@ -375,6 +386,11 @@ PowerCut materialise_power_cut(const std::filesystem::path& log, std::uint64_t s
         !take(&op.b, sizeof op.b) || !take_string(op.one) || !take_string(op.two))
       break;
     if (std::string_view("nyrfx").find(op.kind) != std::string_view::npos) {
+      if (op.kind == 'r' && files.count(path)) {  // an SQLite file renamed (a new catalogue)
+        files[op.one] = std::move(files[path]);
+        files.erase(path);
+      }
+      if (op.kind == 'f') folder_synced(files, path);
       library.push_back({op.kind, std::move(path), std::move(op.one)});
       continue;
     }
@@ -386,6 +402,12 @@ PowerCut materialise_power_cut(const std::filesystem::path& log, std::uint64_t s
         break;
       case 'S':
         file.unsynced.clear();
+        // SQLite syncs the folder on a new journal's or log's first sync (unix VFS,
+        // UNIXFILE_DIRSYNC): every entry of the folder is durable from then on.
+        if (file.created_unsynced && (path.ends_with("-journal") || path.ends_with("-wal"))) {
+          folder_synced(files, folder_of(path));
+          library.push_back({'f', folder_of(path), ""});
+        }
         file.created_unsynced = false;
         break;
       case 'D':
@@ -420,10 +442,12 @@ PowerCut materialise_power_cut(const std::filesystem::path& log, std::uint64_t s
       content = read_all(path);
     }
     revert(content, file.unsynced);
+    // Any subset lands. Applied in the order they were made: a disk may reorder writes to
+    // different sectors (which a subset covers), but never puts an older version of a
+    // sector over a newer one (writeback of a page is serialised).
     std::vector<const Op*> landed;
     for (const auto& op : file.unsynced)
       if (chance(keep)) landed.push_back(&op);
-    std::shuffle(landed.begin(), landed.end(), rng);  // a disk may reorder them
     for (const auto* op : landed) {
       ++cut.kept;
       if (op->kind == 'T') {

@@ -3,8 +3,9 @@
 // delete, create), what it changes and the bytes it replaces, and each sync. After the
 // process is killed (its files then hold every write: the page cache survives a kill),
 // materialise_power_cut() turns them into a state a disk might hold after losing power:
-// everything synced, plus any subset of the unsynced changes, applied in any order, some
-// writes torn at 512-byte sectors; a file created and never synced may be gone, and a
+// everything synced, plus any subset of the unsynced changes (each sector ending at one
+// of the versions written to it, never an older one over a newer), some writes torn at
+// 512-byte sectors; a file created and never synced may be gone, and a
 // deletion not synced to its folder undone. The library's own files (graph snapshots) are
 // watched too (fault/file_watch.hpp): one not synced since its creation loses sectors, and
 // a creation, rename or removal not followed by a sync of its folder may be undone. The

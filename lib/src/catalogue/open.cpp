@@ -1,6 +1,5 @@
 // Creating, opening and closing a catalogue; reading its images.
 #include <fcntl.h>
-#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <signal.h>
@@ -12,6 +11,7 @@
 #include <thread>
 
 #include "catalogue/impl.hpp"
+#include "fault/file_watch.hpp"
 #include "index/snapshot.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
@@ -219,7 +219,7 @@ Catalogue Catalogue::create(const fs::path& path, const CreateOptions& options, 
     discard();
     throw;
   }
-  if (::renameat2(AT_FDCWD, building.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+  if (fault::rename_without_replacing(building, path) != 0) {
     const int err = errno;
     discard();
     if (err == EEXIST) throw IoError(path.string() + ": already exists");

@@ -1,6 +1,7 @@
 #include "fault/file_watch.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,6 +45,12 @@ void rename_file(const std::filesystem::path& from, const std::filesystem::path&
                  std::error_code& ec) {
   std::filesystem::rename(from, to, ec);
   if (!ec && watcher) watcher->renamed(from, to);
+}
+
+int rename_without_replacing(const std::filesystem::path& from, const std::filesystem::path& to) {
+  const int rc = ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
+  if (rc == 0 && watcher) watcher->renamed(from, to);
+  return rc;
 }
 
 bool remove_file(const std::filesystem::path& path, std::error_code& ec) {

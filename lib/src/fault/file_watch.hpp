@@ -32,6 +32,8 @@ int sync_file(int fd, const std::filesystem::path& path);
 int sync_folder(const std::filesystem::path& folder);
 void rename_file(const std::filesystem::path& from, const std::filesystem::path& to,
                  std::error_code& ec);
+// renameat2(2) with RENAME_NOREPLACE; 0, or -1 with errno set (EEXIST: `to` exists).
+int rename_without_replacing(const std::filesystem::path& from, const std::filesystem::path& to);
 bool remove_file(const std::filesystem::path& path, std::error_code& ec);
 
 }  // namespace picdex::fault
