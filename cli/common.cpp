@@ -221,11 +221,9 @@ double progress_seconds() {
   return *end || !(seconds >= 0) ? 5 : seconds;
 }
 
-}  // namespace
-
-namespace {
 // What SIGINT and SIGTERM did before the catcher (restored after it).
 struct sigaction before_interrupt = {}, before_terminate = {};
+
 }  // namespace
 
 InterruptCatcher::InterruptCatcher() {

@@ -30,6 +30,16 @@ std::string sample_catalogue(const TempDir& dir, const std::string& name = "c.pd
   REQUIRE(run_picdex({"import", cat, kSample}).status == 0);
   return cat;
 }
+
+// `dir/NAME`, a catalogue of `records`, written to `dir/FILE` and imported.
+std::string catalogue_of(const TempDir& dir, const std::string& name, const std::string& file,
+                         const std::string& records) {
+  const auto cat = (dir / name).string();
+  REQUIRE(run_picdex({"init", cat}).status == 0);
+  picdex::test::write_file(dir / file, records);
+  REQUIRE(run_picdex({"import", cat, (dir / file).string()}).status == 0);
+  return cat;
+}
 }  // namespace
 
 TEST_CASE("picdex init, import, search end to end", "[cli]") {
@@ -499,15 +509,11 @@ TEST_CASE("progress on a terminal ends its line before the summary", "[cli][usag
 
 TEST_CASE("a --where that no image meets says why, naming the likely mistake", "[cli][usage]") {
   TempDir dir;
-  const auto cat = (dir / "h.pdx").string();
-  REQUIRE(run_picdex({"init", cat}).status == 0);
-  const auto file = (dir / "h.tsv").string();
-  picdex::test::write_file(
-      file,
-      "beach.jpg\ta dog running on the beach\t{\"year\":2024,\"place\":\"Home\"}\n"
-      "city.jpg\ta red bus in the city\t{\"year\":2023,\"place\":\"city\"}\n"
-      "park.jpg\tchildren playing in the park\t{\"year\":2024,\"place\":\"park\"}\n");
-  REQUIRE(run_picdex({"import", cat, file}).status == 0);
+  const auto cat =
+      catalogue_of(dir, "h.pdx", "h.tsv",
+                   "beach.jpg\ta dog running on the beach\t{\"year\":2024,\"place\":\"Home\"}\n"
+                   "city.jpg\ta red bus in the city\t{\"year\":2023,\"place\":\"city\"}\n"
+                   "park.jpg\tchildren playing in the park\t{\"year\":2024,\"place\":\"park\"}\n");
   const std::string header = "rank   score  uri  caption\n";
   const std::vector<std::tuple<std::vector<std::string>, int, std::string>> cases = {
       {{"year==2024"}, 64, "picdex: --where 'year==2024': '==' is written '=' here (year=2024)\n"},
@@ -583,15 +589,11 @@ TEST_CASE("keyword and hybrid tables show what ranked each hit, then its cosine"
 TEST_CASE("the result table aligns by display width and keeps each hit on one line",
           "[cli][usage]") {
   TempDir dir;
-  const auto cat = (dir / "u.pdx").string();
-  REQUIRE(run_picdex({"init", cat}).status == 0);
-  const auto file = (dir / "u.jsonl").string();
-  picdex::test::write_file(
-      file,
-      "{\"uri\":\"café.jpg\",\"caption\":\"a dog in a café\"}\n"
-      "{\"uri\":\"東京タワー.jpg\",\"caption\":\"a dog under a red tower\"}\n"
-      "{\"uri\":\"x.jpg\",\"caption\":\"a dog\\twith a tab\\nand a line end\"}\n");
-  REQUIRE(run_picdex({"import", cat, file}).status == 0);
+  const auto cat =
+      catalogue_of(dir, "u.pdx", "u.jsonl",
+                   "{\"uri\":\"café.jpg\",\"caption\":\"a dog in a café\"}\n"
+                   "{\"uri\":\"東京タワー.jpg\",\"caption\":\"a dog under a red tower\"}\n"
+                   "{\"uri\":\"x.jpg\",\"caption\":\"a dog\\twith a tab\\nand a line end\"}\n");
   const auto run = run_picdex({"search", cat, "a dog", "--mode", "keyword"});
   REQUIRE(run.status == 0);
   std::istringstream lines(run.out);

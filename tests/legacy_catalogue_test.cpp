@@ -13,13 +13,6 @@ namespace {
 
 const fs::path kFixture = fs::path(PICDEX_FIXTURES_DIR) / "legacy-v1";
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // A writable copy of the fixture catalogue in `dir`.
 fs::path copy_fixture(const test::TempDir& dir) {
   for (const auto& entry : fs::directory_iterator(kFixture))
@@ -39,7 +32,7 @@ TEST_CASE("a catalogue made with the 0.1.0 default model searches as it did then
     const auto run = test::run_picdex({"search", cat, "--queries", queries, "--json", "-k", "5"});
     REQUIRE(run.status == 0);
     CHECK(run.err.empty());  // no rebuilt snapshot, no warning
-    CHECK(run.out == read_text(kFixture / "expected.jsonl"));
+    CHECK(run.out == test::read_text(kFixture / "expected.jsonl"));
   }
   SECTION("the library opens it with the old model, and new writes embed with it too") {
     auto catalogue = Catalogue::open(cat);

@@ -1,6 +1,7 @@
 #include "powercut.hpp"
 
 #include "fault/file_watch.hpp"
+#include "support.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,7 +12,6 @@
 #include <array>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <random>
@@ -167,9 +167,7 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int*
 }
 
 int x_delete(sqlite3_vfs*, const char* name, int sync_folder) {
-  std::ifstream in(name, std::ios::binary);
-  const std::string content(std::istreambuf_iterator<char>(in), {});
-  append('D', name, sync_folder, 0, content);
+  append('D', name, sync_folder, 0, read_text(name));
   return real_vfs->xDelete(real_vfs, name, sync_folder);
 }
 
@@ -187,8 +185,7 @@ class LibraryFileRecorder : public fault::FileWatcher {
     append('f', std::filesystem::absolute(folder).lexically_normal(), 0, 0);
   }
   void removing(const std::filesystem::path& path) override {
-    std::ifstream in(path, std::ios::binary);
-    append('x', path, 0, 0, std::string(std::istreambuf_iterator<char>(in), {}));
+    append('x', path, 0, 0, read_text(path));
   }
 };
 
@@ -227,11 +224,6 @@ void revert(std::string& content, const std::vector<Op>& ops) {
       put_at(content, it->a, it->one);
     }
   }
-}
-
-std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 std::string folder_of(const std::string& path) {
@@ -288,7 +280,7 @@ void materialise_library_files(const std::vector<LibraryOp>& ops, std::mt19937_6
   for (const auto& [path, durable] : synced) {
     if (durable || !std::filesystem::exists(path)) continue;
     ++cut.unsynced;
-    auto content = read_all(path);
+    auto content = read_text(path);
     for (std::size_t sector = 0; sector < content.size(); sector += 512)
       if (chance(0.25))
         std::fill(content.begin() + sector,
@@ -361,7 +353,7 @@ std::string PowerCut::describe() const {
 }
 
 PowerCut materialise_power_cut(const std::filesystem::path& log, std::uint64_t seed) {
-  const auto bytes = read_all(log);
+  const auto bytes = read_text(log);
   std::map<std::string, FileHistory> files;
   std::vector<LibraryOp> library;  // in order
   std::size_t at = 0;
@@ -439,7 +431,7 @@ PowerCut materialise_power_cut(const std::filesystem::path& log, std::uint64_t s
         ++cut.lost_files;
         continue;
       }
-      content = read_all(path);
+      content = read_text(path);
     }
     revert(content, file.unsynced);
     // Any subset lands. Applied in the order they were made: a disk may reorder writes to

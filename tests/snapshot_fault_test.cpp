@@ -47,11 +47,6 @@ std::vector<fs::path> files_with(const fs::path& dir, const std::string& part) {
   return out;
 }
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 void flip_byte(const fs::path& p, std::uint64_t offset) {
   std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
   f.seekg(static_cast<std::streamoff>(offset));
@@ -63,7 +58,7 @@ void flip_byte(const fs::path& p, std::uint64_t offset) {
 // Rewrites the manifest so it vouches for the file as it now is (size and checksum): only
 // the structure check stands between such a file and hnswlib.
 void vouch_for(const fs::path& catalogue, const fs::path& snapshot) {
-  const auto bytes = read_all(snapshot);
+  const auto bytes = test::read_text(snapshot);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx",
                 static_cast<unsigned long long>(XXH3_64bits(bytes.data(), bytes.size())));
@@ -122,7 +117,7 @@ TEST_CASE("a damaged, missing, stale or foreign snapshot is caught and repaired"
   };
 
   SECTION("truncated at many offsets") {
-    const auto original = read_all(snapshot);
+    const auto original = test::read_text(snapshot);
     const std::uint64_t size = original.size();
     for (const std::uint64_t at :
          {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{8}, kHeader - 1, kHeader, kHeader + 1,
