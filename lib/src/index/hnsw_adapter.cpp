@@ -8,28 +8,27 @@
 #include <stdexcept>
 #include <vector>
 
+#include "index/float_kernel.hpp"
 #include "index/int8_codes.hpp"
 
 namespace picdex::index {
 namespace {
 
-// hnswlib's space for int8 codes: their size and distance.
-class Int8Space final : public hnswlib::SpaceInterface<float> {
+// hnswlib's space for a graph's vectors: their size and distance (picdex's kernels,
+// float_kernel.hpp and int8_codes.hpp, rather than hnswlib's own).
+class Space final : public hnswlib::SpaceInterface<float> {
  public:
-  explicit Int8Space(std::size_t dim) : dim_(dim) {}
-  std::size_t get_data_size() override { return int8_code_bytes(dim_); }
-  hnswlib::DISTFUNC<float> get_dist_func() override { return int8_distance; }
+  Space(std::size_t dim, GraphPrecision precision) : dim_(dim), precision_(precision) {}
+  std::size_t get_data_size() override { return hnsw_vector_bytes(dim_, precision_); }
+  hnswlib::DISTFUNC<float> get_dist_func() override {
+    return precision_ == GraphPrecision::int8 ? int8_distance : float_distance;
+  }
   void* get_dist_func_param() override { return &dim_; }
 
  private:
   std::size_t dim_;
+  GraphPrecision precision_;
 };
-
-std::unique_ptr<hnswlib::SpaceInterface<float>> space_for(std::size_t dim,
-                                                          GraphPrecision precision) {
-  if (precision == GraphPrecision::int8) return std::make_unique<Int8Space>(dim);
-  return std::make_unique<hnswlib::InnerProductSpace>(dim);
-}
 
 // `vector` encoded for an int8 graph, in this thread's buffer.
 const void* int8_form(const float* vector, std::size_t dim) {
@@ -46,25 +45,20 @@ std::size_t hnsw_vector_bytes(std::size_t dim, GraphPrecision precision) {
 }
 
 float hnsw_inner_product(const float* a, const float* b, std::size_t dim) {
-  // A space per thread, made again only for another dimension: making one asks the CPU
-  // what it supports (cpuid), which costs microseconds under a hypervisor.
-  thread_local std::unique_ptr<hnswlib::InnerProductSpace> space;
-  if (!space || space->get_data_size() != dim * sizeof(float))
-    space = std::make_unique<hnswlib::InnerProductSpace>(dim);
-  return 1.0f - space->get_dist_func()(a, b, space->get_dist_func_param());
+  return 1.0f - float_distance(a, b, &dim);
 }
 
 HnswIndex::HnswIndex(std::size_t dim, GraphPrecision precision, std::size_t m,
                      std::size_t ef_construction, std::size_t capacity)
     : dim_(dim),
       precision_(precision),
-      space_(space_for(dim, precision)),
+      space_(std::make_unique<Space>(dim, precision)),
       hnsw_(new hnswlib::HierarchicalNSW<float>(space_.get(), capacity, m, ef_construction)) {}
 
 HnswIndex::HnswIndex(std::size_t dim, GraphPrecision precision)
     : dim_(dim),
       precision_(precision),
-      space_(space_for(dim, precision)),
+      space_(std::make_unique<Space>(dim, precision)),
       hnsw_(new hnswlib::HierarchicalNSW<float>(space_.get())) {
   // hnswlib's bare constructor initialises nothing: start from an empty graph, so that
   // destruction is safe whatever happens next.

@@ -40,8 +40,8 @@ inline std::size_t hnsw_link_list_bytes(std::size_t links) {
   return 4 + 4 * links;
 }
 std::size_t hnsw_vector_bytes(std::size_t dim, GraphPrecision precision);
-// The inner product of two float vectors by hnswlib's own kernel for `dim`: the very score a
-// float32 graph gives (1 - its distance), bit for bit.
+// The inner product of two float vectors by the float32 graph's kernel (float_kernel.hpp):
+// the very score a float32 graph gives (1 - its distance), bit for bit.
 float hnsw_inner_product(const float* a, const float* b, std::size_t dim);
 inline std::size_t hnsw_element_bytes(std::size_t vector_bytes, std::size_t m) {
   return hnsw_link_list_bytes(2 * m) + vector_bytes + 8;
