@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   libsqlite3-dev libsqlitecpp-dev libhnswlib-dev libboost-program-options-dev catch2
-  nlohmann-json3-dev libxxhash-dev libstemmer-dev libutf8proc-dev wordnet-base zlib1g-dev
+  nlohmann-json3-dev libsimdjson-dev libxxhash-dev libstemmer-dev libutf8proc-dev wordnet-base zlib1g-dev
   libcurl4-openssl-dev
   python3-dev pybind11-dev python3-numpy
 )

@@ -58,6 +58,30 @@ TEST_CASE("TSV, CSV and JSONL import the same images", "[import]") {
   }
 }
 
+TEST_CASE("JSONL vectors: every way of writing a line reads the same", "[import]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "c.pdx", {.embedder = "none:dim=3"});
+  const auto s = import_text(
+      cat,
+      // Spacing, key order, integers, exponents, escapes, nested metadata.
+      R"({"uri":"a","caption":"caf\u00e9\tbar","vector":[3,4,0],"metadata":{"z":{"y":[1,2.50]},"a":true}})"
+      "\n"
+      R"(  { "vector" : [ 0.6e0 , 8E-1 , -0 ] , "caption" : "x" , "uri" : "b" }  )"
+      "\n"
+      R"({"uri":"c","captions":["p","q"],"vectors":[[0,0,2],[1e-3,0,0]]})"
+      "\n",
+      RecordFormat::jsonl);
+  CHECK(s.added == 3);
+  const auto a = cat.get("a");
+  CHECK(a.captions == std::vector<std::string>{"caf\xc3\xa9\tbar"});
+  CHECK(a.metadata == R"({"a":true,"z":{"y":[1,2.5]}})");
+  CHECK(a.vectors == std::vector<std::vector<float>>{{0.6f, 0.8f, 0.0f}});
+  CHECK(cat.get("b").vectors == a.vectors);
+  const auto c = cat.get("c");
+  CHECK(c.captions == std::vector<std::string>{"p", "q"});
+  CHECK(c.vectors == std::vector<std::vector<float>>{{0, 0, 1}, {1, 0, 0}});
+}
+
 TEST_CASE("re-importing the same file changes nothing", "[import]") {
   TempDir dir;
   auto cat = Catalogue::create(dir / "c.pdx");
@@ -102,7 +126,26 @@ TEST_CASE("each malformed line names its line and field, and its batch is not co
       Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\"}", "in.txt:3: caption: is missing"},
       Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\", \"captoin\": \"x\"}",
            "in.txt:3: captoin: unknown field"},
-      Case{RecordFormat::jsonl, "{not json", "in.txt:3: line: is not valid JSON"});
+      Case{RecordFormat::jsonl, "{not json", "in.txt:3: line: is not valid JSON"},
+      // Lines the fast reader (io/jsonl_fast.hpp) hands back to the full parser.
+      Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\", \"caption\": \"x\"} {}",
+           "in.txt:3: line: is not valid JSON"},
+      Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\", \"caption\": \"x\", \"uri\": \"d.jpg\"}",
+           "in.txt:3: uri: appears twice in one object"},
+      Case{RecordFormat::jsonl,
+           "{\"uri\": \"c.jpg\", \"caption\": \"x\", \"metadata\": {\"k\": [1,}}",
+           "in.txt:3: line: is not valid JSON"},
+      Case{RecordFormat::jsonl,
+           "{\"uri\": \"c.jpg\", \"caption\": \"x\", \"metadata\": {\"k\": {\"j\": 1, \"j\": 2}}}",
+           "in.txt:3: j: appears twice in one object"},
+      Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\", \"caption\": \"x\", \"metadata\": 4}",
+           "in.txt:3: metadata: must be a JSON object"},
+      Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\", \"caption\": \"x\", \"image\": \"\"}",
+           "in.txt:3: image: must be a file's path"},
+      Case{RecordFormat::jsonl, "{\"uri\": \"c.jpg\", \"caption\": \"x\", \"captions\": [\"y\"]}",
+           "in.txt:3: captions: give either caption or captions, not both"},
+      Case{RecordFormat::jsonl, "{\"picdex_export\": 1, \"embedder\": \"lexical\"}",
+           "in.txt:3: embedder: unknown field"});
   CAPTURE(c.bad_line);
   TempDir dir;
   auto cat = Catalogue::create(dir / "c.pdx");

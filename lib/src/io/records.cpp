@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/ascii.hpp"
+#include "io/jsonl_fast.hpp"
 #include "picdex/error.hpp"
 #include "picdex/import.hpp"
 
@@ -243,11 +244,10 @@ class RecordReader::Parser {
     export_header_ = ExportHeader{value["embedder"], value["dim"], value["vectors"]};
   }
 
-  // `text` as a JSON object with no key twice in any of its objects (JSON leaves duplicates open;
-  // taking one silently would drop data).
-  json parse_object(const std::string& text, std::string_view field) {
+  // `text` as a JSON object; `twice` gets a key found twice in one of its objects (JSON
+  // leaves duplicates open; taking one silently would drop data). Nullopt if not JSON.
+  static std::optional<json> parse_json(std::string_view text, std::optional<std::string>& twice) {
     std::vector<std::unordered_set<std::string>> open;  // keys of each enclosing object
-    std::optional<std::string> twice;
     const auto keys = [&](int, json::parse_event_t event, json& parsed) {
       if (event == json::parse_event_t::object_start) open.emplace_back();
       if (event == json::parse_event_t::object_end) open.pop_back();
@@ -256,69 +256,106 @@ class RecordReader::Parser {
         twice = parsed.get<std::string>();
       return true;
     };
-    json value;
     try {
-      value = json::parse(text, keys);
+      return json::parse(text, keys);
     } catch (const json::exception&) {  // syntax, or a number out of range
-      fail(lines_.number(), field, "is not valid JSON");
+      return std::nullopt;
     }
-    if (!value.is_object()) fail(lines_.number(), field, "must be a JSON object");
+  }
+
+  // `text` as a JSON object with no key twice in any of its objects.
+  json parse_object(std::string_view text, std::string_view field) {
+    std::optional<std::string> twice;
+    auto value = parse_json(text, twice);
+    if (!value) fail(lines_.number(), field, "is not valid JSON");
+    if (!value->is_object()) fail(lines_.number(), field, "must be a JSON object");
     if (twice) fail(lines_.number(), *twice, "appears twice in one object");
-    return value;
+    return std::move(*value);
+  }
+
+  // A record line by the fast reader, when it takes the line whole (see jsonl_fast.hpp).
+  bool read_fast(std::string& line, Record& r, io::JsonlKeys& keys) {
+    std::optional<std::string_view> metadata;
+    if (!fast_.read(line, r.image, keys, metadata)) return false;
+    if (keys.image && blank(r.image.picture)) return false;
+    if (metadata) {
+      std::optional<std::string> twice;
+      const auto value = parse_json(*metadata, twice);
+      if (!value || !value->is_object() || twice) return false;
+      r.image.metadata = value->dump();
+    }
+    return true;
+  }
+
+  // A record line by nlohmann's parser, with an error naming the line and field for
+  // anything wrong in it; nullopt for the export header (which it reads).
+  std::optional<Record> read_full(const std::string& line, bool first, io::JsonlKeys& keys) {
+    const auto value = parse_object(line, "line");
+    if (first && value.contains("picdex_export")) {
+      read_header(value);
+      return std::nullopt;
+    }
+    Record r;
+    r.line = lines_.number();
+    for (const auto& [key, field] : value.items()) {
+      if (key == "uri") {
+        if (!field.is_string()) fail(lines_.number(), "uri", "must be a string");
+        r.image.uri = field.get<std::string>();
+      } else if (key == "caption") {
+        if (!field.is_string()) fail(lines_.number(), "caption", "must be a string");
+        r.image.captions.push_back(field.get<std::string>());
+      } else if (key == "captions") {
+        if (!field.is_array()) fail(lines_.number(), "captions", "must be an array of strings");
+        for (const auto& c : field) {
+          if (!c.is_string()) fail(lines_.number(), "captions", "must be an array of strings");
+          r.image.captions.push_back(c.get<std::string>());
+        }
+      } else if (key == "metadata") {
+        if (!field.is_object()) fail(lines_.number(), "metadata", "must be a JSON object");
+        r.image.metadata = field.dump();
+      } else if (key == "image") {
+        if (!field.is_string() || blank(field.get<std::string>()))
+          fail(lines_.number(), "image", "must be a file's path (a JPEG or PNG)");
+        r.image.picture = field.get<std::string>();
+      } else if (key == "vector") {
+        r.image.vectors.push_back(numbers(field, "vector"));
+      } else if (key == "vectors") {
+        if (!field.is_array())
+          fail(lines_.number(), "vectors", "must be an array of arrays of numbers");
+        for (const auto& v : field) r.image.vectors.push_back(numbers(v, "vectors"));
+      } else {
+        fail(lines_.number(), key,
+             "unknown field (expected uri, caption or captions, vector or vectors, metadata, "
+             "image)");
+      }
+    }
+    keys = {value.contains("caption"), value.contains("captions"), value.contains("vector"),
+            value.contains("vectors"), value.contains("image")};
+    return r;
   }
 
   std::optional<Record> next_jsonl() {
     std::string line;
     while (lines_.next(line)) {
       if (blank(line)) continue;
-      const auto value = parse_object(line, "line");
       const bool first = !seen_line_;
       seen_line_ = true;
-      if (first && value.contains("picdex_export")) {
-        read_header(value);
-        continue;
-      }
       Record r;
       r.line = lines_.number();
-      for (const auto& [key, field] : value.items()) {
-        if (key == "uri") {
-          if (!field.is_string()) fail(lines_.number(), "uri", "must be a string");
-          r.image.uri = field.get<std::string>();
-        } else if (key == "caption") {
-          if (!field.is_string()) fail(lines_.number(), "caption", "must be a string");
-          r.image.captions.push_back(field.get<std::string>());
-        } else if (key == "captions") {
-          if (!field.is_array()) fail(lines_.number(), "captions", "must be an array of strings");
-          for (const auto& c : field) {
-            if (!c.is_string()) fail(lines_.number(), "captions", "must be an array of strings");
-            r.image.captions.push_back(c.get<std::string>());
-          }
-        } else if (key == "metadata") {
-          if (!field.is_object()) fail(lines_.number(), "metadata", "must be a JSON object");
-          r.image.metadata = field.dump();
-        } else if (key == "image") {
-          if (!field.is_string() || blank(field.get<std::string>()))
-            fail(lines_.number(), "image", "must be a file's path (a JPEG or PNG)");
-          r.image.picture = field.get<std::string>();
-        } else if (key == "vector") {
-          r.image.vectors.push_back(numbers(field, "vector"));
-        } else if (key == "vectors") {
-          if (!field.is_array())
-            fail(lines_.number(), "vectors", "must be an array of arrays of numbers");
-          for (const auto& v : field) r.image.vectors.push_back(numbers(v, "vectors"));
-        } else {
-          fail(lines_.number(), key,
-               "unknown field (expected uri, caption or captions, vector or vectors, metadata, "
-               "image)");
-        }
+      io::JsonlKeys keys;
+      if (!read_fast(line, r, keys)) {
+        keys = {};
+        auto full = read_full(line, first, keys);
+        if (!full) continue;  // the export header
+        r = std::move(*full);
       }
-      if (value.contains("caption") && value.contains("captions"))
+      if (keys.caption && keys.captions)
         fail(lines_.number(), "captions", "give either caption or captions, not both");
-      if (value.contains("vector") && value.contains("vectors"))
+      if (keys.vector && keys.vectors)
         fail(lines_.number(), "vectors", "give either vector or vectors, not both");
-      if (value.contains("vector") && !value.contains("caption"))
+      if (keys.vector && !keys.caption)
         fail(lines_.number(), "vector", "goes with caption (vectors go with captions)");
-      if (value.contains("vectors") && r.image.vectors.size() != r.image.captions.size())
+      if (keys.vectors && r.image.vectors.size() != r.image.captions.size())
         fail(lines_.number(), "vectors",
              std::to_string(r.image.vectors.size()) + " vectors for " +
                  std::to_string(r.image.captions.size()) + " captions: give one per caption");
@@ -336,6 +373,7 @@ class RecordReader::Parser {
   static constexpr std::size_t kMaxColumns = 10000;  // of a CSV header
   RecordFormat format_;
   LineReader lines_;
+  io::JsonlFastReader fast_;
   std::vector<std::string> header_;
   bool seen_line_ = false;
   bool tsv_first_ = true;  // the next TSV line is the file's first: perhaps a header
