@@ -1,6 +1,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <catch2/catch.hpp>
+#include <future>
 #include <random>
 
 #include "support.hpp"
@@ -164,6 +165,51 @@ TEST_CASE("the seed example: a pet on a rug is closer to a cat on a mat than a c
   REQUIRE(hits.size() == 2);
   CHECK(hits[0].uri == "pet.jpg");
   CHECK(hits[0].score > 2 * hits[1].score);
+}
+
+TEST_CASE(
+    "a put's stored callback: the rows are readable, the next put may store its own, "
+    "and searches see both",
+    "[catalogue]") {
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "v.pdx", {.embedder = "none:dim=16"});
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal;
+  auto random_images = [&](const std::string& prefix, std::size_t n) {
+    std::vector<Image> out;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<float> v(16);
+      for (auto& x : v) x = normal(rng);
+      out.push_back({prefix + std::to_string(i), {"v"}, "{}", {v}});
+    }
+    return out;
+  };
+  const auto first = random_images("a", 2000), second = random_images("b", 2000);
+  std::optional<Image> read_when_stored;
+  std::future<PutResult> next;
+  std::future<std::vector<Hit>> search_meanwhile;
+  int calls = 0;
+  const auto result = cat.put(first, [&] {
+    ++calls;
+    read_when_stored = cat.get("a1999");  // SQLite holds the batch already
+    // Another writer and a search, on threads of their own: the second batch stores its
+    // rows meanwhile; the search waits for the graph to hold the first.
+    next = std::async(std::launch::async, [&] { return cat.put(second); });
+    search_meanwhile = std::async(std::launch::async,
+                                  [&] { return cat.search(first[1999].vectors[0], {.k = 1}); });
+  });
+  CHECK(calls == 1);
+  CHECK(result.added == 2000);
+  REQUIRE(read_when_stored);
+  CHECK(read_when_stored->uri == "a1999");
+  CHECK(next.get().added == 2000);
+  const auto hits = search_meanwhile.get();
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].uri == "a1999");
+  CHECK(cat.size() == 4000);
+  for (const auto* image : {&first[7], &second[1234]})
+    CHECK(cat.search(image->vectors[0], {.k = 1}).at(0).uri == image->uri);
+  CHECK(cat.verify().ok());
 }
 
 TEST_CASE("a put that fails part-way leaves nothing behind, in SQLite or in the graph",

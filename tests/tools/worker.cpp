@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -43,17 +44,39 @@ int write(const std::vector<std::string>& a) {
       std::filesystem::exists(a[0])
           ? Catalogue::open(a[0], options)
           : Catalogue::create(a[0], {.embedder = "lexical:dim=256", .graph = graph}, options);
-  std::vector<Image> batch;
+  // Two puts in flight, as import has them: batch B+1 stores its rows while batch B is
+  // indexed, so kills land in that overlap too.
+  std::vector<Image> batches[2];
+  std::future<void> indexing;  // the put before this one
   for (std::size_t b = first; b < first + count; ++b) {
+    auto& batch = batches[b % 2];
     batch.clear();
     for (std::size_t i = 0; i < size; ++i)
       batch.push_back({test::workload_uri(b, i), {test::workload_caption(b, i)}, "{}"});
-    catalogue.put(batch);
-    std::cout << "committed " << b << std::endl;  // flushed: the harness reads it live
+    std::promise<void> stored;
+    auto is_stored = stored.get_future();
+    // (`stored` is told once: by put once SQLite holds the batch, or by its error.)
+    auto putting = std::async(std::launch::async, [&catalogue, &batch, &stored, b] {
+      bool told = false;
+      try {
+        catalogue.put(batch, [&] {
+          std::cout << "committed " << b << std::endl;  // flushed: the harness reads it live
+          told = true;
+          stored.set_value();
+        });
+      } catch (...) {
+        if (!told) stored.set_exception(std::current_exception());
+        throw;
+      }
+    });
+    is_stored.get();
+    if (indexing.valid()) indexing.get();
+    indexing = std::move(putting);
     if ((b + 1) % 5 == 0) catalogue.checkpoint();
     if (compact_every && (b + 1) % compact_every == 0) catalogue.compact();
     std::this_thread::sleep_for(pause);
   }
+  if (indexing.valid()) indexing.get();
   return 0;
 }
 

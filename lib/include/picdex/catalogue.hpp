@@ -200,6 +200,10 @@ class Catalogue {
   // Upserts by URI, all or nothing. Identical content does no embedding and no write.
   PutResult put(const Image& image);
   PutResult put(std::span<const Image> images);
+  // The same, calling `stored` (which must not throw) once SQLite holds the images and
+  // before the graph takes them: another put may start then and store its rows while
+  // these are indexed (its commit waits for that; so do searches). Bulk loads overlap so.
+  PutResult put(std::span<const Image> images, const std::function<void()>& stored);
   // Removes an image and its captions; returns false if the URI was not there.
   bool remove(std::string_view uri);
   // Throws NotFoundError if the URI is not in the catalogue. The image's vectors come with

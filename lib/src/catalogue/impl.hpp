@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,7 +58,8 @@ class Catalogue::Impl {
   Image get(std::string_view uri, bool with_vectors) const;
 
   // --- write.cpp
-  PutResult put(std::span<const Image> images) PICDEX_EXCLUDES(write_mutex_);
+  PutResult put(std::span<const Image> images, const std::function<void()>& stored = {})
+      PICDEX_EXCLUDES(write_mutex_);
   bool remove(std::string_view uri) PICDEX_EXCLUDES(write_mutex_);
 
   // --- search.cpp
@@ -88,9 +90,13 @@ class Catalogue::Impl {
     ~WriterLock() PICDEX_RELEASE();
     WriterLock(const WriterLock&) = delete;
     WriterLock& operator=(const WriterLock&) = delete;
+    // Lets another writer in for a while (see commit()), and takes it back.
+    void unlock() PICDEX_RELEASE();
+    void relock() PICDEX_ACQUIRE();
 
    private:
     Mutex& mutex_;
+    bool held_ = true;
   };
 
   // The replica, opened (its graph mapped, the log replayed) on first use: commands that
@@ -100,8 +106,13 @@ class Catalogue::Impl {
   replica::Replica& replica() const PICDEX_EXCLUDES(write_mutex_);
   replica::Replica& replica_held() const PICDEX_REQUIRES(write_mutex_);
 
-  // Commits `tx` (replica.commit), then compacts and saves a snapshot when due.
+  // Commits `tx` (replica.commit), then compacts and saves a snapshot when due. With
+  // `stored`, `lock` (which holds write_mutex_) is let go while the graph takes the
+  // changes, `stored` being called first: the next writer stores its rows meanwhile.
   void commit(SQLite::Transaction& tx) PICDEX_REQUIRES(write_mutex_);
+  void commit(SQLite::Transaction& tx, WriterLock& lock, const std::function<void()>& stored)
+      PICDEX_REQUIRES(write_mutex_);
+  void upkeep(const replica::Replica::Upkeep& due) PICDEX_REQUIRES(write_mutex_);
 
   // The images the last filtered search matched, kept while nothing is committed: a
   // batch of queries with one filter reads the metadata once.

@@ -90,7 +90,17 @@ Catalogue::Impl::WriterLock::WriterLock(const Impl& impl) PICDEX_NO_THREAD_SAFET
 }
 
 Catalogue::Impl::WriterLock::~WriterLock() PICDEX_NO_THREAD_SAFETY_ANALYSIS {
+  if (held_) mutex_.unlock();
+}
+
+void Catalogue::Impl::WriterLock::unlock() PICDEX_NO_THREAD_SAFETY_ANALYSIS {
   mutex_.unlock();
+  held_ = false;
+}
+
+void Catalogue::Impl::WriterLock::relock() PICDEX_NO_THREAD_SAFETY_ANALYSIS {
+  mutex_.lock();
+  held_ = true;
 }
 
 void Catalogue::Impl::warn(const std::string& message) const {

@@ -125,7 +125,7 @@ bool same_captions(const store::ImageRow& row, const CleanImage& image) {
 
 }  // namespace
 
-PutResult Catalogue::Impl::put(std::span<const Image> images) {
+PutResult Catalogue::Impl::put(std::span<const Image> images, const std::function<void()>& stored) {
   refuse_if_read_only();  // before the work of validating
   std::vector<CleanImage> batch;
   batch.reserve(images.size());
@@ -256,7 +256,10 @@ PutResult Catalogue::Impl::put(std::span<const Image> images) {
       }
     }
     if (first_new_caption) tables.index_keywords_from(first_new_caption);
-    commit(tx);
+    if (stored)
+      commit(tx, write_lock, stored);
+    else
+      commit(tx);
     return result;
   });
 }
@@ -278,9 +281,26 @@ bool Catalogue::Impl::remove(std::string_view uri) {
 }
 
 void Catalogue::Impl::commit(SQLite::Transaction& tx) {
+  upkeep(replica_held().commit(tx, *tables_, {}, options_.compact_above));
+}
+
+// (The analysis cannot follow the lock let go inside the callback.)
+void Catalogue::Impl::commit(SQLite::Transaction& tx, WriterLock& lock,
+                             const std::function<void()>& stored) PICDEX_NO_THREAD_SAFETY_ANALYSIS {
+  const auto due = replica_held().commit(
+      tx, *tables_,
+      [&] {
+        lock.unlock();
+        stored();
+      },
+      options_.compact_above);
+  lock.relock();
+  upkeep(due);
+}
+
+void Catalogue::Impl::upkeep(const replica::Replica::Upkeep& due) {
   auto& replica = replica_held();
-  replica.commit(tx, *tables_);
-  if (replica.needs_compacting(options_.compact_above)) {
+  if (due.compact) {
     replica.rebuild(*tables_);
     // Cheap where the file was created with auto_vacuum = incremental (every catalogue
     // this build creates); a no-op otherwise, where compact() does the full rewrite.
@@ -289,7 +309,7 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx) {
       db_->exec("PRAGMA incremental_vacuum");
     });
   }
-  replica.save_if_due(*tables_, /*closing=*/false);
+  if (due.save) replica.save_if_due(*tables_, /*closing=*/false);
 }
 
 PutResult Catalogue::put(const Image& image) {
@@ -297,6 +317,9 @@ PutResult Catalogue::put(const Image& image) {
 }
 PutResult Catalogue::put(std::span<const Image> images) {
   return impl_->put(images);
+}
+PutResult Catalogue::put(std::span<const Image> images, const std::function<void()>& stored) {
+  return impl_->put(images, stored);
 }
 bool Catalogue::remove(std::string_view uri) {
   return impl_->remove(uri);

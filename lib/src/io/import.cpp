@@ -1,6 +1,9 @@
 // Importing a record stream in batches, merging lines that share a URI.
 #include <algorithm>
+#include <deque>
 #include <future>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -42,54 +45,99 @@ struct Batch {
   std::size_t size() const { return images.size(); }
 };
 
+// A batch given to Catalogue::put on a thread of its own.
+struct Flight {
+  Batch batch;
+  std::future<PutResult> done;
+  std::future<void>
+      stored;  // ready once SQLite holds the batch; holds an error if put failed first
+};
+
 }  // namespace
 
 void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOptions& options,
                     ImportSummary& summary) {
   std::optional<bool> keep_vectors;  // decided once an export's header has been read
   Batch batch;                       // being read
-  // The batch before it, being put on another thread meanwhile: reading and parsing go on
-  // while the catalogue stores and indexes. Only one is in flight, so batches still
-  // commit in file order.
-  Batch in_flight;
-  std::future<PutResult> putting;
+  // Batches being put meanwhile, oldest first: reading and parsing go on while the
+  // catalogue stores and indexes, and a batch stores its rows while the one before it is
+  // indexed. A batch starts only once the one before it is stored, so batches commit in
+  // file order; at most two are in flight.
+  std::deque<Flight> flights;
   io::SeenSet committed;  // URIs written by earlier batches
   std::size_t committed_images = 0;
+  const auto in_flight = [&] {
+    std::size_t images = 0;
+    for (const auto& f : flights) images += f.batch.size();
+    return images;
+  };
 
-  // Waits for the batch in flight. If it failed, nothing read after it is committed
-  // either; its error names the record's line.
-  auto finish = [&] {
-    if (!putting.valid()) return;
+  // Waits for the oldest batch in flight. If it failed, nothing read after it is
+  // committed either (but a later batch whose rows were stored before this one's graph
+  // failed); its error names the record's line.
+  auto finish_oldest = [&] {
+    auto& flight = flights.front();
     try {
-      summary += putting.get();
+      summary += flight.done.get();
     } catch (const InputError& e) {
-      summary.failed = in_flight.size() + batch.size();
+      summary.failed = in_flight() + batch.size();
       // put() names the image, and the caption where it is one: find the record's line.
-      const auto it = in_flight.by_uri.find(e.place().uri);
-      if (e.place().uri.empty() || it == in_flight.by_uri.end()) throw;
-      const auto& image_lines = in_flight.lines[it->second];
+      const auto it = flight.batch.by_uri.find(e.place().uri);
+      if (e.place().uri.empty() || it == flight.batch.by_uri.end()) throw;
+      const auto& image_lines = flight.batch.lines[it->second];
       const auto caption = e.place().caption;
       const auto line =
           caption && caption <= image_lines.size() ? image_lines[caption - 1] : image_lines.front();
       throw e.within({.file = reader.source(), .line = line});
     } catch (...) {
-      summary.failed = in_flight.size() + batch.size();
+      summary.failed = in_flight() + batch.size();
       throw;
     }
-    for (const auto& image : in_flight.images) committed_images += committed.insert(image.uri);
-    in_flight = {};
+    for (const auto& image : flight.batch.images) committed_images += committed.insert(image.uri);
+    flights.pop_front();
+  };
+  auto finish = [&] {
+    while (!flights.empty()) finish_oldest();
   };
   auto flush = [&] {
     if (batch.size() == 0) return;
-    finish();
-    in_flight = std::move(batch);
+    if (!flights.empty()) {
+      try {
+        flights.back().stored.get();
+      } catch (...) {
+        finish();  // reports the first batch that failed
+        throw;
+      }
+    }
+    while (flights.size() >= 2) finish_oldest();
+    auto& flight = flights.emplace_back();
+    flight.batch = std::move(batch);
     batch = {};
-    putting = std::async(std::launch::async, [&catalogue, &images = in_flight.images] {
-      return catalogue.put(images);
-    });
+    auto stored = std::make_shared<std::promise<void>>();
+    flight.stored = stored->get_future();
+    flight.done =
+        std::async(std::launch::async, [&catalogue, &images = flight.batch.images, stored] {
+          auto told = std::make_shared<std::once_flag>();
+          const auto tell = [&](std::exception_ptr error) {
+            std::call_once(*told, [&] {
+              if (error)
+                stored->set_exception(error);
+              else
+                stored->set_value();
+            });
+          };
+          try {
+            auto result = catalogue.put(images, [&] { tell(nullptr); });
+            tell(nullptr);
+            return result;
+          } catch (...) {
+            tell(std::current_exception());
+            throw;
+          }
+        });
   };
-  // Whatever throws below waits for the batch in flight first: its own error, earlier in
-  // the file, is the one to report, and no thread may outlive this call.
+  // Whatever throws below waits for the batches in flight first: their errors, earlier in
+  // the file, are the ones to report, and no thread may outlive this call.
   auto fail = [&](std::size_t failed) {
     finish();
     summary.failed = failed;
@@ -136,7 +184,9 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
       continue;
     }
     if (batch.size() == options.batch) flush();
-    if (in_flight.by_uri.count(image.uri)) finish();  // this record adds to what it stores
+    if (std::any_of(flights.begin(), flights.end(),
+                    [&](const Flight& f) { return f.batch.by_uri.count(image.uri) > 0; }))
+      finish();  // this record adds to what a batch in flight stores
     if (committed.contains(image.uri)) {
       // Seen in an earlier batch of this import: add to what that batch stored.
       auto stored = catalogue.get(image.uri);
@@ -151,7 +201,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
     batch.lines.emplace_back(std::max<std::size_t>(image.captions.size(), 1), record->line);
     batch.images.push_back(std::move(image));
     if (options.progress && summary.records % 256 == 0)
-      options.progress(summary.records, committed_images + in_flight.size() + batch.size());
+      options.progress(summary.records, committed_images + in_flight() + batch.size());
   }
   if (summary.records == 0 && !summary.stopped)
     throw InputError(reader.source() + ": no records to import");

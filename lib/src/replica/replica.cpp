@@ -96,14 +96,17 @@ void Replica::remove_leftovers(store::Tables& writer) {
          " leftover graph snapshot file(s) of an interrupted or superseded save");
 }
 
-void Replica::commit(SQLite::Transaction& tx, store::Tables& writer, const char* before,
-                     const char* after) {
+Replica::Upkeep Replica::commit(SQLite::Transaction& tx, store::Tables& writer,
+                                const std::function<void()>& stored, double compact_above) {
   Lock graph_lock(graph_mutex_);
-  commit_signalled(tx, before, after);
+  commit_signalled(tx, "commit.before", "commit.after");
   store::guarded(where(), [&] {
     graph_mutex_.held();
-    apply(writer);
+    const auto changes = read_changes(writer);
+    if (stored) stored();
+    take(changes);
   });
+  return {save_due(/*closing=*/false), compacting_due(compact_above)};
 }
 
 void Replica::commit_reembedded(SQLite::Transaction& tx, store::Tables& writer,
@@ -150,11 +153,11 @@ void Replica::refuse_if_reembedded(store::Tables& tables) const {
 
 // Replays changes after applied_seq_; where the log has been trimmed past applied_seq_,
 // starts again from the newest snapshot or from every caption.
-void Replica::apply(store::Tables& tables) {
+std::vector<store::ChangedCaption> Replica::read_changes(store::Tables& tables) {
   std::vector<store::ChangedCaption> changes;
   for (bool reloaded = false;; reloaded = true) {
     changes = tables.changes_since(applied_seq_);
-    if (changes.empty()) return;
+    if (changes.empty()) return changes;
     refuse_if_reembedded(tables);
     // Read after the changes, so that a trim that came before that read shows here.
     if (applied_seq_ < tables.log_trimmed_through()) {
@@ -169,6 +172,11 @@ void Replica::apply(store::Tables& tables) {
          "; rebuilding it from the stored vectors");
     start_from(read_every_caption(tables));
   }
+  return changes;
+}
+
+void Replica::take(const std::vector<store::ChangedCaption>& changes) {
+  if (changes.empty()) return;
   std::vector<std::int64_t> labels;
   std::vector<float> vectors;
   for (const auto& change : changes) {

@@ -72,11 +72,21 @@ class Replica {
   // snapshot now, saves a new one if it was damaged, and removes leftover snapshot files.
   void open(store::Tables& writer) PICDEX_EXCLUDES(graph_mutex_);
 
+  // What is due once a commit is in the graph: a snapshot (save_if_due), a compaction
+  // (needs_compacting, for the fraction commit() was given).
+  struct Upkeep {
+    bool save = false, compact = false;
+  };
   // Commits `tx`, a write transaction on `writer`'s connection, with the beacon signalling
-  // it (failpoints `before` and `after` around the commit), and replays it. Throws
+  // it (failpoints commit.before and commit.after around the commit), and replays it.
+  // `stored`, if given, is called once SQLite has the transaction and the replay has read
+  // its changes, before the graph takes them: from then on the replica does not use
+  // `writer`, so the caller may let another writer use the connection (whose commit then
+  // waits for this replay; searches wait for it too). Returns the upkeep due then. Throws
   // EmbedderMismatchError if another process re-embedded the catalogue.
-  void commit(SQLite::Transaction& tx, store::Tables& writer, const char* before = "commit.before",
-              const char* after = "commit.after") PICDEX_EXCLUDES(graph_mutex_);
+  Upkeep commit(SQLite::Transaction& tx, store::Tables& writer,
+                const std::function<void()>& stored = {}, double compact_above = 0)
+      PICDEX_EXCLUDES(graph_mutex_);
   // Commits `tx`, which gave the catalogue new vectors of `embedder` with `dim`
   // dimensions; the manifest's snapshot is dropped with it. Then the replica is empty at
   // seq 0 (a search meanwhile replays the whole log: slow, not wrong) until rebuild().
@@ -125,7 +135,14 @@ class Replica {
     std::int64_t seq = 0;
   };
   Loaded map_snapshot(store::Tables& tables) PICDEX_REQUIRES(graph_mutex_);
-  void apply(store::Tables& tables) PICDEX_REQUIRES(graph_mutex_);
+  // Replays the log's changes since applied_seq_: reads them (or, when the log no longer
+  // reaches back that far, reloads), then puts them in the graph and hit table.
+  void apply(store::Tables& tables) PICDEX_REQUIRES(graph_mutex_) { take(read_changes(tables)); }
+  std::vector<store::ChangedCaption> read_changes(store::Tables& tables)
+      PICDEX_REQUIRES(graph_mutex_);
+  void take(const std::vector<store::ChangedCaption>& changes) PICDEX_REQUIRES(graph_mutex_);
+  bool save_due(bool closing) const PICDEX_REQUIRES_SHARED(graph_mutex_);
+  bool compacting_due(double above) const PICDEX_REQUIRES_SHARED(graph_mutex_);
   // Another process may have re-embedded the catalogue (Catalogue::reembed): then this
   // one's embedder and graph no longer fit its vectors. Throws EmbedderMismatchError.
   void refuse_if_reembedded(store::Tables& tables) const PICDEX_REQUIRES(graph_mutex_);

@@ -51,16 +51,22 @@ void Replica::save(store::Tables& writer) {
 
 void Replica::save_if_due(store::Tables& writer, bool closing) {
   if (settings_.read_only) return;
-  std::int64_t elements, pending;
+  bool due;
   {
     SharedLock graph_lock(graph_mutex_);
-    elements = static_cast<std::int64_t>(graph_->elements());
-    pending = applied_seq_ - snapshot_seq_;
+    due = save_due(closing);
   }
+  if (due) save(writer);
+}
+
+bool Replica::save_due(bool closing) const {
+  if (settings_.read_only) return false;
+  const auto elements = static_cast<std::int64_t>(graph_->elements());
+  const auto pending = applied_seq_ - snapshot_seq_;
   auto threshold = static_cast<std::int64_t>(settings_.checkpoint_after);
   threshold = closing ? std::min(threshold, std::max<std::int64_t>(64, elements / 100))
                       : std::max(threshold, elements / 4);
-  if (pending > 0 && pending >= threshold) save(writer);
+  return pending > 0 && pending >= threshold;
 }
 
 bool Replica::saved() const {
@@ -86,9 +92,13 @@ void Replica::rebuild(store::Tables& writer, std::optional<GraphPrecision> preci
 }
 
 bool Replica::needs_compacting(double above) const {
+  SharedLock graph_lock(graph_mutex_);
+  return compacting_due(above);
+}
+
+bool Replica::compacting_due(double above) const {
   constexpr std::size_t kSmallest = 1000;  // below this a few tombstones cost nothing
   if (settings_.read_only || above <= 0) return false;
-  SharedLock graph_lock(graph_mutex_);
   const auto elements = graph_->elements();
   return elements >= kSmallest &&
          static_cast<double>(graph_->deleted()) > above * static_cast<double>(elements);
