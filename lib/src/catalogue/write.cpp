@@ -289,7 +289,7 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx, WriterLock& lock,
                              const std::function<void()>& stored) PICDEX_NO_THREAD_SAFETY_ANALYSIS {
   const auto due = replica_held().commit(
       tx, *tables_,
-      [&] {
+      [&]() PICDEX_NO_THREAD_SAFETY_ANALYSIS {
         lock.unlock();
         stored();
       },
