@@ -1,9 +1,8 @@
 #include "engines/http.hpp"
 
-#include <curl/curl.h>
-
 #include <memory>
-#include <mutex>
+
+#include "engines/curl_library.hpp"
 
 #include "picdex/error.hpp"
 
@@ -15,9 +14,8 @@ struct HttpClient::Handle {
 
 namespace {
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+const CurlLibrary& lib() {
+  return curl_library();
 }
 
 std::size_t append(char* data, std::size_t size, std::size_t count, void* out) {
@@ -35,8 +33,7 @@ std::string first_line(const std::string& text) {
 
 HttpClient::HttpClient(std::string base, std::string name)
     : base_(std::move(base)), name_(std::move(name)), handle_(new Handle) {
-  global_init();
-  handle_->curl = curl_easy_init();
+  handle_->curl = lib().easy_init();
   if (!handle_->curl) throw IoError(name_ + ": cannot start an HTTP client");
 }
 
@@ -54,15 +51,14 @@ HttpClient& HttpClient::operator=(HttpClient&& other) noexcept {
 
 HttpClient::~HttpClient() {
   if (!handle_) return;
-  curl_easy_cleanup(handle_->curl);
+  lib().easy_cleanup(handle_->curl);
   delete handle_;
 }
 
 std::string HttpClient::escape(const std::string& text) {
-  global_init();
-  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  char* escaped = lib().easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
   std::string out(escaped ? escaped : "");
-  curl_free(escaped);
+  lib().free(escaped);
   return out;
 }
 
@@ -70,20 +66,21 @@ std::string HttpClient::perform(Handle& handle, const std::string& target, bool*
   std::string response;
   char error[CURL_ERROR_SIZE] = "";
   const auto url = base_ + target;
-  curl_easy_setopt(handle.curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(handle.curl, CURLOPT_WRITEFUNCTION, append);
-  curl_easy_setopt(handle.curl, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(handle.curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(handle.curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(handle.curl, CURLOPT_TIMEOUT, 600L);
-  curl_easy_setopt(handle.curl, CURLOPT_NOSIGNAL, 1L);
+  lib().easy_setopt(handle.curl, CURLOPT_URL, url.c_str());
+  lib().easy_setopt(handle.curl, CURLOPT_WRITEFUNCTION, append);
+  lib().easy_setopt(handle.curl, CURLOPT_WRITEDATA, &response);
+  lib().easy_setopt(handle.curl, CURLOPT_ERRORBUFFER, error);
+  lib().easy_setopt(handle.curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  lib().easy_setopt(handle.curl, CURLOPT_TIMEOUT, 600L);
+  lib().easy_setopt(handle.curl, CURLOPT_NOSIGNAL, 1L);
   // A connection a request: on reused ones ClickHouse 18.16 answered some multipart
   // requests (external data) with a bare 400. A local connect costs far less than a scan.
-  curl_easy_setopt(handle.curl, CURLOPT_FORBID_REUSE, 1L);
-  const CURLcode code = curl_easy_perform(handle.curl);
-  if (code != CURLE_OK) throw IoError(name_ + ": " + (error[0] ? error : curl_easy_strerror(code)));
+  lib().easy_setopt(handle.curl, CURLOPT_FORBID_REUSE, 1L);
+  const CURLcode code = lib().easy_perform(handle.curl);
+  if (code != CURLE_OK)
+    throw IoError(name_ + ": " + (error[0] ? error : lib().easy_strerror(code)));
   long status = 0;
-  curl_easy_getinfo(handle.curl, CURLINFO_RESPONSE_CODE, &status);
+  lib().easy_getinfo(handle.curl, CURLINFO_RESPONSE_CODE, &status);
   if (not_found) *not_found = status == 404;
   if (not_found && *not_found) return response;
   if (status < 200 || status >= 300)
@@ -93,19 +90,19 @@ std::string HttpClient::perform(Handle& handle, const std::string& target, bool*
 
 std::string HttpClient::post(const std::string& target, const std::string& body,
                              const std::string& content_type) {
-  curl_easy_reset(handle_->curl);
+  lib().easy_reset(handle_->curl);
   const auto header = "Content-Type: " + content_type;
   const std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
-      curl_slist_append(nullptr, header.c_str()), curl_slist_free_all);
-  curl_easy_setopt(handle_->curl, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(handle_->curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(handle_->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                   static_cast<curl_off_t>(body.size()));
+      lib().slist_append(nullptr, header.c_str()), lib().slist_free_all);
+  lib().easy_setopt(handle_->curl, CURLOPT_HTTPHEADER, headers.get());
+  lib().easy_setopt(handle_->curl, CURLOPT_POSTFIELDS, body.data());
+  lib().easy_setopt(handle_->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                    static_cast<curl_off_t>(body.size()));
   return perform(*handle_, target);
 }
 
 std::optional<std::string> HttpClient::get(const std::string& target) {
-  curl_easy_reset(handle_->curl);
+  lib().easy_reset(handle_->curl);
   bool not_found = false;
   auto response = perform(*handle_, target, &not_found);
   if (not_found) return std::nullopt;
@@ -113,16 +110,16 @@ std::optional<std::string> HttpClient::get(const std::string& target) {
 }
 
 std::string HttpClient::post_form(const std::string& target, const std::vector<FormPart>& parts) {
-  curl_easy_reset(handle_->curl);
-  const std::unique_ptr<curl_mime, decltype(&curl_mime_free)> form(curl_mime_init(handle_->curl),
-                                                                   curl_mime_free);
+  lib().easy_reset(handle_->curl);
+  const std::unique_ptr<curl_mime, decltype(&curl_mime_free)> form(lib().mime_init(handle_->curl),
+                                                                   lib().mime_free);
   for (const auto& part : parts) {
-    curl_mimepart* field = curl_mime_addpart(form.get());
-    curl_mime_name(field, part.name.c_str());
-    curl_mime_filename(field, part.name.c_str());  // ClickHouse reads file parts as tables
-    curl_mime_data(field, part.content.data(), part.content.size());
+    curl_mimepart* field = lib().mime_addpart(form.get());
+    lib().mime_name(field, part.name.c_str());
+    lib().mime_filename(field, part.name.c_str());  // ClickHouse reads file parts as tables
+    lib().mime_data(field, part.content.data(), part.content.size());
   }
-  curl_easy_setopt(handle_->curl, CURLOPT_MIMEPOST, form.get());
+  lib().easy_setopt(handle_->curl, CURLOPT_MIMEPOST, form.get());
   return perform(*handle_, target);
 }
 
