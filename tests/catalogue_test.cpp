@@ -11,6 +11,23 @@ using picdex::test::TempDir;
 
 using picdex::test::uris;
 
+namespace {
+
+// `n` images PREFIX0.. with one caption "v" and a random 16-d vector each.
+std::vector<Image> random_vector_images(std::mt19937& rng, const std::string& prefix,
+                                        std::size_t n) {
+  std::normal_distribution<float> normal;
+  std::vector<Image> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<float> v(16);
+    for (auto& x : v) x = normal(rng);
+    out.push_back({prefix + std::to_string(i), {"v"}, "{}", {v}});
+  }
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("put, get, upsert and remove images by URI", "[catalogue]") {
   TempDir dir;
   auto cat = Catalogue::create(dir / "c.pdx");
@@ -174,15 +191,8 @@ TEST_CASE(
   TempDir dir;
   auto cat = Catalogue::create(dir / "v.pdx", {.embedder = "none:dim=16"});
   std::mt19937 rng(9);
-  std::normal_distribution<float> normal;
   auto random_images = [&](const std::string& prefix, std::size_t n) {
-    std::vector<Image> out;
-    for (std::size_t i = 0; i < n; ++i) {
-      std::vector<float> v(16);
-      for (auto& x : v) x = normal(rng);
-      out.push_back({prefix + std::to_string(i), {"v"}, "{}", {v}});
-    }
-    return out;
+    return random_vector_images(rng, prefix, n);
   };
   const auto first = random_images("a", 2000), second = random_images("b", 2000);
   std::optional<Image> read_when_stored;
@@ -220,15 +230,8 @@ TEST_CASE("a put that fails part-way leaves nothing behind, in SQLite or in the 
   const auto path = dir / "v.pdx";
   auto cat = Catalogue::create(path, {.embedder = "none:dim=16"});
   std::mt19937 rng(5);
-  std::normal_distribution<float> normal;
   auto random_images = [&](const std::string& prefix, std::size_t n) {
-    std::vector<Image> out;
-    for (std::size_t i = 0; i < n; ++i) {
-      std::vector<float> v(16);
-      for (auto& x : v) x = normal(rng);
-      out.push_back({prefix + std::to_string(i), {"v"}, "{}", {v}});
-    }
-    return out;
+    return random_vector_images(rng, prefix, n);
   };
   auto finds_itself = [&](const Image& image) {
     const auto hits = cat.search(image.vectors[0], {.k = 1});
