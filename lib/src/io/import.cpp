@@ -49,8 +49,8 @@ struct Batch {
 struct Flight {
   Batch batch;
   std::future<PutResult> done;
-  std::future<void>
-      stored;  // ready once SQLite holds the batch; holds an error if put failed first
+  // Ready once SQLite holds the batch; holds put's error if it failed before that.
+  std::future<void> stored;
 };
 
 }  // namespace
@@ -117,9 +117,9 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
     flight.stored = stored->get_future();
     flight.done =
         std::async(std::launch::async, [&catalogue, &images = flight.batch.images, stored] {
-          auto told = std::make_shared<std::once_flag>();
+          std::once_flag told;
           const auto tell = [&](std::exception_ptr error) {
-            std::call_once(*told, [&] {
+            std::call_once(told, [&] {
               if (error)
                 stored->set_exception(error);
               else
