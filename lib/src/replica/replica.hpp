@@ -73,7 +73,8 @@ class Replica {
   void open(store::Tables& writer) PICDEX_EXCLUDES(graph_mutex_);
 
   // What is due once a commit is in the graph: a snapshot (save_if_due), a compaction
-  // (needs_compacting, for the fraction commit() was given).
+  // (more than commit()'s `compact_above` of the graph's elements deleted, in a graph
+  // large enough for that to matter).
   struct Upkeep {
     bool save = false, compact = false;
   };
@@ -115,8 +116,6 @@ class Replica {
   // if given, then saves it.
   void rebuild(store::Tables& writer, std::optional<GraphPrecision> precision = std::nullopt)
       PICDEX_EXCLUDES(graph_mutex_);
-  // More than `above` of the graph's elements are deleted (and it is worth rebuilding).
-  bool needs_compacting(double above) const PICDEX_EXCLUDES(graph_mutex_);
 
   // Catches up, then appends to `report` what disagrees with SQLite: the graph's labels
   // and the hit table against the captions, the stored vectors against the graph's shape

@@ -50,7 +50,6 @@ void Replica::save(store::Tables& writer) {
 }
 
 void Replica::save_if_due(store::Tables& writer, bool closing) {
-  if (settings_.read_only) return;
   bool due;
   {
     SharedLock graph_lock(graph_mutex_);
@@ -89,11 +88,6 @@ void Replica::rebuild(store::Tables& writer, std::optional<GraphPrecision> preci
     });
   }
   save(writer);
-}
-
-bool Replica::needs_compacting(double above) const {
-  SharedLock graph_lock(graph_mutex_);
-  return compacting_due(above);
 }
 
 bool Replica::compacting_due(double above) const {
