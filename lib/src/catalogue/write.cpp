@@ -294,6 +294,14 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx, WriterLock& lock,
         stored();
       },
       options_.compact_above);
+  if (due.save && !due.compact) {
+    // The snapshot is written before the writer is taken again, so that the next batch
+    // stores meanwhile; only its record needs the writer.
+    auto written = replica_held().write_if_due(/*closing=*/false);
+    lock.relock();
+    if (written) replica_held().record(*tables_, std::move(*written));
+    return;
+  }
   lock.relock();
   upkeep(due);
 }

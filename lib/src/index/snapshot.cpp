@@ -1,4 +1,5 @@
 #include "index/snapshot.hpp"
+#include <atomic>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -38,35 +39,44 @@ std::optional<std::filesystem::path> snapshot_path(const std::filesystem::path& 
   return catalogue.parent_path() / name;
 }
 
-SnapshotFile write_snapshot(const Graph& graph, const HitTable& hits,
-                            const std::filesystem::path& catalogue, std::int64_t seq) {
+UnsyncedSnapshot write_unsynced(const Graph& graph, const HitTable& hits,
+                                const std::filesystem::path& catalogue, std::int64_t seq) {
   const auto base = catalogue.parent_path() / (snapshot_prefix(catalogue) + std::to_string(seq));
+  // (Two saves of one process may overlap: an import's and a checkpoint's.)
+  static std::atomic<unsigned> saves{0};
   auto tmp = base;
-  tmp += ".tmp-";
-  tmp += std::to_string(::getpid());
+  tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(saves++);
   const int fd = fault::create_file(tmp, O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0)
     throw IoError(tmp.string() + ": cannot create graph snapshot: " + std::strerror(errno));
   FileLock lock(fd);
   ::flock(fd, LOCK_EX);  // ours alone: a fresh name no one else waits on
+  try {
+    const auto checksum = checksum_hex(graph.write(fd, hits));
+    return {base, tmp, checksum, graph.elements(), std::move(lock)};
+  } catch (const SnapshotError& e) {
+    std::error_code ignored;
+    fault::remove_file(tmp, ignored);
+    throw IoError(tmp.string() + ": graph snapshot " + e.what() + " (disk full?)");
+  }
+}
+
+SnapshotFile sync_snapshot(UnsyncedSnapshot unsynced, const std::filesystem::path& catalogue) {
+  const auto& tmp = unsynced.temp;
   auto discard = [&] {
     std::error_code ignored;
     fault::remove_file(tmp, ignored);
   };
-  std::string checksum;
-  try {
-    checksum = checksum_hex(graph.write(fd, hits));
-    if (fault::sync_file(fd, tmp) != 0)
-      throw SnapshotError(std::string("cannot be synced: ") + std::strerror(errno));
-  } catch (const SnapshotError& e) {
+  if (fault::sync_file(unsynced.lock.fd(), tmp) != 0) {
     discard();
-    throw IoError(tmp.string() + ": graph snapshot " + e.what() + " (disk full?)");
+    throw IoError(tmp.string() + ": graph snapshot cannot be synced: " + std::strerror(errno) +
+                  " (disk full?)");
   }
-  auto path = base;
+  auto path = unsynced.base;
   path += "-";
-  path += checksum.substr(0, 8);
-  SnapshotFile file{path, std::filesystem::file_size(tmp), checksum, graph.elements(),
-                    std::move(lock)};
+  path += unsynced.checksum.substr(0, 8);
+  SnapshotFile file{path, std::filesystem::file_size(tmp), unsynced.checksum, unsynced.elements,
+                    std::move(unsynced.lock)};
   fault::failpoint("snapshot.temp");
   std::error_code ec;
   fault::rename_file(tmp, path, ec);
@@ -77,6 +87,11 @@ SnapshotFile write_snapshot(const Graph& graph, const HitTable& hits,
   sync_folder_of(catalogue);
   fault::failpoint("snapshot.renamed");
   return file;
+}
+
+SnapshotFile write_snapshot(const Graph& graph, const HitTable& hits,
+                            const std::filesystem::path& catalogue, std::int64_t seq) {
+  return sync_snapshot(write_unsynced(graph, hits, catalogue, seq), catalogue);
 }
 
 void sync_folder_of(const std::filesystem::path& path) {

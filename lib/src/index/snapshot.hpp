@@ -24,6 +24,7 @@ class FileLock {
   FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   FileLock& operator=(FileLock&& other) noexcept;
   ~FileLock();
+  int fd() const { return fd_; }
 
  private:
   int fd_ = -1;
@@ -38,7 +39,7 @@ struct SnapshotFile {
 };
 
 // Snapshots of catalogue C are "C.graph-SEQ-CHECKSUM" (SEQ: the last change they hold);
-// temp files are "C.graph-SEQ.tmp-PID". Both start with this prefix.
+// temp files are "C.graph-SEQ.tmp-PID-N". Both start with this prefix.
 std::string snapshot_prefix(const std::filesystem::path& catalogue);
 
 // Where the snapshot a manifest names lies: beside `catalogue`, named with its prefix. A
@@ -52,6 +53,17 @@ std::optional<std::filesystem::path> snapshot_path(const std::filesystem::path& 
 // should record, with the file still locked. Throws IoError if it cannot be written.
 SnapshotFile write_snapshot(const Graph& graph, const HitTable& hits,
                             const std::filesystem::path& catalogue, std::int64_t seq);
+// write_snapshot in two steps, the first the only one that reads the graph: the temp file
+// written (not yet synced), then synced, named, and its folder synced.
+struct UnsyncedSnapshot {
+  std::filesystem::path base, temp;
+  std::string checksum;
+  std::uint64_t elements = 0;
+  FileLock lock;
+};
+UnsyncedSnapshot write_unsynced(const Graph& graph, const HitTable& hits,
+                                const std::filesystem::path& catalogue, std::int64_t seq);
+SnapshotFile sync_snapshot(UnsyncedSnapshot unsynced, const std::filesystem::path& catalogue);
 
 // fsyncs the folder holding `path`, so that a rename or new file in it is durable.
 void sync_folder_of(const std::filesystem::path& path);

@@ -53,6 +53,8 @@ struct Flight {
   std::future<void> stored;
 };
 
+constexpr std::size_t kMostFlights = 3;
+
 }  // namespace
 
 void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOptions& options,
@@ -62,7 +64,8 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
   // Batches being put meanwhile, oldest first: reading and parsing go on while the
   // catalogue stores and indexes, and a batch stores its rows while the one before it is
   // indexed. A batch starts only once the one before it is stored, so batches commit in
-  // file order; at most two are in flight.
+  // file order. Up to three are in flight: one in the graph, one that stores meanwhile,
+  // and one writing a snapshot (which no longer needs the writer).
   std::deque<Flight> flights;
   io::SeenSet committed;  // URIs written by earlier batches
   std::size_t committed_images = 0;
@@ -109,7 +112,7 @@ void import_records(Catalogue& catalogue, RecordReader& reader, const ImportOpti
         throw;
       }
     }
-    while (flights.size() >= 2) finish_oldest();
+    while (flights.size() >= kMostFlights) finish_oldest();
     auto& flight = flights.emplace_back();
     flight.batch = std::move(batch);
     batch = {};

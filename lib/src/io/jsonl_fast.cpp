@@ -17,15 +17,18 @@ bool read_string(od::value value, std::string& out) {
   return true;
 }
 
-// An array of numbers that fit a float, as the full parser accepts them.
-bool read_numbers(od::value value, std::vector<float>& out) {
+// An array of numbers that fit a float, as the full parser accepts them. `expected`: how
+// many the last array held, room made for at once.
+bool read_numbers(od::value value, std::vector<float>& out, std::size_t& expected) {
   od::array numbers;
   if (value.get_array().get(numbers)) return false;
+  out.reserve(expected);
   for (auto item : numbers) {
     double x;
     if (item.get_double().get(x) || !std::isfinite(x) || std::abs(x) > 3.4e38) return false;
     out.push_back(static_cast<float>(x));
   }
+  expected = out.size();
   return true;
 }
 
@@ -33,6 +36,7 @@ bool read_numbers(od::value value, std::vector<float>& out) {
 
 struct JsonlFastReader::State {
   od::parser parser;
+  std::size_t dim = 0;  // of the last vector read
 };
 
 JsonlFastReader::JsonlFastReader() : state_(std::make_unique<State>()) {}
@@ -70,13 +74,14 @@ bool JsonlFastReader::read(std::string& line, Image& image, JsonlKeys& keys,
       seen = key == "vector" ? &keys.vector : &keys.vectors;
       if (*seen) return false;
       if (key == "vector") {
-        if (!read_numbers(value, image.vectors.emplace_back())) return false;
+        if (!read_numbers(value, image.vectors.emplace_back(), state_->dim)) return false;
       } else {
         od::array items;
         if (value.get_array().get(items)) return false;
         for (auto item : items) {
           od::value numbers;
-          if (item.get(numbers) || !read_numbers(numbers, image.vectors.emplace_back()))
+          if (item.get(numbers) ||
+              !read_numbers(numbers, image.vectors.emplace_back(), state_->dim))
             return false;
         }
       }

@@ -23,21 +23,20 @@ bool LineReader::next(std::string& line, std::size_t used) {
   line.clear();
   bool any = false;  // a character or a line end was read
   for (;;) {
-    in_.get(chunk_.get(), static_cast<std::streamsize>(kChunk), '\n');  // stops before '\n'
+    // getline, not get: libstdc++ finds the line end with memchr there, where get reads
+    // a character at a time. It takes the line end too; a chunk filled before one sets
+    // failbit alone.
+    in_.getline(chunk_.get(), static_cast<std::streamsize>(kChunk), '\n');
     const auto got = static_cast<std::size_t>(in_.gcount());
     if (in_.bad()) throw IoError(source_ + ": read error");
-    line.append(chunk_.get(), got);
+    const bool line_end = !in_.fail() && !in_.eof();
+    line.append(chunk_.get(), line_end ? got - 1 : got);
     any = any || got > 0;
     if (used + line.size() > max_line_bytes_)
       fail(number_ + 1, "line",
            "is longer than " + std::to_string(max_line_bytes_) + " bytes, the limit");
-    if (in_.eof()) break;
-    if (in_.fail()) in_.clear();  // nothing stored: a line end is next
-    if (in_.peek() == '\n') {
-      in_.ignore();
-      any = true;
-      break;
-    }
+    if (line_end || in_.eof()) break;
+    in_.clear();  // a full chunk: the line goes on
   }
   if (!any) return false;
   ++number_;

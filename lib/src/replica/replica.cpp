@@ -61,10 +61,10 @@ Replica::Loaded Replica::map_snapshot(store::Tables& tables) {
         throw index::SnapshotError("holds another number of elements than the manifest");
       if (!settings_.read_only)
         if (auto problem = mapped.make_writable()) throw index::SnapshotError(*problem);
-      graph_ = std::make_unique<index::Graph>(std::move(mapped));
+      replace_graph(std::make_unique<index::Graph>(std::move(mapped)), manifest->seq);
       settings_.shape.precision = graph_->shape().precision;  // another process may have switched
       hits_ = std::move(mapped_hits);
-      applied_seq_ = snapshot_seq_ = manifest->seq;
+      applied_seq_ = manifest->seq;
       return Loaded::snapshot;
     } catch (const index::SnapshotError& e) {
       why = e.what();
@@ -98,8 +98,10 @@ void Replica::remove_leftovers(store::Tables& writer) {
 
 Replica::Upkeep Replica::commit(SQLite::Transaction& tx, store::Tables& writer,
                                 const std::function<void()>& stored, double compact_above) {
-  Lock graph_lock(graph_mutex_);
+  // Committed before the graph is locked, so that a commit overlaps the replay of the one
+  // before it (whose stored() let this writer in).
   commit_signalled(tx, "commit.before", "commit.after");
+  Lock graph_lock(graph_mutex_);
   store::guarded(where(), [&] {
     graph_mutex_.held();
     const auto changes = read_changes(writer);
@@ -121,9 +123,9 @@ void Replica::commit_reembedded(SQLite::Transaction& tx, store::Tables& writer,
     commit_signalled(tx, "reembed.before", "reembed.after");
     settings_.embedder = std::move(embedder);
     settings_.shape.dim = dim;
-    graph_ = std::make_unique<index::Graph>(settings_.shape);
+    replace_graph(std::make_unique<index::Graph>(settings_.shape), 0);
     hits_.clear();
-    applied_seq_ = snapshot_seq_ = 0;
+    applied_seq_ = 0;
   }
   if (old_snapshot)
     if (const auto file = index::snapshot_path(settings_.catalogue, old_snapshot->file)) {
@@ -228,10 +230,9 @@ Replica::Filled Replica::read_every_caption(store::Tables& tables,
 }
 
 void Replica::start_from(Filled filled) {
-  graph_ = std::move(filled.graph);
+  replace_graph(std::move(filled.graph), 0);  // the next save_if_due saves it
   hits_ = std::move(filled.hits);
   applied_seq_ = filled.seq;
-  snapshot_seq_ = 0;  // the next save_if_due saves it
 }
 
 }  // namespace picdex::replica

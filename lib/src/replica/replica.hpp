@@ -27,12 +27,14 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "index/graph.hpp"
 #include "index/hit_table.hpp"
+#include "index/snapshot.hpp"
 #include "picdex/catalogue.hpp"
 #include "store/beacon.hpp"
 #include "store/matching_images.hpp"
@@ -82,9 +84,10 @@ class Replica {
   // it (failpoints commit.before and commit.after around the commit), and replays it.
   // `stored`, if given, is called once SQLite has the transaction and the replay has read
   // its changes, before the graph takes them: from then on the replica does not use
-  // `writer`, so the caller may let another writer use the connection (whose commit then
-  // waits for this replay; searches wait for it too). Returns the upkeep due then. Throws
-  // EmbedderMismatchError if another process re-embedded the catalogue.
+  // `writer`, so the caller may let another writer use the connection (which commits
+  // meanwhile, and whose replay waits for this one; searches wait for it too). Returns the
+  // upkeep due then. Throws EmbedderMismatchError if another process re-embedded the
+  // catalogue.
   Upkeep commit(SQLite::Transaction& tx, store::Tables& writer,
                 const std::function<void()>& stored = {}, double compact_above = 0)
       PICDEX_EXCLUDES(graph_mutex_);
@@ -111,6 +114,15 @@ class Replica {
   // 1% on closing (at least 64), never fewer than checkpoint_after.
   void save(store::Tables& writer) PICDEX_EXCLUDES(graph_mutex_);
   void save_if_due(store::Tables& writer, bool closing) PICDEX_EXCLUDES(graph_mutex_);
+  // save_if_due in two halves, for a writer that lets another use `writer` meanwhile:
+  // write_if_due writes the file under the graph's shared lock alone (nullopt when no save
+  // is due, or while another written file awaits its record), and record names it in the
+  // manifest, unless the graph was replaced since (a rebuild, a reload) or a newer
+  // snapshot is named already.
+  class SaveTicket;  // one written file at a time awaits its record
+  struct Written;
+  std::optional<Written> write_if_due(bool closing) PICDEX_EXCLUDES(graph_mutex_);
+  void record(store::Tables& writer, Written written) PICDEX_EXCLUDES(graph_mutex_);
   bool saved() const PICDEX_EXCLUDES(graph_mutex_);  // a snapshot holds every change applied
   // Builds the graph again from every caption (progress to the observer), in `precision`
   // if given, then saves it.
@@ -141,6 +153,15 @@ class Replica {
       PICDEX_REQUIRES(graph_mutex_);
   void take(const std::vector<store::ChangedCaption>& changes) PICDEX_REQUIRES(graph_mutex_);
   bool save_due(bool closing) const PICDEX_REQUIRES_SHARED(graph_mutex_);
+  Written write(SaveTicket ticket) PICDEX_EXCLUDES(graph_mutex_);
+  // Puts in a new graph (as of `snapshot_seq` if a recorded snapshot holds it, else 0).
+  void replace_graph(std::unique_ptr<index::Graph> graph, std::int64_t snapshot_seq)
+      PICDEX_REQUIRES(graph_mutex_) {
+    graph_ = std::move(graph);
+    Lock snapshot_lock(snapshot_mutex_);
+    snapshot_seq_ = snapshot_seq;
+    ++graph_generation_;
+  }
   bool compacting_due(double above) const PICDEX_REQUIRES_SHARED(graph_mutex_);
   // Another process may have re-embedded the catalogue (Catalogue::reembed): then this
   // one's embedder and graph no longer fit its vectors. Throws EmbedderMismatchError.
@@ -152,8 +173,7 @@ class Replica {
   void start_from(Filled filled) PICDEX_REQUIRES(graph_mutex_);
   void catch_up() PICDEX_EXCLUDES(graph_mutex_);
   void remove_leftovers(store::Tables& writer);
-  void commit_signalled(SQLite::Transaction& tx, const char* before, const char* after)
-      PICDEX_REQUIRES(graph_mutex_);
+  void commit_signalled(SQLite::Transaction& tx, const char* before, const char* after);
   void warn(const std::string& message) const;
   std::string where() const { return settings_.catalogue.string(); }
 
@@ -182,13 +202,41 @@ class Replica {
   std::unique_ptr<index::Graph> graph_ PICDEX_GUARDED_BY(graph_mutex_);
   index::HitTable hits_ PICDEX_GUARDED_BY(graph_mutex_);
   std::int64_t applied_seq_ PICDEX_GUARDED_BY(graph_mutex_) = 0;
-  std::int64_t snapshot_seq_ PICDEX_GUARDED_BY(graph_mutex_) = 0;
+  // What the manifest's snapshot holds of this graph, which replace_graph() counts: apart
+  // from the graph's lock, so that recording a snapshot does not wait for a replay.
+  mutable Mutex snapshot_mutex_;  // taken after graph_mutex_, never before
+  std::int64_t snapshot_seq_ PICDEX_GUARDED_BY(snapshot_mutex_) = 0;
+  std::uint64_t graph_generation_ PICDEX_GUARDED_BY(snapshot_mutex_) = 0;
+  std::atomic<bool> writing_{false};  // a written snapshot awaits its record (SaveTicket)
   // Other processes' commits show in `beacon_`; `quiet_beacon_` is the (even) value it had
   // when a search last found SQLite holding nothing newer than applied_seq_.
   store::ChangeBeacon beacon_;
   std::atomic<std::uint64_t> quiet_beacon_{1};
 
   friend class View;
+};
+
+// Holds Replica::writing_ (if given one) until destroyed.
+class Replica::SaveTicket {
+ public:
+  SaveTicket() = default;
+  explicit SaveTicket(std::atomic<bool>* writing) : writing_(writing) {}
+  SaveTicket(SaveTicket&& other) noexcept : writing_(std::exchange(other.writing_, nullptr)) {}
+  SaveTicket& operator=(SaveTicket&&) = delete;
+  ~SaveTicket() {
+    if (writing_) *writing_ = false;
+  }
+
+ private:
+  std::atomic<bool>* writing_ = nullptr;
+};
+
+// A snapshot file written at `seq` from the graph of that generation, not yet recorded.
+struct Replica::Written {
+  index::SnapshotFile file;
+  std::int64_t seq = 0;
+  std::uint64_t generation = 0;
+  SaveTicket ticket;
 };
 
 // The graph and hit table at one seq, for one search; it exists only inside fresh(),

@@ -8,21 +8,55 @@
 namespace picdex::replica {
 namespace fs = std::filesystem;
 
-// Saves the graph (searches go on meanwhile), then points the manifest at it unless
-// another process recorded a newer snapshot meanwhile, and removes the snapshot the
-// manifest named before.
 void Replica::save(store::Tables& writer) {
   if (settings_.read_only) throw IoError(where() + ": catalogue is open read-only");
-  index::SnapshotFile file;
+  record(writer, write(SaveTicket{}));
+}
+
+void Replica::save_if_due(store::Tables& writer, bool closing) {
+  if (auto written = write_if_due(closing)) record(writer, std::move(*written));
+}
+
+std::optional<Replica::Written> Replica::write_if_due(bool closing) {
+  if (settings_.read_only || writing_.exchange(true)) return std::nullopt;
+  SaveTicket ticket(&writing_);
+  {
+    SharedLock graph_lock(graph_mutex_);
+    if (!save_due(closing)) return std::nullopt;
+  }
+  return write(std::move(ticket));
+}
+
+// (Searches go on while the file is written; replays wait only until it is, not synced.)
+Replica::Written Replica::write(SaveTicket ticket) {
   std::int64_t seq;
+  std::uint64_t generation;
+  index::UnsyncedSnapshot unsynced;
   {
     SharedLock graph_lock(graph_mutex_);
     seq = applied_seq_;
-    file = index::write_snapshot(*graph_, hits_, settings_.catalogue, seq);
+    {
+      Lock snapshot_lock(snapshot_mutex_);
+      generation = graph_generation_;
+    }
+    unsynced = index::write_unsynced(*graph_, hits_, settings_.catalogue, seq);
   }
+  return {index::sync_snapshot(std::move(unsynced), settings_.catalogue), seq, generation,
+          std::move(ticket)};
+}
+
+// Points the manifest at the file unless another process recorded a newer snapshot
+// meanwhile, and removes the snapshot the manifest named before.
+void Replica::record(store::Tables& writer, Written written) {
+  const auto& file = written.file;
+  const auto seq = written.seq;
   std::optional<store::Manifest> previous;
   bool recorded = false;
   store::guarded(where(), [&] {
+    {
+      Lock snapshot_lock(snapshot_mutex_);
+      if (written.generation != graph_generation_) return;  // (the graph's lock is not needed)
+    }
     SQLite::Transaction tx(writer.database(), SQLite::TransactionBehavior::IMMEDIATE);
     previous = writer.manifest();
     if (previous && previous->seq > seq) return;  // another process saved a newer one
@@ -41,27 +75,22 @@ void Replica::save(store::Tables& writer) {
     return;
   }
   {
-    Lock graph_lock(graph_mutex_);
-    snapshot_seq_ = seq;
+    Lock snapshot_lock(snapshot_mutex_);
+    if (written.generation == graph_generation_) snapshot_seq_ = seq;
   }
   if (previous && previous->file != file.path.filename().string())
     if (const auto old = index::snapshot_path(settings_.catalogue, previous->file))
       fault::remove_file(*old, ignored);
 }
 
-void Replica::save_if_due(store::Tables& writer, bool closing) {
-  bool due;
-  {
-    SharedLock graph_lock(graph_mutex_);
-    due = save_due(closing);
-  }
-  if (due) save(writer);
-}
-
 bool Replica::save_due(bool closing) const {
   if (settings_.read_only) return false;
   const auto elements = static_cast<std::int64_t>(graph_->elements());
-  const auto pending = applied_seq_ - snapshot_seq_;
+  std::int64_t pending;
+  {
+    Lock snapshot_lock(snapshot_mutex_);
+    pending = applied_seq_ - snapshot_seq_;
+  }
   auto threshold = static_cast<std::int64_t>(settings_.checkpoint_after);
   threshold = closing ? std::min(threshold, std::max<std::int64_t>(64, elements / 100))
                       : std::max(threshold, elements / 4);
@@ -70,6 +99,7 @@ bool Replica::save_due(bool closing) const {
 
 bool Replica::saved() const {
   SharedLock graph_lock(graph_mutex_);
+  Lock snapshot_lock(snapshot_mutex_);
   return applied_seq_ == snapshot_seq_ && snapshot_seq_ != 0;
 }
 
