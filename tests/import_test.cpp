@@ -1,4 +1,7 @@
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <future>
 #include <sstream>
 
 #include "support.hpp"
@@ -271,4 +274,57 @@ TEST_CASE("a TSV header line names the columns and is not imported as an image",
   CHECK_THROWS_AS(cat.get("URI"), picdex::NotFoundError);
   CHECK(cat.get("a.jpg").captions == std::vector<std::string>{"a red car"});
   CHECK(cat.get("uri").captions == std::vector<std::string>{"caption"});
+}
+
+TEST_CASE(
+    "snapshots written while later batches store, and checkpoints meanwhile, leave "
+    "one sound snapshot holding every image",
+    "[import]") {
+  TempDir dir;
+  const auto path = dir / "v.pdx";
+  constexpr std::size_t kImages = 6000, kDim = 16;
+  const auto vectors = test::random_unit_vectors(kImages, kDim, 21);
+  std::string jsonl;
+  for (std::size_t i = 0; i < kImages; ++i) {
+    jsonl += R"({"uri":"i)" + std::to_string(i) + R"(","caption":"v","vector":[)";
+    for (std::size_t d = 0; d < kDim; ++d) {
+      if (d) jsonl += ',';
+      jsonl += std::to_string(vectors[i * kDim + d]);
+    }
+    jsonl += "]}\n";
+  }
+  {
+    // A snapshot is due after most batches of 250; another thread checkpoints meanwhile.
+    OpenOptions often;
+    often.checkpoint_after = 250;
+    auto cat = Catalogue::create(path, {.embedder = "none:dim=16"}, often);
+    std::atomic<bool> importing{true};
+    auto checkpoints = std::async(std::launch::async, [&] {
+      int n = 0;
+      for (; importing; ++n) cat.checkpoint();
+      return n;
+    });
+    const auto summary = import_text(cat, jsonl, RecordFormat::jsonl, 250);
+    importing = false;
+    CHECK(checkpoints.get() > 0);
+    CHECK(summary.added == kImages);
+    const auto stats = cat.stats();
+    CHECK(stats.snapshot_seq <= stats.last_seq);
+  }
+  std::size_t snapshots = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const auto name = entry.path().filename().string();
+    CHECK(name.find(".tmp-") == std::string::npos);  // no temp file left
+    snapshots += name.starts_with("v.pdx.graph-");
+  }
+  CHECK(snapshots == 1);
+  auto cat = Catalogue::open(path);
+  const auto stats = cat.stats();
+  CHECK(stats.snapshot_seq == stats.last_seq);  // closing saved it, and the manifest names it
+  CHECK(cat.size() == kImages);
+  for (const std::size_t i : {0UL, 2999UL, kImages - 1}) {
+    const std::span<const float> v(vectors.data() + i * kDim, kDim);
+    CHECK(cat.search(v, {.k = 1}).at(0).uri == "i" + std::to_string(i));
+  }
+  CHECK(cat.verify().ok());
 }
