@@ -72,7 +72,7 @@ bool readable(SQLite::Database& db) {
 // Opens a catalogue that no one can be writing (we cannot create its -shm, so neither
 // can a writer without more rights) as immutable. Refused while a -wal file exists: it
 // may hold committed changes that are not in the main file yet.
-std::unique_ptr<SQLite::Database> open_immutable(const std::filesystem::path& path) {
+std::unique_ptr<SQLite::Database> open_immutable(const std::filesystem::path& path, int mutex) {
   std::error_code ec;
   if (std::filesystem::exists(path.string() + "-wal", ec))
     throw IoError(path.string() +
@@ -89,8 +89,8 @@ std::unique_ptr<SQLite::Database> open_immutable(const std::filesystem::path& pa
     }
   }
   uri += "?immutable=1";
-  return std::make_unique<SQLite::Database>(
-      uri, SQLite::OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, kBusyTimeoutMs);
+  return std::make_unique<SQLite::Database>(uri, SQLite::OPEN_READONLY | SQLITE_OPEN_URI | mutex,
+                                            kBusyTimeoutMs);
 }
 
 }  // namespace
@@ -123,7 +123,8 @@ void rethrow_sqlite(const std::string& context, const SQLite::Exception& e) {
   }
 }
 
-std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& path, OpenMode mode) {
+std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& path, OpenMode mode,
+                                                Threads threads) {
   const std::string where = path.string();
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
@@ -143,9 +144,9 @@ std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& pat
     const int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY
                       : mode == OpenMode::create  ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
                                                   : SQLite::OPEN_READWRITE;
-    auto db =
-        std::make_unique<SQLite::Database>(where, flags | SQLITE_OPEN_FULLMUTEX, kBusyTimeoutMs);
-    if (mode == OpenMode::read_only && !readable(*db)) db = open_immutable(path);
+    const int mutex = threads == Threads::any ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX;
+    auto db = std::make_unique<SQLite::Database>(where, flags | mutex, kBusyTimeoutMs);
+    if (mode == OpenMode::read_only && !readable(*db)) db = open_immutable(path, mutex);
     // Ordinary SQL may not corrupt the file (no writable_schema, no writes to FTS5's
     // shadow tables): only SQLite's own code writes those.
     sqlite3_db_config(db->getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);

@@ -13,7 +13,8 @@ std::unique_ptr<ReaderPool::Reader> ReaderPool::take() const {
       return reader;
     }
   }
-  auto db = open_database(catalogue_, OpenMode::read_only);
+  // (A reader is lent to one thread at a time.)
+  auto db = open_database(catalogue_, OpenMode::read_only, Threads::one_at_a_time);
   if (tuning_.cache_kib > 0) db->exec("PRAGMA cache_size = -" + std::to_string(tuning_.cache_kib));
   return std::make_unique<Reader>(std::move(db));
 }
