@@ -146,6 +146,57 @@ TEST_CASE("hybrid search fuses the vector and keyword rankings", "[keyword]") {
         std::vector<std::string>(hybrid.begin() + 2, hybrid.begin() + 4));
 }
 
+TEST_CASE(
+    "hybrid search reaches as deep into the words as it fuses, however many captions "
+    "an image has",
+    "[keyword]") {
+  // 30 images of 20 short "dog" captions each rank first for "dog": the first 400 captions
+  // hold 20 images, fewer than the 100 hybrid fuses, so it must read FTS5's ranking deeper.
+  TempDir dir;
+  auto cat = Catalogue::create(dir / "deep.pdx", {.embedder = "lexical"});
+  auto numbered = [](std::string text, int n, const char* end = "") {
+    text += std::to_string(n);  // (appended: g++ 12 warns falsely on "literal" + string)
+    text += end;
+    return text;
+  };
+  std::vector<Image> images;
+  for (int i = 0; i < 30; ++i) {
+    Image pack{numbered("p", i, ".jpg"), {}, "{}"};
+    for (int j = 0; j < 20; ++j) pack.captions.push_back(numbered(numbered("dog p", i, " c"), j));
+    images.push_back(std::move(pack));
+  }
+  for (int i = 0; i < 150; ++i)
+    images.push_back({numbered("s", i, ".jpg"),
+                      {numbered("a brown dog runs across a wide green field, number ", i)},
+                      "{}"});
+  cat.put(images);
+  const auto by_vector = uris(cat.search("dog", mode(SearchMode::vector, 100)));
+  const auto by_keyword = uris(cat.search("dog", mode(SearchMode::keyword, 100)));
+  REQUIRE(by_keyword.size() == 100);
+  std::map<std::string, double> fused;
+  for (const auto* list : {&by_vector, &by_keyword})
+    for (std::size_t rank = 0; rank < list->size(); ++rank)
+      fused[(*list)[rank]] += 1.0 / (60.0 + static_cast<double>(rank + 1));
+  const auto hybrid = cat.search("dog", mode(SearchMode::hybrid, 100));
+  REQUIRE(hybrid.size() == 100);
+  for (std::size_t i = 0; i < hybrid.size(); ++i) {
+    CHECK(hybrid[i].ranked_by == Approx(fused[hybrid[i].uri]).epsilon(1e-12));
+    if (i > 0) CHECK(hybrid[i - 1].ranked_by >= hybrid[i].ranked_by);
+  }
+  // A hit's score is its caption's cosine: for the images of one caption, what keyword
+  // search reports (which reads the caption's vector itself).
+  std::map<std::string, float> keyword_scores;
+  for (const auto& hit : cat.search("dog", mode(SearchMode::keyword, 100)))
+    keyword_scores[hit.uri] = hit.score;
+  std::size_t compared = 0;
+  for (const auto& hit : hybrid)
+    if (hit.uri.starts_with("s") && keyword_scores.count(hit.uri)) {
+      CHECK(hit.score == Approx(keyword_scores[hit.uri]).margin(1e-6));
+      ++compared;
+    }
+  CHECK(compared > 0);
+}
+
 TEST_CASE("a catalogue of format 1 gets its keyword index when opened for writing",
           "[keyword][persistence]") {
   TempDir dir;

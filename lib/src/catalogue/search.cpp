@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <numeric>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "catalogue/impl.hpp"
 #include "index/unit_vector.hpp"
@@ -55,26 +57,78 @@ Ranking keyword_images(store::Tables& tables, std::string_view text, std::span<c
   }
 }
 
+// An image found by words: its caption with the best BM25.
+struct WordHit {
+  std::int64_t image, caption;
+};
+
+// The first `depth` images of FTS5's ranked captions (of `only`'s images, when given), each
+// with its best caption, taken from the replica's hit table: no caption row is read.
+std::vector<WordHit> images_by_words(const replica::Replica::View& view,
+                                     const std::vector<std::int64_t>& ranked, std::size_t depth,
+                                     const store::MatchingImages* only) {
+  std::vector<WordHit> out;
+  std::unordered_set<std::int64_t> seen;
+  for (const auto caption : ranked) {
+    if (out.size() == depth) break;
+    const auto image = view.image_of(caption);
+    if (image == 0 || (only && !only->contains(image)) || !seen.insert(image).second) continue;
+    out.push_back({image, caption});
+  }
+  return out;
+}
+
 // Reciprocal rank fusion (Cormack, Clarke and Buettcher, 2009): an image scores the sum of
 // 1 / (60 + rank) over the lists it is in. Ties go to the better cosine. Each image keeps
-// its best-scoring caption from either list.
-Ranking fuse(const std::vector<replica::BestCaption>& a, const std::vector<replica::BestCaption>& b,
-             std::size_t k) {
+// its best-scoring caption from either list. Captions found by words alone are scored
+// (`stored_scores`) only for the images that can still reach the top k: those whose sum is
+// at least the k-th best.
+Ranking fuse(
+    const std::vector<replica::BestCaption>& by_vector, const std::vector<WordHit>& by_words,
+    std::size_t k,
+    const std::function<std::vector<float>(std::span<const std::int64_t>)>& stored_scores) {
   constexpr double kRankOffset = 60;
+  auto weight = [](std::size_t rank) {
+    return 1.0 / (kRankOffset + static_cast<double>(rank + 1));
+  };
   struct Fused {
     double sum = 0;
-    replica::BestCaption best{0, {0, -2.0f}};
+    replica::BestCaption best{0, {0, -2.0f}};  // from the vector list, until scored
+    std::int64_t word_caption = 0;
   };
   std::unordered_map<std::int64_t, Fused> by_image;
-  for (const auto* list : {&a, &b})
-    for (std::size_t rank = 0; rank < list->size(); ++rank) {
-      const auto& entry = (*list)[rank];
-      auto& fused = by_image[entry.image];
-      fused.sum += 1.0 / (kRankOffset + static_cast<double>(rank + 1));
-      if (entry.caption.score > fused.best.caption.score) fused.best = entry;
+  for (std::size_t rank = 0; rank < by_vector.size(); ++rank) {
+    auto& fused = by_image[by_vector[rank].image];
+    fused.sum += weight(rank);
+    fused.best = by_vector[rank];
+  }
+  for (std::size_t rank = 0; rank < by_words.size(); ++rank) {
+    auto& fused = by_image[by_words[rank].image];
+    fused.sum += weight(rank);
+    fused.best.image = by_words[rank].image;
+    fused.word_caption = by_words[rank].caption;
+  }
+  std::vector<Fused*> order;
+  for (auto& [image, fused] : by_image) order.push_back(&fused);
+  std::sort(order.begin(), order.end(),
+            [](const Fused* x, const Fused* y) { return x->sum > y->sum; });
+  // Below the k-th sum no cosine can lift an image into the top k.
+  std::size_t contenders = order.size();
+  if (k < order.size())
+    while (contenders > k && order[contenders - 1]->sum < order[k - 1]->sum) --contenders;
+  order.resize(contenders);
+  std::vector<std::int64_t> to_score;
+  std::vector<Fused*> scored;
+  for (auto* fused : order)
+    if (fused->word_caption != 0 && fused->word_caption != fused->best.caption.label) {
+      to_score.push_back(fused->word_caption);
+      scored.push_back(fused);
     }
-  std::vector<const Fused*> order;
-  for (const auto& [image, fused] : by_image) order.push_back(&fused);
+  const auto scores = stored_scores(to_score);
+  for (std::size_t i = 0; i < scored.size(); ++i)  // (NaN, a caption gone, never wins)
+    if (scores[i] > scored[i]->best.caption.score)
+      scored[i]->best.caption = {to_score[i], scores[i]};
+  std::erase_if(order, [](const Fused* f) { return f->best.caption.label == 0; });
   std::sort(order.begin(), order.end(), [](const Fused* x, const Fused* y) {
     if (x->sum != y->sum) return x->sum > y->sum;
     if (x->best.caption.score != y->best.caption.score)
@@ -139,9 +193,14 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
       options.mode == SearchMode::hybrid ? std::max(wanted, kFusionDepth) : wanted;
 
   // The images the filter matches and the captions the words match, read at one seq:
-  // the replica answers with the graph at that seq.
+  // the replica answers with the graph at that seq. Hybrid search reads FTS5's ranking
+  // alone, finds the captions' images in the view, and widens (reading again) while
+  // `word_limit` captions hold too few.
+  const bool hybrid = options.mode == SearchMode::hybrid;
   std::shared_ptr<const store::MatchingImages> matching;
   Ranking by_keyword;
+  std::vector<std::int64_t> ranked_words;
+  std::size_t word_limit = 4 * depth;
   replica::Replica::Read read;
   if (filtered || by_words)
     read = [&](store::Tables& tables) {
@@ -151,34 +210,48 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
       SQLite::Transaction in_one_state(tables.database());
       latest = tables.last_seq();
       if (filtered) matching = matches_at(tables, options.where, latest);
-      if (by_words) by_keyword = keyword_images(tables, text, query, depth, matching.get());
+      if (hybrid)
+        ranked_words = store::ranked_caption_ids(tables.database(), text, word_limit);
+      else if (by_words)
+        by_keyword = keyword_images(tables, text, query, depth, matching.get());
       return latest;
     };
   std::vector<Hit> hits;
-  replica().fresh(read, [&](const replica::Replica::View& view) {
-    const Ranking* ranked = &by_keyword;
-    const std::vector<replica::BestCaption>* images = &by_keyword.images;
-    Ranking fused;
-    if (options.mode == SearchMode::vector) {
-      images = &view.nearest_images(query, wanted, ef, matching.get());  // (ranked by cosine)
-      ranked = nullptr;
-    } else if (options.mode == SearchMode::hybrid) {
-      fused =
-          fuse(view.nearest_images(query, depth, ef, matching.get()), by_keyword.images, wanted);
-      ranked = &fused;
-      images = &fused.images;
-    }
-    hits.reserve(images->size() > options.offset ? images->size() - options.offset : 0);
-    for (std::size_t i = options.offset; i < images->size(); ++i) {
-      const auto& b = (*images)[i];
-      if (b.caption.score < options.min_score) continue;
-      if (const auto hit = view.hit(b.caption.label))
-        hits.push_back({std::string(hit->uri), b.caption.score, std::string(hit->text),
-                        std::string(hit->metadata),
-                        hit->is_picture() ? Embedded::picture : Embedded::caption,
-                        ranked ? ranked->by[i] : b.caption.score});
-    }
-  });
+  for (bool widen = true; widen; word_limit *= 4) {
+    widen = false;
+    replica().fresh(read, [&](const replica::Replica::View& view) {
+      const Ranking* ranked = &by_keyword;
+      const std::vector<replica::BestCaption>* images = &by_keyword.images;
+      Ranking fused;
+      if (options.mode == SearchMode::vector) {
+        images = &view.nearest_images(query, wanted, ef, matching.get());  // (ranked by cosine)
+        ranked = nullptr;
+      } else if (hybrid) {
+        const auto words = images_by_words(view, ranked_words, depth, matching.get());
+        const std::size_t target = matching ? std::min(depth, matching->size()) : depth;
+        if (words.size() < target && ranked_words.size() == word_limit) {
+          widen = true;
+          return;
+        }
+        fused = fuse(view.nearest_images(query, depth, ef, matching.get()), words, wanted,
+                     [&](std::span<const std::int64_t> captions) {
+                       return view.stored_scores(query, captions);
+                     });
+        ranked = &fused;
+        images = &fused.images;
+      }
+      hits.reserve(images->size() > options.offset ? images->size() - options.offset : 0);
+      for (std::size_t i = options.offset; i < images->size(); ++i) {
+        const auto& b = (*images)[i];
+        if (b.caption.score < options.min_score) continue;
+        if (const auto hit = view.hit(b.caption.label))
+          hits.push_back({std::string(hit->uri), b.caption.score, std::string(hit->text),
+                          std::string(hit->metadata),
+                          hit->is_picture() ? Embedded::picture : Embedded::caption,
+                          ranked ? ranked->by[i] : b.caption.score});
+      }
+    });
+  }
   return hits;
 }
 

@@ -74,6 +74,29 @@ std::optional<index::HitTable::Entry> Replica::View::hit(std::int64_t caption) c
   return replica_.hits_.entry(caption);
 }
 
+std::int64_t Replica::View::image_of(std::int64_t caption) const {
+  replica_.graph_mutex_.held_shared();
+  return replica_.hits_.image_of(caption);
+}
+
+std::vector<float> Replica::View::stored_scores(std::span<const float> query,
+                                                std::span<const std::int64_t> captions) const {
+  return replica_.stored_scores(query, captions);
+}
+
+std::vector<float> Replica::stored_scores(std::span<const float> query,
+                                          std::span<const std::int64_t> captions) const {
+  std::vector<float> scores(captions.size(), std::numeric_limits<float>::quiet_NaN());
+  if (captions.empty()) return scores;
+  vector_readers_.with([&](store::Tables& tables) {
+    tables.for_each_caption_vector(captions, [&](std::size_t i, std::span<const float> stored) {
+      if (stored.size() == query.size()) scores[i] = index::Graph::exact_score(query, stored);
+    });
+    return 0;
+  });
+  return scores;
+}
+
 const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> query, std::size_t k,
                                                         std::size_t ef,
                                                         const store::MatchingImages* only) const {
@@ -145,17 +168,9 @@ void Replica::rescore(std::span<const float> query, std::size_t k,
   captions.resize(kept);
   thread_local std::vector<std::int64_t> labels;
   labels.clear();
-  for (auto& c : captions) {
-    labels.push_back(c.label);
-    c.score = std::numeric_limits<float>::quiet_NaN();  // unless still stored
-  }
-  vector_readers_.with([&](store::Tables& tables) {
-    tables.for_each_caption_vector(labels, [&](std::size_t i, std::span<const float> stored) {
-      if (stored.size() == query.size())
-        captions[i].score = index::Graph::exact_score(query, stored);
-    });
-    return 0;
-  });
+  for (const auto& c : captions) labels.push_back(c.label);
+  const auto scores = stored_scores(query, labels);
+  for (std::size_t i = 0; i < captions.size(); ++i) captions[i].score = scores[i];
   std::erase_if(captions, [](const index::Neighbor& c) { return std::isnan(c.score); });
   std::sort(captions.begin(), captions.end(),
             [](const index::Neighbor& a, const index::Neighbor& b) {

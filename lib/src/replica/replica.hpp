@@ -189,6 +189,8 @@ class Replica {
   // by that score. The rest are dropped, as are captions no longer stored.
   void rescore(std::span<const float> query, std::size_t k, const store::MatchingImages* only,
                std::vector<index::Neighbor>& captions) const PICDEX_REQUIRES_SHARED(graph_mutex_);
+  std::vector<float> stored_scores(std::span<const float> query,
+                                   std::span<const std::int64_t> captions) const;
 
   Settings settings_;
   const store::ReaderPool& readers_;
@@ -247,6 +249,12 @@ class Replica::View {
                                                  std::size_t ef,
                                                  const store::MatchingImages* only) const;
   std::optional<index::HitTable::Entry> hit(std::int64_t caption) const;
+  // The image of a caption the graph holds; 0 for any other id.
+  std::int64_t image_of(std::int64_t caption) const;
+  // The exact cosine of `query` with each caption's stored vector (NaN where none is
+  // stored now), read from SQLite.
+  std::vector<float> stored_scores(std::span<const float> query,
+                                   std::span<const std::int64_t> captions) const;
 
  private:
   explicit View(const Replica& replica) : replica_(replica) {}

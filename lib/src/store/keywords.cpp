@@ -66,6 +66,21 @@ std::size_t keyword_captions(
   return rows;
 }
 
+std::vector<std::int64_t> ranked_caption_ids(SQLite::Database& db, std::string_view text,
+                                             std::size_t limit) {
+  std::vector<std::int64_t> out;
+  const auto query = any_word_query(text);
+  if (query.empty() || limit == 0) return out;
+  // (Without `rank` in the result: asked for, FTS5 works out each row's BM25 once more.)
+  SQLite::Statement top(db,
+                        "SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? "
+                        "ORDER BY rank LIMIT ?");
+  top.bind(1, query);
+  top.bind(2, static_cast<std::int64_t>(limit));
+  while (top.executeStep()) out.push_back(top.getColumn(0).getInt64());
+  return out;
+}
+
 void rebuild_keywords(SQLite::Database& db) {
   db.exec("INSERT INTO captions_fts(captions_fts) VALUES ('rebuild')");
 }

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace picdex::store {
 
@@ -16,6 +17,12 @@ namespace picdex::store {
 // ("the", "in": embed::is_stop_word), each word quoted so that nothing in the text is query
 // syntax. Empty when the text holds no other word: stop words alone match nothing.
 std::string any_word_query(std::string_view text);
+
+// The ids of up to `limit` captions holding a word of `text` (as any_word_query), best
+// BM25 first: FTS5's ranking alone, no caption row read. Runs on the caller's connection
+// (and transaction).
+std::vector<std::int64_t> ranked_caption_ids(SQLite::Database& db, std::string_view text,
+                                             std::size_t limit);
 
 // Calls f(caption_id, image_id, vector_blob, bm25) for up to `limit` captions holding a word
 // of `text` (as any_word_query), best BM25 first (bm25 > 0; higher is better), until f
