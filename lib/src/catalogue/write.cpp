@@ -287,7 +287,8 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx) {
 // (The analysis cannot follow the lock let go inside the callback.)
 void Catalogue::Impl::commit(SQLite::Transaction& tx, WriterLock& lock,
                              const std::function<void()>& stored) PICDEX_NO_THREAD_SAFETY_ANALYSIS {
-  const auto due = replica_held().commit(
+  auto& replica = replica_held();  // (open: taken while the writer is held)
+  const auto due = replica.commit(
       tx, *tables_,
       [&]() PICDEX_NO_THREAD_SAFETY_ANALYSIS {
         lock.unlock();
@@ -297,9 +298,9 @@ void Catalogue::Impl::commit(SQLite::Transaction& tx, WriterLock& lock,
   if (due.save && !due.compact) {
     // The snapshot is written before the writer is taken again, so that the next batch
     // stores meanwhile; only its record needs the writer.
-    auto written = replica_held().write_if_due(/*closing=*/false);
+    auto written = replica.write_if_due(/*closing=*/false);
     lock.relock();
-    if (written) replica_held().record(*tables_, std::move(*written));
+    if (written) replica.record(*tables_, std::move(*written));
     return;
   }
   lock.relock();
