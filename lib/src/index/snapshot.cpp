@@ -1,10 +1,10 @@
 #include "index/snapshot.hpp"
-#include <atomic>
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>

@@ -7,14 +7,16 @@
 //   and other processes' alike: one path to get right. The log keeps the changes after
 //   the snapshot before the newest (save trims it); a replica older than that loads the
 //   newest snapshot again, or reads every caption.
-// - A writer commits through commit(), which holds the graph lock across SQLite's commit
-//   and the replay, so no search sees rows ahead of the graph; the change beacon tells
+// - A writer commits through commit(), which commits and then replays under the graph
+//   lock; a search that reads SQLite in between finds it ahead of the graph and replays
+//   first, so none answers from a graph behind the rows it read. The change beacon tells
 //   other processes to look.
 // - Searches run in fresh(): with the graph no older than what SQLite held when it was
 //   called (after a few tries under a stream of writes, the newest state caught up to).
 //
 // Locks (checked by clang's -Wthread-safety): graph_mutex_ guards the graph, the hit table
-// and the seqs; shared for searches, unique to change them. Functions that take the
+// and applied_seq_; shared for searches, unique to change them. snapshot_mutex_ (taken
+// after it, never before) guards what the recorded snapshot holds. Functions that take the
 // writer's `store::Tables` need the catalogue's write lock held by their caller: they
 // write SQLite (the manifest, the trimmed log) or read it to change the graph.
 #pragma once
