@@ -202,7 +202,8 @@ class Catalogue {
   PutResult put(std::span<const Image> images);
   // The same, calling `stored` (which must not throw) once SQLite holds the images and
   // before the graph takes them: another put may start then and store its rows while
-  // these are indexed (its commit waits for that; so do searches). Bulk loads overlap so.
+  // these are indexed (it commits meanwhile; its indexing waits, as searches do). Bulk
+  // loads overlap so.
   PutResult put(std::span<const Image> images, const std::function<void()>& stored);
   // Removes an image and its captions; returns false if the URI was not there.
   bool remove(std::string_view uri);
