@@ -11,6 +11,7 @@
 #include "index/hit_table.hpp"
 #include "index/hnsw_adapter.hpp"
 #include "index/int8_codes.hpp"
+#include "index/packed_hits.hpp"
 #include "support.hpp"
 
 using picdex::index::HitTable;
@@ -61,6 +62,53 @@ TEST_CASE("hit table from a snapshot's tables are checked", "[index][unit]") {
   CHECK_THROWS_WITH(HitTable::from_tables(captions, std::string(hits.caption_texts()), images,
                                           std::string(hits.image_texts())),
                     Catch::Contains("outside"));
+}
+
+TEST_CASE("a packed hit table holds the same hits in a few bytes a caption", "[index][unit]") {
+  using picdex::index::pack;
+  using picdex::index::unpack;
+  HitTable hits;
+  // Gaps in both ids, an image id that falls from one caption to the next, a picture's
+  // entry (no text), an image id of three bytes, and metadata changed after its first caption.
+  hits.put(0, 7, "a red car", "car.jpg", "{}");
+  hits.put(3, 2, "two cats on a bed", "cats.jpg", R"({"year":2021})");
+  hits.put(4, 7, "a car, red", "car.jpg", R"({"place":"Oslo"})");
+  hits.put(5, 9, "", "pixels.png", "{}");
+  hits.put(9, 100000, "far away", "far.jpg", "{}");
+  hits.remove(0);
+  const auto compact = hits.compacted();
+  const auto packed = pack(compact);
+  CHECK(packed.caption_count == compact.caption_slots().size());
+  CHECK(packed.caption_slots.size() < 4 * packed.caption_count + 8);
+  CHECK(packed.image_slots.size() == 2 * packed.image_count);  // short URIs and metadata
+  const auto back = unpack(packed);
+  for (std::int64_t id = -1; id < 12; ++id) {
+    INFO("caption " << id);
+    REQUIRE(back.entry(id).has_value() == hits.entry(id).has_value());
+    CHECK(back.image_of(id) == hits.image_of(id));
+    if (!hits.entry(id)) continue;
+    CHECK(back.entry(id)->text == hits.entry(id)->text);
+    CHECK(back.entry(id)->uri == hits.entry(id)->uri);
+    CHECK(back.entry(id)->metadata == hits.entry(id)->metadata);
+  }
+  CHECK(back.entry(5)->is_picture());
+
+  // Whatever the damage, a reason, never a table that points outside itself.
+  auto damaged = packed;
+  damaged.caption_texts.pop_back();
+  CHECK_THROWS_WITH(unpack(damaged), Catch::Contains("outside"));
+  damaged = packed;
+  damaged.image_texts += "x";
+  CHECK_THROWS_WITH(unpack(damaged), Catch::Contains("do not match"));
+  damaged = packed;
+  damaged.caption_slots.back() = '\x80';  // a number that never ends
+  CHECK_THROWS_WITH(unpack(damaged), Catch::Contains("cut short"));
+  damaged = packed;
+  damaged.caption_count = 1u << 30;
+  CHECK_THROWS_WITH(unpack(damaged), Catch::Contains("more slots"));
+  damaged = packed;
+  damaged.caption_slots[0] = '\x03';  // the first caption's image becomes -2
+  CHECK_THROWS(unpack(damaged));
 }
 
 using picdex::test::random_unit_vectors;

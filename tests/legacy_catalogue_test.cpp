@@ -59,3 +59,51 @@ TEST_CASE("a catalogue made with the 0.1.0 default model searches as it did then
     CHECK(by_version->spec() == "learned-v1:model=default,fingerprint=2100c377");
   }
 }
+
+TEST_CASE("catalogues whose snapshots hold unpacked hit tables (format 2) search as they did",
+          "[legacy][snapshot]") {
+  // tests/fixtures/snapshot-v2: sample/captions.tsv in a float32 and an int8 catalogue,
+  // checkpointed by the last build that wrote snapshot format 2 (243b8f5).
+  const auto fixture = fs::path(PICDEX_FIXTURES_DIR) / "snapshot-v2";
+  const auto precision = GENERATE(as<std::string>{}, "float32", "int8");
+  INFO(precision << " graph");
+  test::TempDir dir;
+  for (const auto& entry : fs::directory_iterator(fixture))
+    if (entry.path().filename().string().starts_with(precision + ".pdx"))
+      fs::copy_file(entry.path(), dir / entry.path().filename().string());
+  const auto cat = (dir / (precision + ".pdx")).string();
+  const auto queries = (fixture / "queries.txt").string();
+  const auto expected = test::read_text(fixture / ("expected-" + precision + ".jsonl"));
+  auto search = [&] {
+    return test::run_picdex({"search", cat, "--queries", queries, "--json", "-k", "5"});
+  };
+  auto snapshot_magic = [&] {
+    std::vector<fs::path> snapshots;
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+      if (entry.path().filename().string().find(".graph-") != std::string::npos)
+        snapshots.push_back(entry.path());
+    REQUIRE(snapshots.size() == 1);
+    return test::read_text(snapshots[0]).substr(0, 8);
+  };
+
+  REQUIRE(snapshot_magic() == "PDXGRAF2");
+  auto run = search();
+  REQUIRE(run.status == 0);
+  CHECK(run.err.empty());  // read from the old snapshot: nothing rebuilt, no warning
+  CHECK(run.out == expected);
+
+  // The next snapshot is written in format 3, and holds the same hits.
+  {
+    auto catalogue = Catalogue::open(cat);
+    catalogue.put({"images/extra.jpg", {"A lighthouse on a cliff at dusk"}, "{}"});
+    catalogue.checkpoint();
+    CHECK(catalogue.remove("images/extra.jpg"));
+    catalogue.checkpoint();
+    CHECK(catalogue.verify().ok());
+  }
+  CHECK(snapshot_magic() == "PDXGRAF3");
+  run = search();
+  REQUIRE(run.status == 0);
+  CHECK(run.err.empty());
+  CHECK(run.out == expected);
+}

@@ -15,17 +15,46 @@
 
 #include "index/graph.hpp"
 #include "index/hnsw_adapter.hpp"
+#include "index/packed_hits.hpp"
 #include "index/snapshot_format.hpp"
 
 namespace picdex::index {
 namespace {
 
-static_assert(std::is_trivially_copyable_v<SnapshotHeader> && sizeof(SnapshotHeader) == 208);
+static_assert(std::is_trivially_copyable_v<SnapshotHeader> && sizeof(SnapshotHeader) == 224);
 static_assert(offsetof(SnapshotHeader, hnsw_layout) == kSnapshotHeaderV1Bytes);
+static_assert(offsetof(SnapshotHeader, caption_slots_bytes) == kSnapshotHeaderV2Bytes);
+static_assert(std::is_trivially_copyable_v<HitTable::Caption> &&
+              std::is_trivially_copyable_v<HitTable::Image>);
+// Versions 1 and 2 stored the slots as these structs.
 static_assert(sizeof(HitTable::Caption) == 24 && sizeof(HitTable::Image) == 32);
 
+// 1, 2 or 3; 0 for a file that is no snapshot this build reads.
+int version(const SnapshotHeader& h) {
+  for (const auto& [magic, v] : {std::pair{kSnapshotMagicV1, 1}, std::pair{kSnapshotMagicV2, 2},
+                                 std::pair{kSnapshotMagic, 3}})
+    if (std::memcmp(h.magic, magic, sizeof h.magic) == 0) return v;
+  return 0;
+}
 bool version1(const SnapshotHeader& h) {
-  return std::memcmp(h.magic, kSnapshotMagicV1, sizeof h.magic) == 0;
+  return version(h) == 1;
+}
+
+std::size_t header_bytes(const SnapshotHeader& h) {
+  switch (version(h)) {
+    case 1:
+      return kSnapshotHeaderV1Bytes;
+    case 2:
+      return kSnapshotHeaderV2Bytes;
+    default:
+      return sizeof h;
+  }
+}
+std::uint64_t caption_slots_bytes(const SnapshotHeader& h) {
+  return version(h) >= 3 ? h.caption_slots_bytes : h.caption_count * sizeof(HitTable::Caption);
+}
+std::uint64_t image_slots_bytes(const SnapshotHeader& h) {
+  return version(h) >= 3 ? h.image_slots_bytes : h.image_count * sizeof(HitTable::Image);
 }
 
 GraphPrecision precision_of(const SnapshotHeader& h) {
@@ -53,19 +82,28 @@ class Hasher {
 };
 
 // The header's own checksum: over the header (checksum field zero) and every section but
-// layer 0.
+// layer 0, as the file holds them (`hits`: the four hit table sections).
 std::uint64_t header_checksum(SnapshotHeader header, std::span<const std::int32_t> levels,
-                              std::span<const char> upper, const HitTable& hits) {
+                              std::span<const char> upper, const PackedHits& hits) {
   header.checksum = 0;
   Hasher h;
-  h.add(&header, version1(header) ? kSnapshotHeaderV1Bytes : sizeof header);
+  h.add(&header, header_bytes(header));
   h.add(levels.data(), levels.size_bytes());
   h.add(upper.data(), upper.size_bytes());
-  h.add(hits.caption_slots().data(), hits.caption_slots().size_bytes());
-  h.add(hits.caption_texts().data(), hits.caption_texts().size());
-  h.add(hits.image_slots().data(), hits.image_slots().size_bytes());
-  h.add(hits.image_texts().data(), hits.image_texts().size());
+  for (const auto* section :
+       {&hits.caption_slots, &hits.caption_texts, &hits.image_slots, &hits.image_texts})
+    h.add(section->data(), section->size());
   return h.digest();
+}
+
+// A hit table of version 1 or 2, whose slots were HitTable's own.
+HitTable unpack_unpacked(PackedHits sections) {
+  std::vector<HitTable::Caption> captions(sections.caption_count);
+  std::vector<HitTable::Image> images(sections.image_count);
+  std::memcpy(captions.data(), sections.caption_slots.data(), sections.caption_slots.size());
+  std::memcpy(images.data(), sections.image_slots.data(), sections.image_slots.size());
+  return HitTable::from_tables(std::move(captions), std::move(sections.caption_texts),
+                               std::move(images), std::move(sections.image_texts));
 }
 
 // Sets the section offsets from the sizes (count, element_bytes, upper_bytes and the hit
@@ -75,9 +113,9 @@ std::uint64_t lay_out(SnapshotHeader& h) {
   h.levels_offset = align_up(h.level0_offset + h.count * h.element_bytes, 8);
   h.upper_offset = h.levels_offset + 4 * h.count;
   h.caption_slots_offset = align_up(h.upper_offset + h.upper_bytes, 8);
-  h.caption_texts_offset = h.caption_slots_offset + h.caption_count * sizeof(HitTable::Caption);
+  h.caption_texts_offset = h.caption_slots_offset + caption_slots_bytes(h);
   h.image_slots_offset = align_up(h.caption_texts_offset + h.caption_texts_bytes, 8);
-  h.image_texts_offset = h.image_slots_offset + h.image_count * sizeof(HitTable::Image);
+  h.image_texts_offset = h.image_slots_offset + image_slots_bytes(h);
   return h.image_texts_offset + h.image_texts_bytes;
 }
 
@@ -132,8 +170,7 @@ struct Fd {
 // The header's promises, checked against the file size and the catalogue's shape, so
 // that every section lies inside the file and every size is what hnswlib expects.
 void check_header(const SnapshotHeader& h, std::uint64_t file_bytes, const GraphShape& shape) {
-  if (std::memcmp(h.magic, kSnapshotMagic, sizeof h.magic) != 0 && !version1(h))
-    throw SnapshotError("is not a picdex graph snapshot of this version");
+  if (version(h) == 0) throw SnapshotError("is not a picdex graph snapshot of this version");
   // Version 1 was written in layout 1 only, and its header stops before these fields.
   const auto layout = version1(h) ? 1 : h.hnsw_layout;
   if (layout != kHnswLayout)
@@ -154,7 +191,8 @@ void check_header(const SnapshotHeader& h, std::uint64_t file_bytes, const Graph
   SnapshotHeader expected = h;
   const bool fits = h.upper_bytes <= file_bytes && h.caption_count <= file_bytes &&
                     h.caption_texts_bytes <= file_bytes && h.image_count <= file_bytes &&
-                    h.image_texts_bytes <= file_bytes && lay_out(expected) == file_bytes &&
+                    h.image_texts_bytes <= file_bytes && h.caption_slots_bytes <= file_bytes &&
+                    h.image_slots_bytes <= file_bytes && lay_out(expected) == file_bytes &&
                     std::memcmp(&expected, &h, sizeof h) == 0;
   if (!fits) throw SnapshotError("sections do not fit the file (truncated?)");
 }
@@ -183,32 +221,38 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
   SnapshotHeader head{};
   if (size < sizeof head) throw SnapshotError("is too short to hold a header");
   read_at(file.fd, &head, sizeof head, 0);
-  if (version1(head)) head.hnsw_layout = head.precision = 0;  // not part of its header
+  // Fields after a version's header are the zeros that pad it.
+  if (version1(head)) head.hnsw_layout = head.precision = 0;
   check_header(head, size, shape);
 
   std::vector<std::int32_t> levels(head.count);
   std::vector<char> upper(head.upper_bytes);
-  std::vector<HitTable::Caption> caption_slots(head.caption_count);
-  std::string caption_texts(head.caption_texts_bytes, '\0');
-  std::vector<HitTable::Image> image_slots(head.image_count);
-  std::string image_texts(head.image_texts_bytes, '\0');
+  PackedHits sections;
+  sections.caption_count = head.caption_count;
+  sections.image_count = head.image_count;
+  sections.caption_slots.resize(caption_slots_bytes(head));
+  sections.caption_texts.resize(head.caption_texts_bytes);
+  sections.image_slots.resize(image_slots_bytes(head));
+  sections.image_texts.resize(head.image_texts_bytes);
   read_at(file.fd, levels.data(), levels.size() * 4, head.levels_offset);
   read_at(file.fd, upper.data(), upper.size(), head.upper_offset);
-  read_at(file.fd, caption_slots.data(), caption_slots.size() * sizeof(HitTable::Caption),
+  read_at(file.fd, sections.caption_slots.data(), sections.caption_slots.size(),
           head.caption_slots_offset);
-  read_at(file.fd, caption_texts.data(), caption_texts.size(), head.caption_texts_offset);
-  read_at(file.fd, image_slots.data(), image_slots.size() * sizeof(HitTable::Image),
+  read_at(file.fd, sections.caption_texts.data(), sections.caption_texts.size(),
+          head.caption_texts_offset);
+  read_at(file.fd, sections.image_slots.data(), sections.image_slots.size(),
           head.image_slots_offset);
-  read_at(file.fd, image_texts.data(), image_texts.size(), head.image_texts_offset);
+  read_at(file.fd, sections.image_texts.data(), sections.image_texts.size(),
+          head.image_texts_offset);
+  if (header_checksum(head, levels, upper, sections) != head.checksum)
+    throw SnapshotError("fails its checksum");
   HitTable loaded;
   try {
-    loaded = HitTable::from_tables(std::move(caption_slots), std::move(caption_texts),
-                                   std::move(image_slots), std::move(image_texts));
+    loaded =
+        version(head) >= 3 ? unpack(std::move(sections)) : unpack_unpacked(std::move(sections));
   } catch (const std::runtime_error& e) {
     throw SnapshotError(e.what());
   }
-  if (header_checksum(head, levels, upper, loaded) != head.checksum)
-    throw SnapshotError("fails its checksum");
 
   // Upper layers: sizes agree with the levels, every link stays inside the graph.
   const std::uint64_t list_bytes = hnsw_link_list_bytes(head.m);
@@ -295,7 +339,7 @@ std::optional<std::string> Graph::make_writable() {
 
 std::uint64_t Graph::write(int fd, const HitTable& all_hits) const {
   require_writable();
-  const auto hits = all_hits.compacted();
+  const auto hits = pack(all_hits.compacted());
   const auto h = hnsw_->layout();
   const std::uint64_t count = h.count;
   std::vector<std::int32_t> levels(count);
@@ -321,10 +365,12 @@ std::uint64_t Graph::write(int fd, const HitTable& all_hits) const {
   head.entry_point = h.entry_point;
   head.element_bytes = h.element_bytes;
   head.upper_bytes = upper.size();
-  head.caption_count = hits.caption_slots().size();
-  head.caption_texts_bytes = hits.caption_texts().size();
-  head.image_count = hits.image_slots().size();
-  head.image_texts_bytes = hits.image_texts().size();
+  head.caption_count = hits.caption_count;
+  head.caption_slots_bytes = hits.caption_slots.size();
+  head.caption_texts_bytes = hits.caption_texts.size();
+  head.image_count = hits.image_count;
+  head.image_slots_bytes = hits.image_slots.size();
+  head.image_texts_bytes = hits.image_texts.size();
   lay_out(head);
   head.checksum = header_checksum(head, levels, upper, hits);
 
@@ -336,11 +382,11 @@ std::uint64_t Graph::write(int fd, const HitTable& all_hits) const {
   out.put(levels.data(), levels.size() * 4);
   out.put(upper.data(), upper.size());
   out.pad_to(head.caption_slots_offset);
-  out.put(hits.caption_slots().data(), hits.caption_slots().size_bytes());
-  out.put(hits.caption_texts().data(), hits.caption_texts().size());
+  out.put(hits.caption_slots.data(), hits.caption_slots.size());
+  out.put(hits.caption_texts.data(), hits.caption_texts.size());
   out.pad_to(head.image_slots_offset);
-  out.put(hits.image_slots().data(), hits.image_slots().size_bytes());
-  out.put(hits.image_texts().data(), hits.image_texts().size());
+  out.put(hits.image_slots.data(), hits.image_slots.size());
+  out.put(hits.image_texts.data(), hits.image_texts.size());
   return out.digest();
 }
 

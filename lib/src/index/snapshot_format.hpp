@@ -6,8 +6,9 @@
 //                     it can be mapped in place
 //   levels            count int32: each element's top layer
 //   upper layers      the layer 1.. link lists of the elements above layer 0, in id order
-//   hit table         HitTable's four arrays as of the save (8-byte aligned): caption slots,
-//                     caption texts, image slots, image texts (see hit_table.hpp)
+//   hit table         the HitTable as of the save, packed (packed_hits.hpp; 8-byte aligned):
+//                     caption slots, caption texts, image slots, image texts. Versions 1
+//                     and 2 wrote HitTable's in-memory slots instead (24 and 32 bytes each).
 //
 // Opening maps layer 0 and reads the other sections, which the header's checksum covers;
 // layer 0 itself is only read as searches touch it. The manifest's checksum covers the
@@ -22,11 +23,14 @@
 
 namespace picdex::index {
 
-// Version 2 records the hnswlib layout its layer 0 is in (hnsw_adapter.hpp); version 1,
-// still read, ends its header at `checksum` and was only ever written in layout 1.
-inline constexpr char kSnapshotMagic[8] = {'P', 'D', 'X', 'G', 'R', 'A', 'F', '2'};
+// Version 3 packs the hit table. Versions 1 and 2 are still read: version 2 ends its header
+// at `precision`; version 1 ends it at `checksum`, and was only ever written in hnswlib
+// layout 1.
+inline constexpr char kSnapshotMagic[8] = {'P', 'D', 'X', 'G', 'R', 'A', 'F', '3'};
+inline constexpr char kSnapshotMagicV2[8] = {'P', 'D', 'X', 'G', 'R', 'A', 'F', '2'};
 inline constexpr char kSnapshotMagicV1[8] = {'P', 'D', 'X', 'G', 'R', 'A', 'F', '1'};
 inline constexpr std::size_t kSnapshotHeaderV1Bytes = 192;
+inline constexpr std::size_t kSnapshotHeaderV2Bytes = 208;
 inline constexpr std::uint64_t kSnapshotAlign = 64 * 1024;  // any page size divides it
 
 struct SnapshotHeader {
@@ -43,6 +47,7 @@ struct SnapshotHeader {
   std::uint64_t checksum;     // XXH3-64 of this header (with checksum 0) and all but layer 0
   std::uint64_t hnsw_layout;  // version 2 on
   std::uint64_t precision;    // 0 float32, 1 int8 (GraphPrecision); 0 before int8 graphs
+  std::uint64_t caption_slots_bytes, image_slots_bytes;  // version 3 on: packed sizes
 };
 
 // How checksums are written in the manifest: 16 lower-case hex digits.

@@ -1,0 +1,27 @@
+// How a snapshot (version 3) stores a HitTable: each arena's texts in slot order, so a
+// slot needs only lengths, written as LEB128 varints. Caption slots: the image id's
+// difference from the previous slot's (zigzag), then the text's length. Image slots: the
+// URI's length, then the metadata's. About 4 bytes a caption where the in-memory slots
+// take 56.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "index/hit_table.hpp"
+
+namespace picdex::index {
+
+struct PackedHits {
+  std::uint64_t caption_count = 0, image_count = 0;
+  std::string caption_slots, caption_texts, image_slots, image_texts;
+};
+
+PackedHits pack(const HitTable& hits);
+
+// The table `packed` holds; throws std::runtime_error with a one-line reason if its slots
+// do not decode to exactly its counts and arenas.
+HitTable unpack(PackedHits packed);
+
+}  // namespace picdex::index
