@@ -109,6 +109,35 @@ TEST_CASE("a packed hit table holds the same hits in a few bytes a caption", "[i
   damaged = packed;
   damaged.caption_slots[0] = '\x03';  // the first caption's image becomes -2
   CHECK_THROWS(unpack(damaged));
+
+  // Random damage to any section: refused, or a table whose every entry lies inside it.
+  std::mt19937 rng(7);
+  for (int round = 0; round < 5000; ++round) {
+    damaged = packed;
+    std::string* sections[] = {&damaged.caption_slots, &damaged.caption_texts, &damaged.image_slots,
+                               &damaged.image_texts};
+    auto& section = *sections[rng() % 4];
+    if (section.empty()) continue;
+    const auto at = rng() % section.size();
+    switch (rng() % 3) {
+      case 0:
+        section[at] = static_cast<char>(rng());
+        break;
+      case 1:
+        section.erase(at, 1 + rng() % 3);
+        break;
+      default:
+        section.insert(at, 1, static_cast<char>(rng()));
+        break;
+    }
+    try {
+      const auto table = unpack(damaged);
+      for (std::int64_t id = 0; id < 12; ++id)
+        if (const auto e = table.entry(id))
+          CHECK(e->text.size() + e->uri.size() + e->metadata.size() <= 100);
+    } catch (const std::runtime_error&) {
+    }
+  }
 }
 
 using picdex::test::random_unit_vectors;
