@@ -13,16 +13,21 @@
 
 namespace {
 
-// Seconds per caption, best of three passes.
-double per_caption(const picdex::Embedder& e, const std::vector<std::string>& captions) {
+// Seconds per caption: the first of three passes, and the best.
+struct Cost {
+  double first, best;
+};
+Cost per_caption(const picdex::Embedder& e, const std::vector<std::string>& captions) {
   std::vector<float> out(e.dim());
-  double best = 1e9;
+  Cost cost{0, 1e9};
   for (int pass = 0; pass < 3; ++pass) {
     const auto start = bench::Clock::now();
     for (const auto& c : captions) e.embed(c, out);
-    best = std::min(best, bench::seconds_since(start) / static_cast<double>(captions.size()));
+    const double seconds = bench::seconds_since(start) / static_cast<double>(captions.size());
+    if (pass == 0) cost.first = seconds;
+    cost.best = std::min(cost.best, seconds);
   }
-  return best;
+  return cost;
 }
 
 }  // namespace
@@ -45,9 +50,14 @@ int main(int argc, char** argv) {
   const auto old = picdex::make_embedder("learned-v1");
   const double old_load = bench::seconds_since(start);
   const auto lexical = picdex::make_embedder("lexical");
-  const double l = per_caption(*learned, captions), x = per_caption(*lexical, captions),
-               o = per_caption(*old, captions);
-  std::printf("%zu captions, one thread\n", captions.size());
+  // The learned embedder goes first: its first pass meets every word for the first time
+  // in this process (the text analysis of a word is kept per thread, for all embedders).
+  const auto learned_cost = per_caption(*learned, captions);
+  const double l = learned_cost.best, x = per_caption(*lexical, captions).best,
+               o = per_caption(*old, captions).best;
+  std::printf("%zu captions, one thread (best of three passes)\n", captions.size());
+  std::printf("learned, first pass (words met for the first time) %6.2f us/caption\n",
+              learned_cost.first * 1e6);
   std::printf("learned %-48s %6.2f us/caption\n", learned->spec().c_str(), l * 1e6);
   std::printf("lexical %-48s %6.2f us/caption\n", lexical->spec().c_str(), x * 1e6);
   std::printf("0.1.0's %-48s %6.2f us/caption\n", old->spec().c_str(), o * 1e6);

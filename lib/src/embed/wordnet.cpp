@@ -10,17 +10,29 @@
 namespace picdex::embed::wordnet {
 namespace {
 
+// <0, 0 or >0 as the NUL-terminated `entry` sorts before, with or after `word`, bytes
+// compared unsigned (as std::string_view compares them), without measuring `entry` first.
+int compare(const char* entry, std::string_view word) {
+  for (std::size_t i = 0;; ++i) {
+    const auto e = static_cast<unsigned char>(entry[i]);
+    if (i == word.size()) return e == 0 ? 0 : 1;
+    if (e == 0) return -1;  // the entry is a prefix of the word
+    const auto w = static_cast<unsigned char>(word[i]);
+    if (e != w) return e < w ? -1 : 1;
+  }
+}
+
 // Index of `word` in a sorted table, or -1.
 long find(const Strings& table, std::string_view word) {
   std::uint32_t low = 0, high = table.count;  // lower bound in [low, high)
   while (low < high) {
     const auto mid = low + (high - low) / 2;
-    if (std::string_view(table[mid]) < word)
+    if (compare(table[mid], word) < 0)
       low = mid + 1;
     else
       high = mid;
   }
-  return low < table.count && table[low] == word ? static_cast<long>(low) : -1;
+  return low < table.count && compare(table[low], word) == 0 ? static_cast<long>(low) : -1;
 }
 
 std::optional<std::uint32_t> lemma(std::string_view word) {
