@@ -96,8 +96,8 @@ std::uint64_t header_checksum(SnapshotHeader header, std::span<const std::int32_
   return h.digest();
 }
 
-// A hit table of version 1 or 2, whose slots were HitTable's own.
-HitTable unpack_unpacked(PackedHits sections) {
+// A hit table of format 1 or 2, whose slots are HitTable's own structs, byte for byte.
+HitTable unpack_slots_as_stored(PackedHits sections) {
   std::vector<HitTable::Caption> captions(sections.caption_count);
   std::vector<HitTable::Image> images(sections.image_count);
   std::memcpy(captions.data(), sections.caption_slots.data(), sections.caption_slots.size());
@@ -248,8 +248,8 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
     throw SnapshotError("fails its checksum");
   HitTable loaded;
   try {
-    loaded =
-        version(head) >= 3 ? unpack(std::move(sections)) : unpack_unpacked(std::move(sections));
+    loaded = version(head) >= 3 ? unpack(std::move(sections))
+                                : unpack_slots_as_stored(std::move(sections));
   } catch (const std::runtime_error& e) {
     throw SnapshotError(e.what());
   }
