@@ -22,13 +22,16 @@ nlohmann::json fingerprint_of(const std::string& spec) {
 int cmd_embed(const Args& args) {
   std::vector<std::string> positional_args;
   std::string spec, queries;
-  bool json = false;
+  bool json = false, stored = false;
   po::options_description options("options");
   options.add_options()("args", po::value(&positional_args)->composing(), "CATALOGUE and TEXT")(
       "embedder", po::value(&spec),
       "embed with this embedder instead of a catalogue's: learned (the built-in model), "
       "learned:model=FILE, lexical, or a full spec as a catalogue stores it")(
       "queries", po::value(&queries), "embed every line of FILE (or - for stdin)")(
+      "stored", po::bool_switch(&stored),
+      "the vector a caption is stored with, not a query's (they differ for learned-v3, "
+      "whose stored vectors carry a density term)")(
       "json", po::bool_switch(&json),
       "one JSON object per text: text, embedder, fingerprint, dim, vector");
   po::positional_options_description positional;
@@ -37,7 +40,7 @@ int cmd_embed(const Args& args) {
   if (!parse(args,
              "picdex embed CATALOGUE TEXT [--json]\n"
              "       picdex embed --embedder SPEC TEXT [--json]\n"
-             "       picdex embed CATALOGUE|--embedder SPEC --queries FILE|- [--json]\n"
+             "       picdex embed CATALOGUE|--embedder SPEC --queries FILE|- [--json] [--stored]\n"
              "Prints each text's vector, the one a search for it uses: numbers separated by "
              "spaces\n(what search --vector-file reads), or JSON with --json.",
              options, positional, vm))
@@ -60,7 +63,10 @@ int cmd_embed(const Args& args) {
   const auto embedder_spec = embedder.spec();
   std::vector<float> vector(embedder.dim());
   auto print = [&](const std::string& text) {
-    embedder.embed(text, vector);
+    if (stored)
+      embedder.embed(text, vector);
+    else
+      embedder.embed_query(text, vector);
     if (!json) {
       write_numbers(std::cout, vector, ' ');
       std::cout << '\n';

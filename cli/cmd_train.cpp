@@ -89,6 +89,12 @@ int cmd_train(const Args& args) {
       "chance a training word's stem row is left out, leaving its word vector")(
       "schedule", po::value(&o.schedule)->default_value(o.schedule),
       "constant, or cosine (the step falls to 0)")(
+      "density-sample", po::value(&o.density_sample)->default_value(o.density_sample),
+      "training captions in the density reference written beside the model (0: none)")(
+      "density-k", po::value(&o.density_k)->default_value(o.density_k),
+      "a caption's density: the mean of its k highest cosines with the sample")(
+      "density-weight", po::value(&o.density_weight)->default_value(o.density_weight, "0.25"),
+      "searches rank by cosine minus this times the caption's density")(
       "seed", po::value(&o.seed)->default_value(o.seed), "random seed")(
       "threads", po::value(&o.threads)->default_value(o.threads), "0: all cores");
   po::positional_options_description positional;
@@ -127,11 +133,13 @@ int cmd_train(const Args& args) {
   std::fprintf(stderr,
                "trained %s on %zu images, %zu captions: %zu features with rows of their own, "
                "%zu word vectors, loss %.3f -> %.3f over %zu epochs in %.1f s; %.1f MB, "
-               "fingerprint %s\n"
+               "fingerprint %s%s%s\n"
                "use it: picdex init CATALOGUE --embedder learned:model=%s\n",
                out.c_str(), report.images, report.captions, report.vocabulary, report.words,
                report.epoch_loss.front(), report.epoch_loss.back(), report.epoch_loss.size(),
-               seconds.count(), report.model_bytes / 1e6, report.fingerprint.c_str(), out.c_str());
+               seconds.count(), report.model_bytes / 1e6, report.fingerprint.c_str(),
+               report.density_fingerprint.empty() ? "" : "; density reference ",
+               report.density_fingerprint.c_str(), out.c_str());
   return Exit::ok;
 }
 

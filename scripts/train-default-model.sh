@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Trains models/default-v2.pdxm, the built-in model of the learned embedder, the way it
-# was made: on Flickr8k's train split and flickr30k_train's train split (their dev splits
+# Trains models/default-v2.pdxm, the built-in model of the learned embedder, and its
+# density reference models/default-v2.pdxr (learned-v3), the way they were made: on Flickr8k's train split and flickr30k_train's train split (their dev splits
 # chose the options; Flickr8k's test split never did), with the GloVe word vectors that
 # scripts/fetch-word-vectors.sh fetches. Deterministic: the same data, options, seed and
 # thread count give the same file, byte for byte; --check trains twice to show it.
@@ -31,12 +31,15 @@ train() {  # OUT
   "$picdex" train "$1" --captions "$work/train.tsv" --word-vectors "$vectors" \
     --word-vocabulary 150000 --word-weight 3 --word-dropout 0 --dims 256 --epochs 20 \
     --learning-rate 0.003 --schedule cosine --temperature 0.07 --batch 256 --hard-batches 1 \
-    --min-count 3 --buckets 4096 --features stems,bigrams,trigrams,concepts --seed 1 --threads 2
+    --min-count 3 --buckets 4096 --features stems,bigrams,trigrams,concepts \
+    --density-sample 2000 --density-k 10 --density-weight 0.25 --seed 1 --threads 2
 }
 train "$here/models/default-v2.pdxm"
 if $check; then
   train "$work/again.pdxm"
   cmp "$here/models/default-v2.pdxm" "$work/again.pdxm"
-  echo "trained twice: the same bytes ($(sha256sum < "$work/again.pdxm" | cut -c1-16)...)" >&2
+  cmp "$here/models/default-v2.pdxr" "$work/again.pdxr"
+  echo "trained twice: the same bytes ($(sha256sum < "$work/again.pdxm" | cut -c1-16)...," \
+    "$(sha256sum < "$work/again.pdxr" | cut -c1-16)...)" >&2
 fi
 echo "now rebuild (cmake --build build) to build the model into the library" >&2

@@ -164,7 +164,7 @@ TEST_CASE("a query vector searches like text", "[catalogue][search]") {
   cat.put({"a.jpg", {"A lighthouse on a cliff"}, "{}"});
   cat.put({"b.jpg", {"A bowl of noodles"}, "{}"});
   std::vector<float> q(cat.embedder().dim());
-  cat.embedder().embed("lighthouse", q);
+  cat.embedder().embed_query("lighthouse", q);
   for (auto& v : q) v *= 3.0f;  // any length: the query is normalised
   CHECK(cat.search(q, {.k = 1})[0].uri == "a.jpg");
   CHECK_THROWS_WITH(cat.search(std::vector<float>(3, 1.0f)), Catch::Contains("3 dimensions"));

@@ -206,7 +206,7 @@ std::vector<std::vector<float>> read_vector_lines(const std::string& out) {
 
 std::vector<float> embed_in_library(const picdex::Embedder& embedder, const std::string& text) {
   std::vector<float> v(embedder.dim());
-  embedder.embed(text, v);
+  embedder.embed_query(text, v);
   return v;
 }
 

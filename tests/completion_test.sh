@@ -26,7 +26,7 @@ expect "eval export embed" picdex e
 expect "checkpoint compact" picdex c
 expect "remove rebuild reembed" picdex re
 expect "--embedder" picdex reembed cat.pdx --e
-expect "learned-v1 learned-v2" picdex reembed cat.pdx --embedder learned-
+expect "learned-v1 learned-v2 learned-v3" picdex reembed cat.pdx --embedder learned-
 expect "--mode" picdex search cat.pdx "a dog" --mo
 expect "--where" picdex search cat.pdx "a dog" --wh
 expect "keyword" picdex search cat.pdx "a dog" --mode k

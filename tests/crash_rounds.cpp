@@ -105,7 +105,7 @@ void check_reopened(const std::filesystem::path& catalogue, std::size_t round, s
       std::advance(it, static_cast<long>(rng() % reported.size()));
       const auto text = workload_caption(static_cast<std::size_t>(*it), rng() % kBatchSize);
       std::vector<float> query(cat.embedder().dim());
-      cat.embedder().embed(text, query);
+      cat.embedder().embed_query(text, query);
       const auto hits = cat.search(text, {.k = 1});
       if (hits.empty() || std::abs(hits[0].score - best_exact_score(stored, query)) > 1e-4f) {
         ++tally.search_mismatches;

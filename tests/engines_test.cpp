@@ -167,7 +167,7 @@ TEST_CASE("a catalogue pushed to two ClickHouse shards searches there as exactly
   CHECK(remote.embedder_spec() == catalogue.embedder_spec());
   for (const auto& query : data->queries) {
     std::vector<float> vector(catalogue.dim());
-    catalogue.embedder().embed(query, vector);
+    catalogue.embedder().embed_query(query, vector);
     check_equal(remote.search(query, {.k = 10}),
                 exact(catalogue, vector, 10, [](int) { return true; }));
     picdex::SearchOptions filtered{.k = 10};
@@ -275,7 +275,7 @@ TEST_CASE("a catalogue pushed to Chroma finds what an exact search finds", "[eng
   double found = 0, filtered_found = 0, wanted = 0;
   for (const auto& query : data->queries) {
     std::vector<float> vector(catalogue.dim());
-    catalogue.embedder().embed(query, vector);
+    catalogue.embedder().embed_query(query, vector);
     const auto truth = exact(catalogue, vector, 10, [](int) { return true; });
     const auto hits = remote.search(query, {.k = 10});
     REQUIRE(hits.size() == 10);

@@ -86,10 +86,12 @@ TEST_CASE("an exported catalogue imported again searches the same", "[export]") 
 
   SECTION("with vectors, into a catalogue of external vectors") {
     const auto with_vectors = exported(original, true);
-    auto external = Catalogue::create(dir / "v.pdx", {.embedder = "none:dim=256"});
+    const auto dim = original.dim();
+    auto external =
+        Catalogue::create(dir / "v.pdx", {.embedder = "none:dim=" + std::to_string(dim)});
     CHECK(import_text(external, with_vectors).added == original.size());
-    std::vector<float> query(256);
-    original.embedder().embed("a dog running on the beach", query);
+    std::vector<float> query(dim);
+    original.embedder().embed_query("a dog running on the beach", query);
     const auto want = original.search(query, {.k = 10, .ef = 400});
     const auto got = external.search(query, {.k = 10, .ef = 400});
     REQUIRE(got.size() == want.size());

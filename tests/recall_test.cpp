@@ -43,7 +43,7 @@ TEST_CASE("HNSW recall@10 is at least 0.95 against brute force on 20k items", "[
   std::size_t found = 0, wanted = 0;
   std::vector<float> q(dim), scores(stored.size() / dim);
   for (const auto& text : queries) {
-    cat.embedder().embed(text, q);
+    cat.embedder().embed_query(text, q);
     for (std::size_t i = 0; i < scores.size(); ++i) {
       float s = 0;
       for (std::size_t d = 0; d < dim; ++d) s += q[d] * stored[i * dim + d];

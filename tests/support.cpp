@@ -190,7 +190,7 @@ TrainOptions small_training(std::size_t epochs) {
 
 float cosine(const Embedder& e, const std::string& a, const std::string& b) {
   std::vector<float> x(e.dim()), y(e.dim());
-  e.embed(a, x);
+  e.embed_query(a, x);
   e.embed(b, y);
   float s = 0;
   for (std::size_t d = 0; d < x.size(); ++d) s += x[d] * y[d];

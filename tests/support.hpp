@@ -69,7 +69,8 @@ TrainOptions small_training(std::size_t epochs);
 // `n` random unit vectors of `dim` floats, one after another (normal, then scaled).
 std::vector<float> random_unit_vectors(std::size_t n, std::size_t dim, unsigned seed);
 
-// The cosine of two texts' vectors (unit length) under `e`.
+// The score a search for text `a` gives a stored caption `b` under `e`: the cosine of
+// their vectors (a's as a query's).
 float cosine(const Embedder& e, const std::string& a, const std::string& b);
 
 // The URIs of hits, in order.

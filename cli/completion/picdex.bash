@@ -17,7 +17,7 @@ _picdex() {
     --graph) mapfile -t COMPREPLY < <(compgen -W "float32 int8" -- "$cur"); return ;;
     --format) mapfile -t COMPREPLY < <(compgen -W "tsv csv jsonl" -- "$cur"); return ;;
     --images) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
-    --embedder) mapfile -t COMPREPLY < <(compgen -W "learned learned-v1 learned-v2 lexical none" -- "$cur"); return ;;
+    --embedder) mapfile -t COMPREPLY < <(compgen -W "learned learned-v1 learned-v2 learned-v3 lexical none" -- "$cur"); return ;;
   esac
   if [[ $cur == -* ]]; then
     # The subcommand's options: the names its help lists under "options:".

@@ -377,17 +377,21 @@ catalogue, or with vectors=True in any.)")
           py::arg("ef") = 0, search_doc)
       .def(
           "embed",
-          [](PyCatalogue& c, const std::string& text) {
+          [](PyCatalogue& c, const std::string& text, bool stored) {
             std::vector<float> vector = c.use([&](Catalogue& c) {
               std::vector<float> out(c.dim());
-              c.embedder().embed(text, out);
+              if (stored)
+                c.embedder().embed(text, out);
+              else
+                c.embedder().embed_query(text, out);
               return out;
             });
             return py::array_t<float>(static_cast<py::ssize_t>(vector.size()), vector.data());
           },
-          py::arg("text"),
+          py::arg("text"), py::kw_only(), py::arg("stored") = false,
           "The text's vector with the catalogue's embedder (a float32 numpy array), the one a "
-          "search for it uses.")
+          "search for it uses; stored=True: the one a caption is stored with (learned-v3's "
+          "carry a density term, so the two differ).")
       .def(
           "stats", [](PyCatalogue& c) { return c.use([](Catalogue& c) { return c.stats(); }); },
           "Counts and sizes, a picdex.Stats.")

@@ -52,13 +52,28 @@ def test_embed_gives_the_vector_search_uses(tmp_path):
         catalogue.put("a.jpg", "A dog running on the beach")
         catalogue.put("b.jpg", "Kids playing in the snow")
         vector = catalogue.embed("a dog by the sea")
-        assert vector.dtype == np.float32 and vector.shape == (256,)
+        assert vector.dtype == np.float32 and vector.shape == (catalogue.dim,)
         assert abs(np.linalg.norm(vector) - 1) < 1e-5
         by_text = catalogue.search("a dog by the sea", 2)
         by_vector = catalogue.search(vector, 2)
         assert [(h.uri, h.score) for h in by_text] == [(h.uri, h.score) for h in by_vector]
         stored = catalogue.get("a.jpg", vectors=True).vectors[0]
-        np.testing.assert_allclose(stored, catalogue.embed("A dog running on the beach"), atol=1e-6)
+        np.testing.assert_allclose(
+            stored, catalogue.embed("A dog running on the beach", stored=True), atol=1e-6
+        )
+    # learned-v3: a query's form differs from a stored caption's in its last two numbers.
+    with picdex.Catalogue.create(tmp_path / "v3.pdx", "learned-v3") as catalogue:
+        catalogue.put("a.jpg", "A dog running on the beach")
+        stored = catalogue.get("a.jpg", vectors=True).vectors[0]
+        assert catalogue.dim == 258
+        np.testing.assert_allclose(
+            stored, catalogue.embed("A dog running on the beach", stored=True), atol=1e-6
+        )
+        query = catalogue.embed("A dog running on the beach")
+        np.testing.assert_allclose(query[:-2], stored[:-2], atol=1e-6)
+        assert query[-1] == 0 and query[-2] < 0 and stored[-1] > 0
+        hit = catalogue.search("A dog running on the beach", 1)[0]
+        assert abs(hit.score - float(query.dot(stored))) < 1e-5
         assert catalogue.get("a.jpg").vectors is None
 
 

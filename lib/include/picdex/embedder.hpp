@@ -20,6 +20,10 @@ class Embedder {
   // Writes an L2-normalised vector of dim() floats to `out`. Throws InputError when the
   // text has nothing to embed (no words).
   virtual void embed(std::string_view text, std::span<float> out) const = 0;
+  // The vector a search for `text` uses. Most embedders embed queries and captions alike
+  // (the default calls embed()); learned-v3 adds a density term to stored captions that
+  // only their inner product with a query's form accounts for.
+  virtual void embed_query(std::string_view text, std::span<float> out) const { embed(text, out); }
 
   // Embedders that run a neural network gain from embedding many texts in one call;
   // they return true here and implement embed_batch. Others are called text by text.

@@ -38,6 +38,13 @@ struct TrainOptions {
   // The chance that, in a training caption, a word's stem row is left out, so that its
   // projected vector alone must carry its meaning (as for words never seen).
   double word_dropout = 0.0;
+  // The density reference written beside the model (MODEL.pdxr; learned-v3): the first
+  // captions of `density_sample` training images (0: none), a caption's density being the
+  // mean of its `density_k` highest cosines with them, subtracted from search scores times
+  // `density_weight`.
+  std::size_t density_sample = 2000;
+  std::size_t density_k = 10;
+  double density_weight = 0.25;
   std::uint64_t seed = 1;  // with the thread count, fixes the result
   unsigned threads = 0;    // 0: all cores
   // Called after each step: epoch (from 1), step in the epoch (from 1), steps per
@@ -52,12 +59,14 @@ struct TrainReport {
   std::size_t words = 0;       // word vectors carried by the model
   std::vector<double> epoch_loss;
   std::uint64_t model_bytes = 0;
-  std::string fingerprint;  // as the embedder spec will name the model
+  std::string fingerprint;          // as the embedder spec will name the model
+  std::string density_fingerprint;  // of the density reference; empty without one
 };
 
 // Learns an encoder from `groups` (each the captions of one image; groups with fewer
-// than two are skipped) and writes the model file to `model_path`. Throws InputError for
-// bad options or too little data, IoError if the file cannot be written.
+// than two are skipped) and writes the model file to `model_path` (and its density
+// reference beside it, embed::density_path_of; an older one there is removed). Throws InputError
+// for bad options or too little data, IoError if the file cannot be written.
 TrainReport train_model(const std::vector<std::vector<std::string>>& groups,
                         const TrainOptions& options, const std::filesystem::path& model_path);
 

@@ -284,7 +284,7 @@ std::optional<GraphPrecision> graph_precision_named(std::string_view name) {
 
 std::vector<Hit> Catalogue::search(std::string_view text, const SearchOptions& options) const {
   std::vector<float> query(impl_->embedder().dim());
-  impl_->embedder().embed(text, query);
+  impl_->embedder().embed_query(text, query);
   return impl_->search(query, options, text);
 }
 

@@ -11,6 +11,7 @@ namespace picdex::embed {
 struct BuiltInModelFile {
   const char* name;  // "default-v1", "default-v2", ...
   std::span<const std::byte> bytes;
+  std::span<const std::byte> density;  // its density reference (models/NAME.pdxr), if any
 };
 
 // Every built-in model file this build has (none when built without models/).

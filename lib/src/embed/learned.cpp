@@ -10,16 +10,43 @@
 
 namespace picdex::embed {
 
-LearnedEmbedder::LearnedEmbedder(std::shared_ptr<const Model> model, std::string model_name)
-    : model_(std::move(model)), model_name_(std::move(model_name)) {}
+LearnedEmbedder::LearnedEmbedder(std::shared_ptr<const Model> model, std::string model_name,
+                                 std::shared_ptr<const DensityReference> density)
+    : model_(std::move(model)), model_name_(std::move(model_name)), density_(std::move(density)) {
+  if (density_ && (density_->model_fingerprint() != model_->fingerprint() ||
+                   density_->dims() != model_->dims()))
+    throw EmbedderMismatchError("density reference " + density_->fingerprint() +
+                                " was made for model " + density_->model_fingerprint() + ", not " +
+                                model_->fingerprint());
+}
 
 std::string LearnedEmbedder::spec() const {
-  return std::string(model_->words().empty() ? "learned-v1" : "learned-v2") +
-         ":model=" + model_name_ + ",fingerprint=" + model_->fingerprint();
+  const char* version = density_                  ? "learned-v3"
+                        : model_->words().empty() ? "learned-v1"
+                                                  : "learned-v2";
+  return std::string(version) + ":model=" + model_name_ + ",fingerprint=" + model_->fingerprint() +
+         (density_ ? ",density=" + density_->fingerprint() : "");
 }
 
 void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
-  if (out.size() != model_->dims()) throw Error("learned embedder: output has the wrong dimension");
+  if (out.size() != dim()) throw Error("learned embedder: output has the wrong dimension");
+  if (!density_) return embed_unit(text, out);
+  thread_local std::vector<float> unit;
+  unit.resize(model_->dims());
+  embed_unit(text, unit);
+  density_->stored_form(unit, out);
+}
+
+void LearnedEmbedder::embed_query(std::string_view text, std::span<float> out) const {
+  if (out.size() != dim()) throw Error("learned embedder: output has the wrong dimension");
+  if (!density_) return embed_unit(text, out);
+  thread_local std::vector<float> unit;
+  unit.resize(model_->dims());
+  embed_unit(text, unit);
+  density_->query_form(unit, out);
+}
+
+void LearnedEmbedder::embed_unit(std::string_view text, std::span<float> out) const {
   std::fill(out.begin(), out.end(), 0.0f);
   const auto& words = model_->words();
   thread_local std::vector<float> word_sum;
@@ -72,6 +99,33 @@ std::shared_ptr<const Model> model_from_file(const std::filesystem::path& path) 
   auto& slot = loaded[path];
   if (!slot) slot = std::make_shared<const Model>(Model::load(path));
   return slot;
+}
+
+std::shared_ptr<const DensityReference> built_in_density(std::string_view model_name) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const DensityReference>, std::less<>> loaded;
+  std::lock_guard lock(mutex);
+  if (const auto it = loaded.find(model_name); it != loaded.end()) return it->second;
+  for (const auto& file : built_in_model_files())
+    if (file.name == model_name && !file.density.empty())
+      return loaded[std::string(model_name)] =
+                 std::make_shared<const DensityReference>(DensityReference::read(
+                     file.density, "the built-in density reference of " + std::string(model_name)));
+  return nullptr;
+}
+
+std::shared_ptr<const DensityReference> density_from_file(const std::filesystem::path& path) {
+  static std::mutex mutex;
+  static std::map<std::filesystem::path, std::shared_ptr<const DensityReference>> loaded;
+  std::lock_guard lock(mutex);
+  auto& slot = loaded[path];
+  if (!slot) slot = std::make_shared<const DensityReference>(DensityReference::load(path));
+  return slot;
+}
+
+std::filesystem::path density_path_of(const std::filesystem::path& model_path) {
+  auto path = model_path;
+  return path.replace_extension(".pdxr");
 }
 
 }  // namespace picdex::embed

@@ -3,11 +3,13 @@
 // word vectors (learned-v2) adds the projection of the text's summed word vectors. The
 // spec names the model and its fingerprint, e.g.
 // "learned-v2:model=default-v2,fingerprint=1a2b3c4d", so a catalogue is never searched
-// with another model.
+// with another model. learned-v3 adds the model's density reference (density.hpp), named
+// by its fingerprint too: stored captions and queries then differ in form.
 #pragma once
 
 #include <memory>
 
+#include "embed/density.hpp"
 #include "embed/model.hpp"
 #include "picdex/embedder.hpp"
 
@@ -17,14 +19,21 @@ class LearnedEmbedder final : public Embedder {
  public:
   // `model_name` as the spec names the model: "default", a built-in's versioned name
   // ("default-v1") or the model file's absolute path.
-  LearnedEmbedder(std::shared_ptr<const Model> model, std::string model_name);
+  // With a density reference (of this model): learned-v3.
+  LearnedEmbedder(std::shared_ptr<const Model> model, std::string model_name,
+                  std::shared_ptr<const DensityReference> density = nullptr);
   std::string spec() const override;
-  std::size_t dim() const override { return model_->dims(); }
+  std::size_t dim() const override { return model_->dims() + (density_ ? 2 : 0); }
   void embed(std::string_view text, std::span<float> out) const override;
+  void embed_query(std::string_view text, std::span<float> out) const override;
 
  private:
+  // The model's unit vector for `text` (model dims numbers).
+  void embed_unit(std::string_view text, std::span<float> out) const;
+
   std::shared_ptr<const Model> model_;
   std::string model_name_;
+  std::shared_ptr<const DensityReference> density_;
 };
 
 // A model built into this library (built_in_models.hpp) by versioned name, loaded once;
@@ -32,5 +41,11 @@ class LearnedEmbedder final : public Embedder {
 std::shared_ptr<const Model> built_in_model(std::string_view name);
 // A model file, loaded once per process and path.
 std::shared_ptr<const Model> model_from_file(const std::filesystem::path& path);
+// The density reference built in beside a built-in model, or nullptr.
+std::shared_ptr<const DensityReference> built_in_density(std::string_view model_name);
+// A density reference file, loaded once per process and path.
+std::shared_ptr<const DensityReference> density_from_file(const std::filesystem::path& path);
+// Where a model file's density reference lies: beside it, ".pdxr" for its extension.
+std::filesystem::path density_path_of(const std::filesystem::path& model_path);
 
 }  // namespace picdex::embed

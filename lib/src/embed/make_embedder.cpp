@@ -95,7 +95,37 @@ std::shared_ptr<const embed::Model> built_in_learned(std::string_view spec, int 
   return embed::built_in_model(version == 1 ? files.front().name : files.back().name);
 }
 
-// version: 1 or 2 as the spec names it, 0 for plain "learned".
+// The density reference of a learned-v3 spec's model (`density` its fingerprint, when the
+// spec names one): built in beside a built-in model, else the file beside the model file.
+std::shared_ptr<const embed::DensityReference> density_for(std::string_view spec,
+                                                           const std::string& model_name,
+                                                           const embed::Model& model,
+                                                           const std::string* density) {
+  std::shared_ptr<const embed::DensityReference> found;
+  std::string where;
+  if (model_name == "default" || model_name.starts_with("default-v")) {
+    for (const auto& file : embed::built_in_model_files())
+      if (auto built_in = embed::built_in_model(file.name);
+          built_in && built_in->fingerprint() == model.fingerprint())
+        found = embed::built_in_density(file.name);
+    where = "this build has none for that built-in model";
+  } else {
+    const auto path = embed::density_path_of(model_name);
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) found = embed::density_from_file(path);
+    where = "expected beside the model as " + path.string() + " (picdex train writes it)";
+  }
+  if (!found)
+    throw EmbedderMismatchError("embedder '" + std::string(spec) +
+                                "' needs the model's density reference; " + where);
+  if (density && *density != found->fingerprint())
+    throw EmbedderMismatchError("embedder '" + std::string(spec) + "' needs density reference " +
+                                *density + "; the model's is now " + found->fingerprint());
+  return found;
+}
+
+// version: 1, 2 or 3 as the spec names it, 0 for plain "learned" (learned-v1 or -v2, as
+// the model is: a density reference is only used when learned-v3 names it).
 std::unique_ptr<Embedder> make_learned(std::string_view spec, int version,
                                        std::map<std::string, std::string, std::less<>> params) {
   std::string name = "default";
@@ -103,9 +133,13 @@ std::unique_ptr<Embedder> make_learned(std::string_view spec, int version,
     name = it->second;
     params.erase(it);
   }
-  std::optional<std::string> fingerprint;
+  std::optional<std::string> fingerprint, density;
   if (auto it = params.find("fingerprint"); it != params.end()) {
     fingerprint = it->second;
+    params.erase(it);
+  }
+  if (auto it = params.find("density"); it != params.end() && version == 3) {
+    density = it->second;
     params.erase(it);
   }
   refuse_leftovers(spec, params);
@@ -120,7 +154,9 @@ std::unique_ptr<Embedder> make_learned(std::string_view spec, int version,
     throw EmbedderMismatchError("embedder '" + std::string(spec) + "' needs model " + name +
                                 " with fingerprint " + *fingerprint + "; that model is now " +
                                 model->fingerprint());
-  return std::make_unique<embed::LearnedEmbedder>(std::move(model), name);
+  std::shared_ptr<const embed::DensityReference> reference;
+  if (version == 3) reference = density_for(spec, name, *model, density ? &*density : nullptr);
+  return std::make_unique<embed::LearnedEmbedder>(std::move(model), name, std::move(reference));
 }
 
 // "clip:PATH" as a user writes it, or "clip:model=PATH,fingerprint=HEX" as stored.
@@ -167,6 +203,7 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
   if (name == "learned") return make_learned(spec, 0, std::move(params));
   if (name == "learned-v1") return make_learned(spec, 1, std::move(params));
   if (name == "learned-v2") return make_learned(spec, 2, std::move(params));
+  if (name == "learned-v3") return make_learned(spec, 3, std::move(params));
   if (name == "none") {
     const auto dim = take_dim(spec, params, 0);
     refuse_leftovers(spec, params);
@@ -174,13 +211,14 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec) {
       throw InputError("embedder '" + std::string(spec) + "': give the vectors' size, none:dim=N");
     return std::make_unique<embed::NoEmbedder>(dim);
   }
-  throw InputError("unknown embedder '" + std::string(spec) +
-                   "' (this build knows: learned, learned-v1, learned-v2, lexical, lexical-v1, "
-                   "lexical-v2, none" +
+  throw InputError(
+      "unknown embedder '" + std::string(spec) +
+      "' (this build knows: learned, learned-v1, learned-v2, learned-v3, lexical, lexical-v1, "
+      "lexical-v2, none" +
 #ifdef PICDEX_WITH_CLIP
-                   ", clip" +
+      ", clip" +
 #endif
-                   ")");
+      ")");
 }
 
 }  // namespace picdex

@@ -1,16 +1,13 @@
 #include "embed/model.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <functional>
 
+#include "embed/model_file.hpp"
 #include "embed/wordnet.hpp"
 #include "picdex/error.hpp"
 
@@ -21,49 +18,6 @@ constexpr char kMagic[8] = {'P', 'D', 'X', 'M', 'O', 'D', 'L', '1'};
 constexpr std::uint32_t kLatestFormat = 2;
 std::size_t header_bytes(std::uint32_t format) {
   return format == 1 ? 8 + 4 + 4 + 4 * 4 + 4 + 4 + 4 : 8 + 4 + 4 + 5 * 4 + 4 + 4 + 4 + 4 + 4;
-}
-
-template <typename T>
-void put(std::vector<std::byte>& out, const T& value) {
-  const auto* p = reinterpret_cast<const std::byte*>(&value);
-  out.insert(out.end(), p, p + sizeof value);
-}
-
-// Reads forward through a byte span, failing with a message naming the file.
-class Cursor {
- public:
-  Cursor(std::span<const std::byte> bytes, const std::string& name) : bytes_(bytes), name_(name) {}
-  template <typename T>
-  T get(const char* what) {
-    T value;
-    need(sizeof value, what);
-    std::memcpy(&value, bytes_.data() + at_, sizeof value);
-    at_ += sizeof value;
-    return value;
-  }
-  const std::byte* take(std::size_t n, const char* what) {
-    need(n, what);
-    const auto* p = bytes_.data() + at_;
-    at_ += n;
-    return p;
-  }
-  [[noreturn]] void fail(const std::string& why) const {
-    throw FormatError(name_ + ": not a usable picdex model: " + why);
-  }
-
- private:
-  void need(std::size_t n, const char* what) const {
-    if (bytes_.size() - at_ < n) fail(std::string("cut short in its ") + what);
-  }
-  std::span<const std::byte> bytes_;
-  std::string name_;
-  std::size_t at_ = 0;
-};
-
-std::string hex8(std::uint64_t checksum) {
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(checksum));
-  return std::string(out, 8);
 }
 
 }  // namespace
@@ -124,7 +78,7 @@ std::vector<std::byte> Model::serialise() const {
 
 Model Model::read(std::span<const std::byte> bytes, const std::string& name,
                   std::shared_ptr<const void> owner) {
-  Cursor in(bytes, name);
+  Cursor in(bytes, name, "model");
   const auto* magic = in.take(sizeof kMagic, "header");
   if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) in.fail("no model header (wrong file?)");
   const auto format = in.get<std::uint32_t>("header");
@@ -201,50 +155,12 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name,
 }
 
 Model Model::load(const std::filesystem::path& path) {
-  // A catalogue names its model's path: a FIFO or device there must not block or stream.
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
-    throw InputError(path.string() + ": model file is not a regular file");
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw NotFoundError(path.string() + ": model file cannot be read");
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    throw IoError(path.string() + ": model file could not be read whole");
-  }
-  // Read, not mapped (a file replaced in place under a mapping would kill the process),
-  // into memory that is not zeroed first: the rows are then views of this buffer.
-  const auto size = static_cast<std::size_t>(st.st_size);
-  std::shared_ptr<std::byte[]> bytes = std::make_unique_for_overwrite<std::byte[]>(size);
-  std::size_t done = 0;
-  while (done < size) {
-    const auto n = ::read(fd, bytes.get() + done, size - done);
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  if (done != size) throw IoError(path.string() + ": model file could not be read whole");
-  const std::span<const std::byte> view(bytes.get(), size);  // before bytes is moved
-  return read(view, path.string(), std::move(bytes));
+  auto file = read_file_bytes(path, "model file");
+  return read(file.bytes, path.string(), std::move(file.owner));
 }
 
 void Model::save(const std::filesystem::path& path) const {
-  auto tmp = path;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  {
-    const auto bytes = serialise();
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw IoError(path.string() + ": cannot write the model file");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw IoError(path.string() + ": cannot write the model file: " + ec.message());
+  write_file_atomically(path, serialise(), "model file");
 }
 
 std::size_t feature_row(std::span<const std::uint64_t> vocabulary, std::uint32_t buckets,

@@ -106,7 +106,7 @@ std::vector<Hit> RemoteCatalogue::search(std::span<const float> vector,
 std::vector<Hit> RemoteCatalogue::search(std::string_view text, const SearchOptions& options) {
   if (!embedder_) embedder_ = make_embedder(*spec_);
   std::vector<float> vector(embedder_->dim());
-  embedder_->embed(text, vector);
+  embedder_->embed_query(text, vector);
   return search(vector, options);
 }
 

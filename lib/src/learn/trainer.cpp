@@ -10,7 +10,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include "embed/density.hpp"
 #include "embed/features.hpp"
+#include "embed/learned.hpp"
 #include "embed/model.hpp"
 #include "embed/text.hpp"
 #include "learn/word_vectors.hpp"
@@ -119,6 +121,39 @@ class Adam {
   std::vector<std::uint32_t> steps_;
 };
 
+// The density reference of a trained model: the unit vectors of the first captions of
+// a sample of the training images (seeded, so the same every run); none if no caption of
+// the sample has words.
+std::optional<embed::DensityReference> density_reference(
+    std::shared_ptr<const embed::Model> model,
+    const std::vector<const std::vector<std::string>*>& images, const TrainOptions& o,
+    unsigned threads, std::mt19937_64& rng) {
+  std::vector<std::size_t> order(images.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  const embed::LearnedEmbedder embedder(model, "trained");
+  const std::size_t dims = model->dims();
+  const std::size_t wanted = std::min(o.density_sample, order.size());
+  std::vector<float> rows(wanted * dims);
+  std::vector<char> usable(wanted, 1);
+  parallel_for(wanted, threads, [&](std::size_t i) {
+    try {
+      embedder.embed(images[order[i]]->front(), std::span(rows).subspan(i * dims, dims));
+    } catch (const InputError&) {  // no words
+      usable[i] = 0;
+    }
+  });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < wanted; ++i)
+    if (usable[i]) std::copy_n(rows.begin() + i * dims, dims, rows.begin() + kept++ * dims);
+  rows.resize(kept * dims);
+  if (kept == 0) return std::nullopt;
+  // (A sample smaller than k, from very few images: all of it.)
+  return embed::DensityReference(static_cast<std::uint32_t>(dims),
+                                 static_cast<std::uint32_t>(std::min(o.density_k, kept)),
+                                 static_cast<float>(o.density_weight), model->fingerprint(), rows);
+}
+
 }  // namespace
 
 TrainReport train_model(const std::vector<std::vector<std::string>>& groups, const TrainOptions& o,
@@ -135,6 +170,9 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
     throw InputError("hard batches must be a fraction from 0 to 1");
   if (!(o.word_dropout >= 0 && o.word_dropout < 1))
     throw InputError("word dropout must be at least 0 and below 1");
+  if (o.density_k < 1) throw InputError("density k must be at least 1");
+  if (!(o.density_weight >= 0 && o.density_weight <= 10))
+    throw InputError("density weight must be 0 to 10");
   auto weights = parse_feature_set(o.features);
   std::optional<learn::WordVectors> word_vectors;
   if (!o.word_vectors.empty()) {
@@ -413,11 +451,21 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
     report.epoch_loss.push_back(epoch_loss / static_cast<double>(steps));
   }
 
-  const embed::Model model(static_cast<std::uint32_t>(dims), weights, std::move(vocabulary),
-                           buckets, table, std::move(word_table), projection);
-  model.save(model_path);
-  report.model_bytes = model.file_bytes();
-  report.fingerprint = model.fingerprint();
+  const auto model = std::make_shared<const embed::Model>(static_cast<std::uint32_t>(dims), weights,
+                                                          std::move(vocabulary), buckets, table,
+                                                          std::move(word_table), projection);
+  const auto density_path = embed::density_path_of(model_path);
+  std::error_code ignored;
+  std::filesystem::remove(density_path, ignored);  // never beside a model it was not made for
+  model->save(model_path);
+  report.model_bytes = model->file_bytes();
+  report.fingerprint = model->fingerprint();
+  if (o.density_sample > 0) {
+    if (const auto reference = density_reference(model, sources, o, threads, rng)) {
+      reference->save(density_path);
+      report.density_fingerprint = reference->fingerprint();
+    }
+  }
   return report;
 }
 
