@@ -59,11 +59,18 @@ class DensityReference {
  private:
   DensityReference() = default;
   std::vector<std::byte> serialise() const;
+  std::size_t padded_dims() const { return (dims_ + 31) / 32 * 32; }
+  void index_rows();
+  // out[i] = the integer dot product of `shifted` (padded_dims() bytes) with row i's codes.
+  void dot_rows(const std::uint8_t* shifted, std::int32_t* out) const;
 
   std::uint32_t dims_ = 0, k_ = 0;
   float weight_ = 0;
   std::string model_fingerprint_, fingerprint_;
   QuantisedRows rows_;
+  std::vector<std::int8_t> codes_;      // rows_' codes, each padded to padded_dims()
+  std::vector<std::int32_t> row_sums_;  // the sum of each row's codes
+  std::vector<float> scales_;           // each row's scale
 };
 
 }  // namespace picdex::embed
