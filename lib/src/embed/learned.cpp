@@ -29,21 +29,20 @@ std::string LearnedEmbedder::spec() const {
 }
 
 void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
-  if (out.size() != dim()) throw Error("learned embedder: output has the wrong dimension");
-  if (!density_) return embed_unit(text, out);
-  thread_local std::vector<float> unit;
-  unit.resize(model_->dims());
-  embed_unit(text, unit);
-  density_->stored_form(unit, out);
+  embed_as(text, out, &DensityReference::stored_form);
 }
 
 void LearnedEmbedder::embed_query(std::string_view text, std::span<float> out) const {
+  embed_as(text, out, &DensityReference::query_form);
+}
+
+void LearnedEmbedder::embed_as(std::string_view text, std::span<float> out, Form form) const {
   if (out.size() != dim()) throw Error("learned embedder: output has the wrong dimension");
   if (!density_) return embed_unit(text, out);
   thread_local std::vector<float> unit;
   unit.resize(model_->dims());
   embed_unit(text, unit);
-  density_->query_form(unit, out);
+  ((*density_).*form)(unit, out);
 }
 
 void LearnedEmbedder::embed_unit(std::string_view text, std::span<float> out) const {
@@ -80,47 +79,72 @@ void LearnedEmbedder::embed_unit(std::string_view text, std::span<float> out) co
   for (float& v : out) v *= scale;
 }
 
-std::shared_ptr<const Model> built_in_model(std::string_view name) {
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<const Model>, std::less<>> loaded;
-  std::lock_guard lock(mutex);
-  if (const auto it = loaded.find(name); it != loaded.end()) return it->second;
+namespace {
+
+// What a process loads once and keeps: models and density references, by name or path.
+// `load` runs under the lock, so each is read once however many threads ask at once.
+template <typename Value>
+class LoadedOnce {
+ public:
+  template <typename Load>
+  std::shared_ptr<const Value> get(const std::string& key, Load load) {
+    std::lock_guard lock(mutex_);
+    auto [it, fresh] = loaded_.try_emplace(key);
+    if (fresh) {
+      try {
+        it->second = load();
+      } catch (...) {
+        loaded_.erase(it);  // (so that a file fixed later is read again)
+        throw;
+      }
+    }
+    return it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const Value>> loaded_;
+};
+
+// The built-in file of that name, or null.
+const BuiltInModelFile* built_in_file(std::string_view name) {
   for (const auto& file : built_in_model_files())
-    if (file.name == name)
-      return loaded[std::string(name)] = std::make_shared<const Model>(
-                 Model::read(file.bytes, "the built-in model " + std::string(name)));
+    if (file.name == name) return &file;
   return nullptr;
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> built_in_model(std::string_view name) {
+  static LoadedOnce<Model> cache;
+  return cache.get(std::string(name), [&]() -> std::shared_ptr<const Model> {
+    const auto* file = built_in_file(name);
+    if (!file) return nullptr;
+    return std::make_shared<const Model>(
+        Model::read(file->bytes, "the built-in model " + std::string(name)));
+  });
 }
 
 std::shared_ptr<const Model> model_from_file(const std::filesystem::path& path) {
-  static std::mutex mutex;
-  static std::map<std::filesystem::path, std::shared_ptr<const Model>> loaded;
-  std::lock_guard lock(mutex);
-  auto& slot = loaded[path];
-  if (!slot) slot = std::make_shared<const Model>(Model::load(path));
-  return slot;
+  static LoadedOnce<Model> cache;
+  return cache.get(path.string(), [&] { return std::make_shared<const Model>(Model::load(path)); });
 }
 
 std::shared_ptr<const DensityReference> built_in_density(std::string_view model_name) {
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<const DensityReference>, std::less<>> loaded;
-  std::lock_guard lock(mutex);
-  if (const auto it = loaded.find(model_name); it != loaded.end()) return it->second;
-  for (const auto& file : built_in_model_files())
-    if (file.name == model_name && !file.density.empty())
-      return loaded[std::string(model_name)] =
-                 std::make_shared<const DensityReference>(DensityReference::read(
-                     file.density, "the built-in density reference of " + std::string(model_name)));
-  return nullptr;
+  static LoadedOnce<DensityReference> cache;
+  return cache.get(std::string(model_name), [&]() -> std::shared_ptr<const DensityReference> {
+    const auto* file = built_in_file(model_name);
+    if (!file || file->density.empty()) return nullptr;
+    return std::make_shared<const DensityReference>(DensityReference::read(
+        file->density, "the built-in density reference of " + std::string(model_name)));
+  });
 }
 
 std::shared_ptr<const DensityReference> density_from_file(const std::filesystem::path& path) {
-  static std::mutex mutex;
-  static std::map<std::filesystem::path, std::shared_ptr<const DensityReference>> loaded;
-  std::lock_guard lock(mutex);
-  auto& slot = loaded[path];
-  if (!slot) slot = std::make_shared<const DensityReference>(DensityReference::load(path));
-  return slot;
+  static LoadedOnce<DensityReference> cache;
+  return cache.get(path.string(), [&] {
+    return std::make_shared<const DensityReference>(DensityReference::load(path));
+  });
 }
 
 std::filesystem::path density_path_of(const std::filesystem::path& model_path) {

@@ -30,6 +30,9 @@ class LearnedEmbedder final : public Embedder {
  private:
   // The model's unit vector for `text` (model dims numbers).
   void embed_unit(std::string_view text, std::span<float> out) const;
+  // embed_unit, then in the density reference's stored or query form (when there is one).
+  using Form = void (DensityReference::*)(std::span<const float>, std::span<float>) const;
+  void embed_as(std::string_view text, std::span<float> out, Form form) const;
 
   std::shared_ptr<const Model> model_;
   std::string model_name_;

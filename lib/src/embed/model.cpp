@@ -86,10 +86,7 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name,
     in.fail("format " + std::to_string(format) + "; this build reads formats 1 to " +
             std::to_string(kLatestFormat));
   if (bytes.size() < header_bytes(format) + 8) in.fail("cut short in its header");
-  std::uint64_t stored;
-  std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
-  const auto checksum = XXH3_64bits(bytes.data(), bytes.size() - 8);
-  if (stored != checksum) in.fail("checksum mismatch (damaged or cut short)");
+  const auto checksum = in.checked_checksum();
 
   Model m;
   m.dims_ = in.get<std::uint32_t>("header");

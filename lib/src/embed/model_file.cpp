@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <cstdio>
 #include <fstream>
@@ -53,6 +54,15 @@ void write_file_atomically(const std::filesystem::path& path, std::span<const st
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) throw IoError(path.string() + ": cannot write the " + what + ": " + ec.message());
+}
+
+std::uint64_t Cursor::checked_checksum() const {
+  if (bytes_.size() < 8) fail("cut short");
+  std::uint64_t stored;
+  std::memcpy(&stored, bytes_.data() + bytes_.size() - 8, 8);
+  if (stored != XXH3_64bits(bytes_.data(), bytes_.size() - 8))
+    fail("checksum mismatch (damaged or cut short)");
+  return stored;
 }
 
 std::string hex8(std::uint64_t checksum) {

@@ -56,6 +56,9 @@ class Cursor {
     at_ += n;
     return p;
   }
+  // The XXH3-64 checksum in the file's last 8 bytes, once checked against everything
+  // before them.
+  std::uint64_t checked_checksum() const;
   [[noreturn]] void fail(const std::string& why) const {
     throw FormatError(name_ + ": not a usable picdex " + kind_ + ": " + why);
   }
