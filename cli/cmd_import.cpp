@@ -91,7 +91,7 @@ int import_images(const std::string& path, const std::string& folder, std::size_
 
 int cmd_import(const Args& args) {
   std::string path, file, format, images;
-  std::size_t batch = 1000;
+  std::size_t batch = ImportOptions{}.batch;
   std::size_t max_line_bytes = RecordReader::kDefaultMaxLineBytes;
   po::options_description options("options");
   options.add_options()("catalogue", po::value(&path)->required(), "catalogue file")(

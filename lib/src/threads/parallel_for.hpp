@@ -23,14 +23,28 @@ void parallel_for(std::size_t n, unsigned threads, F&& f) {
     for (std::size_t i = 0; i < n; ++i) f(i);
     return;
   }
-  const std::size_t block = std::max<std::size_t>(1, n / (8 * threads));
+  // Guided: each claim takes a share of what is left, so blocks shrink to single indices
+  // at the end and no thread waits long for another's last block (graph inserts cost
+  // a fraction of a millisecond each).
   std::atomic<std::size_t> next{0};
+  auto claim = [&](std::size_t& start, std::size_t& end) {
+    std::size_t at = next.load(std::memory_order_relaxed);
+    for (;;) {
+      if (at >= n) return false;
+      const std::size_t take = std::max<std::size_t>(1, (n - at) / (4 * threads));
+      if (next.compare_exchange_weak(at, at + take)) {
+        start = at;
+        end = at + take;
+        return true;
+      }
+    }
+  };
   std::atomic<std::size_t> failed_at{n};
   std::exception_ptr failure;
   std::mutex failure_mutex;
   auto work = [&] {
-    for (std::size_t start; (start = next.fetch_add(block)) < n;) {
-      for (std::size_t i = start; i < std::min(n, start + block); ++i) {
+    for (std::size_t start, end; claim(start, end);) {
+      for (std::size_t i = start; i < end; ++i) {
         if (i > failed_at.load(std::memory_order_relaxed)) return;
         try {
           f(i);
