@@ -101,10 +101,10 @@ float DensityReference::density(std::span<const float> unit) const {
   // Integer sums are exact, so densities are the same on every machine.
   thread_local std::vector<std::uint8_t> shifted_codes;
   thread_local std::vector<std::int32_t> dot_buffer;
-  thread_local std::vector<float> score_buffer;
+  thread_local std::vector<float> top_buffer;
   auto& shifted = shifted_codes;  // (the thread's storage found once, not in the loops)
   auto& dots = dot_buffer;
-  auto& scores = score_buffer;
+  auto& highest = top_buffer;
   float largest = 0;
   for (float v : unit) largest = std::max(largest, std::fabs(v));
   const float step = largest > 0 ? largest / 63.0f : 1.0f;
@@ -114,11 +114,10 @@ float DensityReference::density(std::span<const float> unit) const {
         static_cast<std::uint8_t>(64 + std::lround(std::clamp(unit[d] / step, -63.0f, 63.0f)));
   const std::size_t count = rows_.size();
   dots.resize(count);
-  scores.resize(count);
   dot_rows(shifted.data(), dots.data());
   // The k highest, kept in ascending order: most rows fall below the lowest of them.
-  scores.assign(k_, -std::numeric_limits<float>::infinity());
-  float* top = scores.data();
+  highest.assign(k_, -std::numeric_limits<float>::infinity());
+  float* top = highest.data();
   const std::size_t k = k_;
   for (std::size_t i = 0; i < count; ++i) {
     const float score = step * scales_[i] * static_cast<float>(dots[i] - 64 * row_sums_[i]);
