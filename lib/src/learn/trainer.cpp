@@ -454,10 +454,12 @@ TrainReport train_model(const std::vector<std::vector<std::string>>& groups, con
   const auto model = std::make_shared<const embed::Model>(static_cast<std::uint32_t>(dims), weights,
                                                           std::move(vocabulary), buckets, table,
                                                           std::move(word_table), projection);
+  model->save(model_path);
+  // An older reference beside the new model goes (learned-v3 would refuse the pair anyway:
+  // a reference names its model's fingerprint); if the save failed, the old pair stays.
   const auto density_path = embed::density_path_of(model_path);
   std::error_code ignored;
-  std::filesystem::remove(density_path, ignored);  // never beside a model it was not made for
-  model->save(model_path);
+  std::filesystem::remove(density_path, ignored);
   report.model_bytes = model->file_bytes();
   report.fingerprint = model->fingerprint();
   if (o.density_sample > 0) {
