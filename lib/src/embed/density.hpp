@@ -59,7 +59,7 @@ class DensityReference {
  private:
   DensityReference() = default;
   std::vector<std::byte> serialise() const;
-  std::size_t padded_dims() const { return (dims_ + 31) / 32 * 32; }
+  std::size_t padded_dims() const { return (dims_ + 63) / 64 * 64; }  // whole SIMD blocks
   void index_rows();
   // out[i] = the integer dot product of `shifted` (padded_dims() bytes) with row i's codes.
   void dot_rows(const std::uint8_t* shifted, std::int32_t* out) const;

@@ -23,7 +23,7 @@ void int8_encode(const float* vector, std::size_t dim, void* out);
 float int8_score_margin(const float* query, std::size_t dim);
 
 // hnswlib's distance between two codes: 1 - their approximate inner product. `dim` points
-// to the std::size_t dimension. Uses AVX2 when the build targets it.
+// to the std::size_t dimension. Uses AVX-512 VNNI or AVX2 when the build targets them.
 float int8_distance(const void* a, const void* b, const void* dim);
 
 }  // namespace picdex::index
