@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "index/float_kernel.hpp"
 #include "index/graph.hpp"
 #include "index/hit_table.hpp"
 #include "index/hnsw_adapter.hpp"
@@ -228,6 +229,22 @@ TEST_CASE("an index over a borrowed layer 0 is checked, then copies it to grow",
     const auto why = index->index_labels();
     REQUIRE(why);
     CHECK_THAT(*why, Catch::Contains("twice"));
+  }
+}
+
+TEST_CASE("the float32 kernel gives the inner product at every length", "[index][unit]") {
+  // Lengths around each SIMD step (8, 16, 32 and 64 floats), so that every tail is covered.
+  for (const std::size_t dim :
+       {1u, 7u, 8u, 15u, 16u, 17u, 31u, 33u, 63u, 64u, 65u, 100u, 256u, 515u}) {
+    INFO("dim " << dim);
+    const auto vectors = random_unit_vectors(2, dim, 11);
+    double exact = 0;
+    for (std::size_t d = 0; d < dim; ++d)
+      exact += static_cast<double>(vectors[d]) * vectors[dim + d];
+    CHECK(picdex::index::float_inner_product(vectors.data(), vectors.data() + dim, dim) ==
+          Approx(exact).margin(1e-6));
+    CHECK(picdex::index::float_inner_product(vectors.data(), vectors.data(), dim) ==
+          Approx(1.0).margin(1e-6));
   }
 }
 

@@ -1,8 +1,9 @@
 // The inner product of float32 vectors that float32 graphs use for every distance, in
-// building and in searching. Four independent fused multiply-add chains (AVX2 + FMA where
-// the build targets them, else a portable loop of four partial sums), so that a
-// distance waits on memory rather than on one chain of additions. Deterministic: the same
-// vectors give the same bits on every call.
+// building and in searching. Four independent fused multiply-add chains (AVX-512, or
+// AVX2 + FMA, where the build targets them, else a portable loop of four partial sums),
+// so that a distance waits on memory rather than on one chain of additions. Deterministic
+// within a build: the same vectors give the same bits on every call (builds for other
+// instruction sets add in another order, so scores may differ in their last bit).
 #pragma once
 
 #include <cstddef>
