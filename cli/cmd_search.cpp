@@ -108,7 +108,8 @@ int cmd_search(const Args& args) {
       "text", po::value(&text), "what to look for")(
       "k,k", po::value(&search.k)->default_value(search.k), "how many images to return")(
       "ef", po::value(&search.ef), "HNSW search breadth (default: the catalogue's)")(
-      "min-score", po::value(&search.min_score), "drop hits below this cosine similarity")(
+      "min-score", po::value(&search.min_score),
+      "drop hits scoring below this (the cosine similarity, or for learned-v3 the corrected one)")(
       "mode", po::value(&mode)->default_value(mode),
       "vector (caption vectors), keyword (caption words) or hybrid (both, rank-fused)")(
       "offset", po::value(&search.offset)->default_value(0),

@@ -1,5 +1,6 @@
 // learned-v3's density correction (embed/density.hpp): what it computes, that searches
 // rank by it, and that its reference file is checked like a model.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
@@ -126,7 +127,8 @@ TEST_CASE("picdex train writes a density reference that learned-v3:model=FILE th
   CHECK(plain->dim() == 32);
   CHECK(make_embedder(spec)->dim() == 34);
 
-  // A catalogue searches by cosine - w x density, and says so in its scores.
+  // A catalogue ranks by cosine - w x density and shows cosine - w x (density - the
+  // query's density): the same order, and a caption's own text scores 1.
   const auto cat_path = dir / "c.pdx";
   auto cat = Catalogue::create(cat_path, {.embedder = spec});
   std::vector<Image> images;
@@ -134,15 +136,32 @@ TEST_CASE("picdex train writes a density reference that learned-v3:model=FILE th
     images.emplace_back("img" + std::to_string(i), std::vector<std::string>{groups[i][0]});
   cat.put(images);
   const auto reference = embed::DensityReference::load(dir / "m.pdxr");
+  const float w = reference.weight();
   std::vector<float> q(32), c(32);
+  plain->embed(groups[3][1], q);
   const auto hits = cat.search(groups[3][1], {.k = 40});
   REQUIRE(hits.size() == 40);
+  float last_rank = 2;
   for (const auto& hit : hits) {
-    plain->embed(groups[3][1], q);
     plain->embed(hit.caption, c);
-    const float w = reference.weight();
-    CHECK(hit.score == Approx((dot(q, c) - w * reference.density(c)) / (1 + w)).margin(1e-4));
+    const float rank = dot(q, c) - w * reference.density(c);
+    CHECK(rank <= last_rank + 1e-5f);
+    last_rank = rank;
+    CHECK(hit.score ==
+          Approx(dot(q, c) - w * (reference.density(c) - reference.density(q))).margin(1e-4));
   }
+  const auto own = cat.search(groups[7][0], {.k = 1});
+  REQUIRE(own.size() == 1);
+  CHECK(own[0].uri == "img7");
+  CHECK(own[0].score == Approx(1.0f).margin(1e-4));
+  // min_score filters the scores shown.
+  const float cut = hits[5].score;
+  const auto above = cat.search(groups[3][1], {.k = 40, .min_score = cut});
+  CHECK(above.size() >= 6);
+  for (const auto& hit : above) CHECK(hit.score >= cut);
+  CHECK(above.size() ==
+        static_cast<std::size_t>(
+            std::count_if(hits.begin(), hits.end(), [&](const Hit& h) { return h.score >= cut; })));
   fs::remove(dir / "m.pdxr");
   try {
     make_embedder(spec);

@@ -133,7 +133,8 @@ where: only images whose metadata meets every condition: "year>=2010", a list of
   strings, or a dict of equalities ({"site": "beach"}; a list value means any of them).
 mode: "vector" (cosine similarity of vectors), "keyword" (BM25 over caption words) or
   "hybrid" (both, fused by rank). Keyword and hybrid need a text query.
-min_score: drop hits below this cosine similarity.
+min_score: drop hits scoring below this (the cosine similarity; learned-v3 shows it
+  corrected for density, see the README).
 offset: skip this many best hits first (the next page).
 ef: HNSW search breadth (0: the catalogue's default).
 

@@ -72,8 +72,17 @@ def test_embed_gives_the_vector_search_uses(tmp_path):
         query = catalogue.embed("A dog running on the beach")
         np.testing.assert_allclose(query[:-2], stored[:-2], atol=1e-6)
         assert query[-1] == 0 and query[-2] < 0 and stored[-1] > 0
-        hit = catalogue.search("A dog running on the beach", 1)[0]
-        assert abs(hit.score - float(query.dot(stored))) < 1e-5
+        # Ranked by query . stored, shown in cosine units relative to the query's density:
+        # a caption's own text scores 1, and a search by the query's vector shows the same.
+        catalogue.put("b.jpg", "A red bus parked in a city street")
+        hits = catalogue.search("A dog running on the beach", 2)
+        assert [h.uri for h in hits] == ["a.jpg", "b.jpg"]
+        assert abs(hits[0].score - 1.0) < 1e-4
+        assert [(h.uri, h.score) for h in catalogue.search(query, 2)] == \
+            [(h.uri, h.score) for h in hits]
+        other = catalogue.get("b.jpg", vectors=True).vectors[0]
+        gap = (hits[0].score - hits[1].score) / 1.25
+        assert abs(gap - float(query.dot(stored) - query.dot(other))) < 1e-5
         assert catalogue.get("a.jpg").vectors is None
 
 

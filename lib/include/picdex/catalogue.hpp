@@ -47,7 +47,9 @@ enum class Embedded { caption, picture };
 
 struct Hit {
   std::string uri;
-  float score = 0;      // cosine similarity of the best-matching caption (or picture)
+  // Cosine similarity of the best-matching caption (or picture) to the query. learned-v3
+  // shows it less its weight (0.25) x (the caption's density - the query's): Embedder::score_map.
+  float score = 0;
   std::string caption;  // that caption; empty when the picture matched best
   std::string metadata;
   Embedded matched = Embedded::caption;  // which of the image's vectors scored best
@@ -70,7 +72,7 @@ std::optional<SearchMode> search_mode_named(std::string_view name);
 struct SearchOptions {
   std::size_t k = 10;
   std::size_t ef = 0;       // HNSW search breadth; 0 uses the catalogue's default
-  float min_score = -1.0f;  // hits below this cosine similarity are dropped
+  float min_score = -1.0f;  // hits scoring below this are dropped (see Hit::score)
   std::size_t offset = 0;   // skip this many best hits first (the next page)
   // Only images whose metadata meets every condition (see filter.hpp). Small matching
   // sets are scanned exactly; larger ones searched in the graph, widening until enough

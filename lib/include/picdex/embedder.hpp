@@ -11,6 +11,17 @@
 
 namespace picdex {
 
+// How a search shows a hit's score: scale · (query · stored vector) + offset. An affine
+// map with a positive scale, so it never reorders hits of one query.
+struct ScoreMap {
+  float scale = 1.0f, offset = 0.0f;
+  float operator()(float inner_product) const { return scale * inner_product + offset; }
+  // The inner product a shown score stands for (to filter by min_score where the inner
+  // product is computed, as in an engine).
+  float inner_product_of(float shown) const { return (shown - offset) / scale; }
+  bool identity() const { return scale == 1.0f && offset == 0.0f; }
+};
+
 class Embedder {
  public:
   virtual ~Embedder() = default;
@@ -24,6 +35,14 @@ class Embedder {
   // (the default calls embed()); learned-v3 adds a density term to stored captions that
   // only their inner product with a query's form accounts for.
   virtual void embed_query(std::string_view text, std::span<float> out) const { embed(text, out); }
+  // How searches with `query` (embed_query's output) show their hits' scores. The
+  // identity where the inner product is the cosine (every embedder but learned-v3, whose
+  // map shows the cosine corrected by the caption's density less the query's: a caption
+  // searched for by its own text scores 1).
+  virtual ScoreMap score_map(std::span<const float> query) const {
+    (void)query;
+    return {};
+  }
 
   // Embedders that run a neural network gain from embedding many texts in one call;
   // they return true here and implement embed_batch. Others are called text by text.

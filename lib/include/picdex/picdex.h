@@ -105,7 +105,7 @@ void picdex_image_free(picdex_image* image);
 typedef struct picdex_search_options {
   size_t k;
   size_t ef;
-  int use_min_score; /* nonzero: drop hits whose cosine similarity is below min_score */
+  int use_min_score; /* nonzero: drop hits whose score (below) is below min_score */
   float min_score;
   size_t offset;            /* skip this many best images (the next page) */
   const char* const* where; /* conditions on metadata, as the CLI's --where: */
@@ -123,7 +123,8 @@ int picdex_search_vector(picdex_catalogue* catalogue, const float* vector, size_
 size_t picdex_hits_count(const picdex_hits* hits);
 /* The i-th hit's fields; NULL (or 0) past the end. */
 const char* picdex_hit_uri(const picdex_hits* hits, size_t i);
-float picdex_hit_score(const picdex_hits* hits, size_t i);         /* cosine similarity */
+float picdex_hit_score(const picdex_hits* hits,
+                       size_t i); /* cosine similarity (learned-v3: see README) */
 const char* picdex_hit_caption(const picdex_hits* hits, size_t i); /* "" if the picture matched */
 const char* picdex_hit_metadata(const picdex_hits* hits, size_t i);
 int picdex_hit_matched_picture(const picdex_hits* hits, size_t i);

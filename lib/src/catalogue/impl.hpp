@@ -63,9 +63,10 @@ class Catalogue::Impl {
   bool remove(std::string_view uri) PICDEX_EXCLUDES(write_mutex_);
 
   // --- search.cpp
-  // `text` is the query's text, for keyword and hybrid modes (empty for a vector query).
+  // `text` is the query's text, for keyword and hybrid modes (empty for a vector query);
+  // `shown` maps inner products to the scores hits show and min_score filters.
   std::vector<Hit> search(std::span<const float> query, const SearchOptions& options,
-                          std::string_view text = {});
+                          std::string_view text = {}, ScoreMap shown = {});
   std::string why_no_image_matches(const std::vector<Condition>& where) const;
 
   // --- maintain.cpp

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "catalogue/impl.hpp"
+#include "embed/learned.hpp"
 #include "index/unit_vector.hpp"
 #include "picdex/error.hpp"
 #include "store/keywords.hpp"
@@ -179,7 +180,7 @@ std::string Catalogue::Impl::why_no_image_matches(const std::vector<Condition>& 
 }
 
 std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const SearchOptions& options,
-                                         std::string_view text) {
+                                         std::string_view text, ScoreMap shown) {
   const auto query = index::unit_vector(raw, dim_, "query vector");
   if (options.mode != SearchMode::vector && text.empty())
     throw InputError("keyword and hybrid search need a query text");
@@ -243,12 +244,13 @@ std::vector<Hit> Catalogue::Impl::search(std::span<const float> raw, const Searc
       hits.reserve(images->size() > options.offset ? images->size() - options.offset : 0);
       for (std::size_t i = options.offset; i < images->size(); ++i) {
         const auto& b = (*images)[i];
-        if (b.caption.score < options.min_score) continue;
+        const float score = shown(b.caption.score);
+        if (score < options.min_score && options.min_score > -1.0f) continue;
         if (const auto hit = view.hit(b.caption.label))
-          hits.push_back({std::string(hit->uri), b.caption.score, std::string(hit->text),
+          hits.push_back({std::string(hit->uri), score, std::string(hit->text),
                           std::string(hit->metadata),
                           hit->is_picture() ? Embedded::picture : Embedded::caption,
-                          ranked ? ranked->by[i] : b.caption.score});
+                          ranked ? ranked->by[i] : score});
       }
     });
   }
@@ -285,12 +287,16 @@ std::optional<GraphPrecision> graph_precision_named(std::string_view name) {
 std::vector<Hit> Catalogue::search(std::string_view text, const SearchOptions& options) const {
   std::vector<float> query(impl_->embedder().dim());
   impl_->embedder().embed_query(text, query);
-  return impl_->search(query, options, text);
+  return impl_->search(query, options, text, impl_->embedder().score_map(query));
 }
 
 std::vector<Hit> Catalogue::search(std::span<const float> vector,
                                    const SearchOptions& options) const {
-  return impl_->search(vector, options);
+  // Scores as a text search with this vector would show them. Only learned-v3 maps them;
+  // other catalogues need not load their embedder for it.
+  if (!embed::maps_scores(impl_->embedder_spec())) return impl_->search(vector, options);
+  const auto query = index::unit_vector(vector, impl_->embedder().dim(), "query vector");
+  return impl_->search(query, options, {}, impl_->embedder().score_map(query));
 }
 
 std::string Catalogue::why_no_image_matches(const std::vector<Condition>& where) const {

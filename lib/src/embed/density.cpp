@@ -243,4 +243,16 @@ void DensityReference::query_form(std::span<const float> unit, std::span<float> 
   out[dims_ + 1] = 0.0f;
 }
 
+ScoreMap DensityReference::score_map(std::span<const float> query) const {
+  // The query's unit vector is its form's first dims() numbers, rescaled.
+  if (query.size() < dims_) return {1.0f + weight_, 0.0f};
+  const auto unit_part = query.first(dims_);
+  double norm = 0;
+  for (float v : unit_part) norm += double{v} * v;
+  if (!(norm > 0)) return {1.0f + weight_, 0.0f};
+  std::vector<float> unit(unit_part.begin(), unit_part.end());
+  for (float& v : unit) v = static_cast<float>(v / std::sqrt(norm));
+  return {1.0f + weight_, weight_ * density(unit)};
+}
+
 }  // namespace picdex::embed

@@ -9,6 +9,11 @@
 // with a^2 = 1/(1 + weight) and b^2 = weight/(1 + weight); their inner product is
 // (cos(q, u) - weight x density) / (1 + weight).
 //
+// Searches show that inner product mapped back to cosine units, relative to the query's
+// own density: (1 + weight) x inner product + weight x density(q), which is
+// cos(q, u) - weight x (density(u) - density(q)). A caption searched for by its own text
+// scores 1, and the map is the same for every hit of a query, so it never reorders them.
+//
 // File (.pdxr, little-endian): "PDXDENS1", u32 dims, u32 count, u32 k, f32 weight, the
 // model's fingerprint (8 ASCII hex digits), `count` rows (f32 scale then dims x i8, unit
 // vectors), then an XXH3-64 checksum of everything before it.
@@ -22,6 +27,7 @@
 #include <vector>
 
 #include "embed/quantised_rows.hpp"
+#include "picdex/embedder.hpp"
 
 namespace picdex::embed {
 
@@ -55,6 +61,8 @@ class DensityReference {
   // dims() + 2 numbers to `out`: the stored form of a caption's unit vector, and a query's.
   void stored_form(std::span<const float> unit, std::span<float> out) const;
   void query_form(std::span<const float> unit, std::span<float> out) const;
+  // How a search with `query` (a query form, dims() + 2 numbers) shows its hits: above.
+  ScoreMap score_map(std::span<const float> query) const;
 
  private:
   DensityReference() = default;

@@ -32,6 +32,10 @@ void LearnedEmbedder::embed(std::string_view text, std::span<float> out) const {
   embed_as(text, out, &DensityReference::stored_form);
 }
 
+ScoreMap LearnedEmbedder::score_map(std::span<const float> query) const {
+  return density_ ? density_->score_map(query) : ScoreMap{};
+}
+
 void LearnedEmbedder::embed_query(std::string_view text, std::span<float> out) const {
   embed_as(text, out, &DensityReference::query_form);
 }

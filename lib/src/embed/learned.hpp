@@ -26,6 +26,7 @@ class LearnedEmbedder final : public Embedder {
   std::size_t dim() const override { return model_->dims() + (density_ ? 2 : 0); }
   void embed(std::string_view text, std::span<float> out) const override;
   void embed_query(std::string_view text, std::span<float> out) const override;
+  ScoreMap score_map(std::span<const float> query) const override;
 
  private:
   // The model's unit vector for `text` (model dims numbers).
@@ -50,5 +51,9 @@ std::shared_ptr<const DensityReference> built_in_density(std::string_view model_
 std::shared_ptr<const DensityReference> density_from_file(const std::filesystem::path& path);
 // Where a model file's density reference lies: beside it, ".pdxr" for its extension.
 std::filesystem::path density_path_of(const std::filesystem::path& model_path);
+// Whether an embedder of this spec maps its scores (Embedder::score_map): learned-v3's do.
+inline bool maps_scores(std::string_view spec) {
+  return spec.starts_with("learned-v3:");
+}
 
 }  // namespace picdex::embed

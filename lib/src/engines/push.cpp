@@ -107,7 +107,18 @@ std::vector<Hit> RemoteCatalogue::search(std::string_view text, const SearchOpti
   if (!embedder_) embedder_ = make_embedder(*spec_);
   std::vector<float> vector(embedder_->dim());
   embedder_->embed_query(text, vector);
-  return search(vector, options);
+  const ScoreMap shown = embedder_->score_map(vector);
+  if (shown.identity()) return search(vector, options);
+  // The engine filters by inner product; hits show the mapped score, as at home.
+  SearchOptions engine_options = options;
+  if (options.min_score > -1.0f)
+    engine_options.min_score = shown.inner_product_of(options.min_score);
+  auto hits = search(vector, engine_options);
+  for (auto& hit : hits) {
+    hit.score = shown(hit.score);
+    hit.ranked_by = hit.score;
+  }
+  return hits;
 }
 
 }  // namespace picdex
