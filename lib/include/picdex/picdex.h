@@ -123,8 +123,8 @@ int picdex_search_vector(picdex_catalogue* catalogue, const float* vector, size_
 size_t picdex_hits_count(const picdex_hits* hits);
 /* The i-th hit's fields; NULL (or 0) past the end. */
 const char* picdex_hit_uri(const picdex_hits* hits, size_t i);
-float picdex_hit_score(const picdex_hits* hits,
-                       size_t i); /* cosine similarity (learned-v3: see README) */
+/* Cosine similarity (learned-v3: corrected for density; see the README). */
+float picdex_hit_score(const picdex_hits* hits, size_t i);
 const char* picdex_hit_caption(const picdex_hits* hits, size_t i); /* "" if the picture matched */
 const char* picdex_hit_metadata(const picdex_hits* hits, size_t i);
 int picdex_hit_matched_picture(const picdex_hits* hits, size_t i);
