@@ -205,6 +205,39 @@ TEST_CASE("a catalogue pushed to two ClickHouse shards searches there as exactly
   }
 }
 
+TEST_CASE("a learned-v3 catalogue shows the same scores on ClickHouse as here", "[engines]") {
+  if (const auto why = why_clickhouse_cannot_run()) return picdex::test::skip(*why);
+  const auto data = flickr8k(300);
+  TempDir dir;
+  Shards shards(dir / "shards", 18160);
+  REQUIRE(shards.started());
+  const auto cat = (dir / "v3.pdx").string();
+  auto catalogue = picdex::Catalogue::create(cat, {.embedder = "learned-v3"});
+  catalogue.put(data->images);
+  REQUIRE(run_picdex({"push", cat, shards.url()}).status == 0);
+  auto remote = picdex::RemoteCatalogue::connect(shards.url());
+  // Both show cosine - 0.25 x (caption density - query density), and a cut by min_score
+  // there (on the inner product it stands for) keeps what it keeps here.
+  std::size_t compared = 0;
+  for (const auto& query : data->queries) {
+    const auto here = catalogue.search(query, {.k = 10});
+    REQUIRE(here.size() == 10);
+    std::vector<std::pair<std::string, float>> expected;
+    for (const auto& hit : here) expected.emplace_back(hit.uri, hit.score);
+    check_equal(remote.search(query, {.k = 10}), expected);
+    const float cut = here[4].score - 1e-4f;
+    const auto above = remote.search(query, {.k = 10, .min_score = cut});
+    CHECK(above.size() >= 5);
+    for (const auto& hit : above) CHECK(hit.score >= cut);
+    compared += expected.size();
+  }
+  CHECK(compared == 500);
+  // Its own caption, searched for there, scores 1.
+  const auto own = remote.search(data->images[7].captions[0], {.k = 1});
+  REQUIRE(own.size() == 1);
+  CHECK(own[0].score == Approx(1.0f).margin(1e-4));
+}
+
 TEST_CASE("a shard killed mid-push fails the push in one line, and the next push completes it",
           "[engines]") {
   if (const auto why = why_clickhouse_cannot_run()) return picdex::test::skip(*why);

@@ -295,8 +295,10 @@ std::vector<Hit> Catalogue::search(std::span<const float> vector,
   // Scores as a text search with this vector would show them. Only learned-v3 maps them;
   // other catalogues need not load their embedder for it.
   if (!embed::maps_scores(impl_->embedder_spec())) return impl_->search(vector, options);
-  const auto query = index::unit_vector(vector, impl_->embedder().dim(), "query vector");
-  return impl_->search(query, options, {}, impl_->embedder().score_map(query));
+  const auto& embedder = impl_->embedder();
+  return impl_->search(
+      vector, options, {},
+      embedder.score_map(index::unit_vector(vector, embedder.dim(), "query vector")));
 }
 
 std::string Catalogue::why_no_image_matches(const std::vector<Condition>& where) const {

@@ -151,70 +151,56 @@ void DensityReference::index_rows() {
 
 void DensityReference::dot_rows(const std::uint8_t* shifted, std::int32_t* out) const {
   const std::size_t padded = padded_dims(), count = rows_.size();
+#if defined(__AVX2__)
+  // Each step adds the products of one block of the caption's (unsigned) bytes with a
+  // row's (signed) ones to eight or sixteen 32-bit sums; eight() folds those to eight.
+  // Both instruction sets give exactly the same integers.
 #if defined(__AVX512BW__) && defined(__AVX512VNNI__)
-  // Four products of unsigned caption bytes and signed row bytes summed into each 32-bit
-  // lane per instruction (exactly the sums of the AVX2 path below).
-  auto lanes = [](__m512i sixteen) {  // (halves taken under a full mask: see int8_codes.cpp)
-    return _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0xff, sixteen, 0),
-                            _mm512_maskz_extracti64x4_epi64(0xff, sixteen, 1));
+  using Sums = __m512i;
+  constexpr std::size_t block = 64;
+  auto step = [&](Sums sums, const std::int8_t* row, std::size_t d) {
+    return _mm512_dpbusd_epi32(sums, _mm512_loadu_si512(shifted + d), _mm512_loadu_si512(row + d));
   };
-  std::size_t i = 0;
-  for (; i + 4 <= count; i += 4) {  // four rows at once: one reduction for all four
-    const auto* row = codes_.data() + i * padded;
-    __m512i a = _mm512_setzero_si512(), b = a, c = a, e = a;
-    for (std::size_t d = 0; d < padded; d += 64) {
-      const __m512i q = _mm512_loadu_si512(shifted + d);
-      a = _mm512_dpbusd_epi32(a, q, _mm512_loadu_si512(row + d));
-      b = _mm512_dpbusd_epi32(b, q, _mm512_loadu_si512(row + padded + d));
-      c = _mm512_dpbusd_epi32(c, q, _mm512_loadu_si512(row + 2 * padded + d));
-      e = _mm512_dpbusd_epi32(e, q, _mm512_loadu_si512(row + 3 * padded + d));
-    }
-    const __m256i pairs = _mm256_hadd_epi32(_mm256_hadd_epi32(lanes(a), lanes(b)),
-                                            _mm256_hadd_epi32(lanes(c), lanes(e)));
-    const __m128i sums =
-        _mm_add_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), sums);
-  }
-  for (; i < count; ++i) {
-    const auto* row = codes_.data() + i * padded;
-    __m512i acc = _mm512_setzero_si512();
-    for (std::size_t d = 0; d < padded; d += 64)
-      acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(shifted + d), _mm512_loadu_si512(row + d));
-    std::int32_t sum = 0;
-    alignas(32) std::int32_t eight[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(eight), lanes(acc));
-    for (std::int32_t v : eight) sum += v;
-    out[i] = sum;
-  }
-#elif defined(__AVX2__)
+  auto eight = [](Sums sums) {  // (halves taken under a full mask: see int8_codes.cpp)
+    return _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0xff, sums, 0),
+                            _mm512_maskz_extracti64x4_epi64(0xff, sums, 1));
+  };
+  auto zero = [] { return _mm512_setzero_si512(); };
+#else
+  using Sums = __m256i;
+  constexpr std::size_t block = 32;
   const __m256i ones = _mm256_set1_epi16(1);
-  // Products of one block of the caption with a row, as eight 32-bit partial sums.
-  auto block = [&](const std::int8_t* row, std::size_t d) {
+  auto step = [&](Sums sums, const std::int8_t* row, std::size_t d) {
     const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(shifted + d));
     const __m256i r = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + d));
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, r), ones);
+    return _mm256_add_epi32(sums, _mm256_madd_epi16(_mm256_maddubs_epi16(q, r), ones));
   };
+  auto eight = [](Sums sums) { return sums; };
+  auto zero = [] { return _mm256_setzero_si256(); };
+#endif
   std::size_t i = 0;
   for (; i + 4 <= count; i += 4) {  // four rows at once: one reduction for all four
     const auto* row = codes_.data() + i * padded;
-    __m256i a = _mm256_setzero_si256(), b = a, c = a, e = a;
-    for (std::size_t d = 0; d < padded; d += 32) {
-      a = _mm256_add_epi32(a, block(row, d));
-      b = _mm256_add_epi32(b, block(row + padded, d));
-      c = _mm256_add_epi32(c, block(row + 2 * padded, d));
-      e = _mm256_add_epi32(e, block(row + 3 * padded, d));
+    Sums a = zero(), b = a, c = a, e = a;
+    for (std::size_t d = 0; d < padded; d += block) {
+      a = step(a, row, d);
+      b = step(b, row + padded, d);
+      c = step(c, row + 2 * padded, d);
+      e = step(e, row + 3 * padded, d);
     }
-    const __m256i pairs = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, e));
+    const __m256i pairs = _mm256_hadd_epi32(_mm256_hadd_epi32(eight(a), eight(b)),
+                                            _mm256_hadd_epi32(eight(c), eight(e)));
     const __m128i sums =
         _mm_add_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), sums);
   }
   for (; i < count; ++i) {
     const auto* row = codes_.data() + i * padded;
-    __m256i acc = _mm256_setzero_si256();
-    for (std::size_t d = 0; d < padded; d += 32) acc = _mm256_add_epi32(acc, block(row, d));
+    Sums acc = zero();
+    for (std::size_t d = 0; d < padded; d += block) acc = step(acc, row, d);
+    const __m256i all = eight(acc);
     const __m128i half =
-        _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        _mm_add_epi32(_mm256_castsi256_si128(all), _mm256_extracti128_si256(all, 1));
     const __m128i quarter = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4e));
     out[i] = _mm_cvtsi128_si32(_mm_add_epi32(quarter, _mm_shuffle_epi32(quarter, 0xb1)));
   }

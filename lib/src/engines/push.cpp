@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "embed/learned.hpp"
 #include "engines/engine.hpp"
+#include "index/unit_vector.hpp"
 #include "picdex/embedder.hpp"
 #include "picdex/error.hpp"
 
@@ -100,25 +102,25 @@ std::vector<Hit> RemoteCatalogue::search(std::span<const float> vector,
                                          const SearchOptions& options) {
   if (options.mode != SearchMode::vector)
     throw InputError("mode: an engine searches by vector only");
-  return engine_->search(vector, options);
+  if (!embed::maps_scores(*spec_)) return engine_->search(vector, options);
+  // Hits show scores as a local search does. The engine filters by inner product, so it
+  // is given the one that min_score stands for.
+  if (!embedder_) embedder_ = make_embedder(*spec_);
+  const ScoreMap shown =
+      embedder_->score_map(index::unit_vector(vector, embedder_->dim(), "query vector"));
+  SearchOptions engine_options = options;
+  if (options.min_score > -1.0f)
+    engine_options.min_score = shown.inner_product_of(options.min_score);
+  auto hits = engine_->search(vector, engine_options);
+  for (auto& hit : hits) hit.ranked_by = hit.score = shown(hit.score);
+  return hits;
 }
 
 std::vector<Hit> RemoteCatalogue::search(std::string_view text, const SearchOptions& options) {
   if (!embedder_) embedder_ = make_embedder(*spec_);
   std::vector<float> vector(embedder_->dim());
   embedder_->embed_query(text, vector);
-  const ScoreMap shown = embedder_->score_map(vector);
-  if (shown.identity()) return search(vector, options);
-  // The engine filters by inner product; hits show the mapped score, as at home.
-  SearchOptions engine_options = options;
-  if (options.min_score > -1.0f)
-    engine_options.min_score = shown.inner_product_of(options.min_score);
-  auto hits = search(vector, engine_options);
-  for (auto& hit : hits) {
-    hit.score = shown(hit.score);
-    hit.ranked_by = hit.score;
-  }
-  return hits;
+  return search(vector, options);
 }
 
 }  // namespace picdex
