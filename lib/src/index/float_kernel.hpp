@@ -1,9 +1,10 @@
 // The inner product of float32 vectors that float32 graphs use for every distance, in
-// building and in searching. Four independent fused multiply-add chains (AVX-512, or
-// AVX2 + FMA, where the build targets them, else a portable loop of four partial sums),
-// so that a distance waits on memory rather than on one chain of additions. Deterministic
-// within a build: the same vectors give the same bits on every call (builds for other
-// instruction sets add in another order, so scores may differ in their last bit).
+// building and in searching. Four independent fused multiply-add chains of eight lanes
+// (AVX2 + FMA where the build targets it, held two to a register with AVX-512, else a
+// portable loop of four partial sums), so that a distance waits on memory rather than on
+// one chain of additions. Deterministic: the same vectors give the same bits on every
+// call, and AVX-512 and AVX2 builds give the same bits as each other (so catalogues print
+// the same scores on either); a build without AVX2 adds in another order.
 #pragma once
 
 #include <cstddef>
