@@ -84,6 +84,46 @@ TEST_CASE("put, get, upsert and remove images by URI", "[catalogue]") {
   }
 }
 
+// stats() reads the deleted count from the snapshot's header until the graph is loaded,
+// when the snapshot holds every change; else it loads the graph.
+TEST_CASE("stats before and after the graph is loaded agree", "[catalogue]") {
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  std::mt19937 rng(4);
+  auto same = [](const Stats& a, const Stats& b) {
+    CHECK(a.deleted == b.deleted);
+    CHECK(a.captions == b.captions);
+    CHECK(a.m == b.m);
+    CHECK(a.graph == b.graph);
+    CHECK(a.snapshot_seq == b.snapshot_seq);
+  };
+  auto fresh_then_loaded = [&] {
+    OpenOptions read_only;
+    read_only.read_only = true;
+    auto cat = Catalogue::open(path, read_only);
+    const auto before = cat.stats();
+    cat.search(std::vector<float>(16, 0.25f), {.k = 3});
+    same(before, cat.stats());
+    return before;
+  };
+  const auto images = random_vector_images(rng, "a", 200);
+  {
+    auto cat = Catalogue::create(path, {.embedder = "none:dim=16", .graph = GraphPrecision::int8});
+    for (const auto& image : images) cat.put(image);
+    for (std::size_t i = 0; i < 40; ++i) cat.remove(images[i].uri);
+  }  // closing saves a snapshot holding every change
+  const auto saved = fresh_then_loaded();
+  CHECK(saved.deleted == 40);
+  CHECK(saved.snapshot_seq == saved.last_seq);
+  {
+    auto cat = Catalogue::open(path);
+    for (std::size_t i = 40; i < 45; ++i) cat.remove(images[i].uri);
+  }  // too few changes to save again: the log holds them
+  const auto logged = fresh_then_loaded();
+  CHECK(logged.deleted == 45);
+  CHECK(logged.snapshot_seq < logged.last_seq);
+}
+
 TEST_CASE("hits carry the current URI, caption and metadata, also for handles opened before",
           "[catalogue][search]") {
   TempDir dir;

@@ -66,6 +66,7 @@ Stats Catalogue::Impl::stats() const {
   Stats s;
   s.dim = dim_;
   s.embedder = embedder_spec_;
+  std::optional<store::Manifest> manifest;
   with_reader([&](store::Tables& tables) {
     s.images = static_cast<std::size_t>(tables.count_images());
     s.pictures = static_cast<std::size_t>(tables.count_pictures());
@@ -73,19 +74,24 @@ Stats Catalogue::Impl::stats() const {
     s.last_seq = tables.last_seq();
     s.log_entries = static_cast<std::size_t>(tables.count_changes());
     s.format = tables.format_version();
-    if (const auto m = tables.manifest()) {
-      s.snapshot_seq = m->seq;
-      s.graph_bytes = static_cast<std::uint64_t>(m->bytes);
+    manifest = tables.manifest();
+    if (manifest) {
+      s.snapshot_seq = manifest->seq;
+      s.graph_bytes = static_cast<std::uint64_t>(manifest->bytes);
     }
     return 0;
   });
-  auto& replica = this->replica();
+  // A catalogue no search or write has used yet need not load its graph for this.
+  std::optional<std::size_t> deleted;
+  if (!replica_open_.load(std::memory_order_acquire) && manifest)
+    deleted = replica_->deleted_before_open(*manifest, s.last_seq);
+  auto& replica = deleted ? *replica_ : this->replica();
   const auto shape = replica.shape();
   s.m = shape.m;
   s.ef_construction = shape.ef_construction;
   s.graph = shape.precision;
   s.ef_search = ef_search_;
-  s.deleted = replica.deleted();
+  s.deleted = deleted ? *deleted : replica.deleted();
   std::error_code ec;
   for (const char* suffix : {"", "-wal"}) {
     const auto bytes = fs::file_size(path_.string() + suffix, ec);

@@ -50,6 +50,11 @@ class Graph {
   // only, until make_writable(). Throws SnapshotError.
   static Graph map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
                    const std::string& checksum, HitTable& hits);
+  // How many deleted elements the header of that snapshot records, read without mapping
+  // it (nothing beyond the header is checked); nullopt if the header is not sound.
+  static std::optional<std::uint64_t> recorded_deleted(const GraphShape& shape,
+                                                       const std::filesystem::path& path,
+                                                       std::uint64_t bytes);
   Graph(Graph&&) noexcept;
   Graph& operator=(Graph&&) noexcept;
   ~Graph();

@@ -161,6 +161,9 @@ void read_at(int fd, void* out, std::size_t n, std::uint64_t offset) {
 }
 
 struct Fd {
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
+  Fd& operator=(Fd&&) = delete;
   int fd;
   ~Fd() {
     if (fd >= 0) ::close(fd);
@@ -204,8 +207,12 @@ Graph::Mapping::~Mapping() {
   if (fd >= 0) ::close(fd);
 }
 
-Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
-                 const std::string& checksum, HitTable& hits) {
+namespace {
+
+// Opens the snapshot at `path`, which the manifest says is `bytes` long, and reads and
+// checks its header (check_header) into `head`.
+Fd open_snapshot(const std::filesystem::path& path, std::uint64_t bytes, const GraphShape& shape,
+                 SnapshotHeader& head) {
   // Non-blocking: a FIFO in its place must not hang the open (it is refused below).
   Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)};
   if (file.fd < 0)
@@ -218,12 +225,32 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
   if (size != bytes)
     throw SnapshotError("has " + std::to_string(size) + " bytes, the manifest says " +
                         std::to_string(bytes));
-  SnapshotHeader head{};
   if (size < sizeof head) throw SnapshotError("is too short to hold a header");
   read_at(file.fd, &head, sizeof head, 0);
   // Fields after a version's header are the zeros that pad it.
   if (version1(head)) head.hnsw_layout = head.precision = 0;
   check_header(head, size, shape);
+  return file;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> Graph::recorded_deleted(const GraphShape& shape,
+                                                     const std::filesystem::path& path,
+                                                     std::uint64_t bytes) {
+  try {
+    SnapshotHeader head{};
+    open_snapshot(path, bytes, shape, head);
+    return head.deleted;
+  } catch (const SnapshotError&) {
+    return std::nullopt;
+  }
+}
+
+Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std::uint64_t bytes,
+                 const std::string& checksum, HitTable& hits) {
+  SnapshotHeader head{};
+  auto file = open_snapshot(path, bytes, shape, head);
 
   std::vector<std::int32_t> levels(head.count);
   std::vector<char> upper(head.upper_bytes);

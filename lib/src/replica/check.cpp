@@ -108,6 +108,17 @@ std::size_t Replica::deleted() const {
   return graph_->deleted();
 }
 
+std::optional<std::size_t> Replica::deleted_before_open(const store::Manifest& manifest,
+                                                        std::int64_t last_seq) const {
+  if (manifest.seq != last_seq) return std::nullopt;  // the log holds changes after it
+  const auto path = index::snapshot_path(settings_.catalogue, manifest.file);
+  if (!path) return std::nullopt;
+  const auto deleted =
+      index::Graph::recorded_deleted(shape(), *path, static_cast<std::uint64_t>(manifest.bytes));
+  if (!deleted) return std::nullopt;
+  return static_cast<std::size_t>(*deleted);
+}
+
 index::GraphShape Replica::shape() const {
   SharedLock graph_lock(graph_mutex_);  // (its dim changes when re-embedded)
   return settings_.shape;

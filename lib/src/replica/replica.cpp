@@ -11,7 +11,6 @@ namespace picdex::replica {
 Replica::Replica(Settings settings, const store::ReaderPool& readers)
     : settings_(std::move(settings)),
       readers_(readers),
-      graph_(std::make_unique<index::Graph>(settings_.shape)),
       beacon_(settings_.catalogue, !settings_.read_only) {}
 
 void Replica::warn(const std::string& message) const {
@@ -30,6 +29,9 @@ void Replica::open(store::Tables& writer) {
       refuse_if_reembedded(writer);
     });
     loaded = map_snapshot(writer);
+    // (An empty graph costs hnswlib's lock table, a few MB: made only when no snapshot is.)
+    if (loaded == Loaded::nothing)
+      replace_graph(std::make_unique<index::Graph>(settings_.shape), 0);
     store::guarded(where(), [&] {
       graph_mutex_.held();
       // (Warned.) Start from the captions themselves.

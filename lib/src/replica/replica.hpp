@@ -68,7 +68,7 @@ struct Settings {
 
 class Replica {
  public:
-  // Empty, at seq 0, until open(). `readers` lends the connections searches read with.
+  // Holds no graph until open(). `readers` lends the connections searches read with.
   Replica(Settings settings, const store::ReaderPool& readers);
 
   // Loads the snapshot the manifest names, if it checks out (else warns and reads every
@@ -137,6 +137,12 @@ class Replica {
   // sampled recall@10 against an exact scan.
   void check(VerifyReport& report) PICDEX_EXCLUDES(graph_mutex_);
   std::size_t deleted() const PICDEX_EXCLUDES(graph_mutex_);
+  // What deleted() will say once opened, read from the header of the snapshot `manifest`
+  // names, if that snapshot holds every change (`last_seq`, read with the manifest) and
+  // its header is sound; else nullopt. Loads nothing: for stats before any search.
+  std::optional<std::size_t> deleted_before_open(const store::Manifest& manifest,
+                                                 std::int64_t last_seq) const
+      PICDEX_EXCLUDES(graph_mutex_);
   index::GraphShape shape() const PICDEX_EXCLUDES(graph_mutex_);
 
  private:
