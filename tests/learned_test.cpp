@@ -2,6 +2,10 @@
 #include <fstream>
 #include <random>
 
+#include "embed/built_in_models.hpp"
+#include "embed/model.hpp"
+#include "embed/sorted_hashes.hpp"
+#include "picdex/error.hpp"
 #include "support.hpp"
 
 using namespace picdex;
@@ -153,6 +157,46 @@ TEST_CASE("model files round trip, and bad ones are refused by name", "[learned]
   }
   SECTION("missing") {
     CHECK_THROWS_AS(make_embedder("learned:model=" + (dir / "none.pdxm").string()), NotFoundError);
+  }
+}
+
+TEST_CASE("sorted hashes find every hash they hold and no other", "[learned]") {
+  std::mt19937_64 rng(5);
+  for (std::size_t n : {0, 1, 2, 3, 7, 100, 5000}) {
+    std::vector<std::uint64_t> hashes(n);
+    for (auto& h : hashes) h = rng();
+    hashes.push_back(0);  // the extremes have runs of their own
+    hashes.push_back(~std::uint64_t{0});
+    std::sort(hashes.begin(), hashes.end());
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    const embed::SortedHashes held(hashes);
+    REQUIRE(held.size() == hashes.size());
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+      CHECK(held[i] == hashes[i]);
+      CHECK(held.find(hashes[i]) == i);
+    }
+    for (int probe = 0; probe < 1000; ++probe) {
+      const auto h = rng();
+      CHECK(held.find(h).has_value() == std::binary_search(hashes.begin(), hashes.end(), h));
+    }
+  }
+  CHECK_FALSE(embed::SortedHashes().find(0).has_value());
+  CHECK_THROWS_AS(embed::SortedHashes(std::vector<std::uint64_t>{5, 3}), Error);
+  CHECK_THROWS_AS(embed::SortedHashes(std::vector<std::uint64_t>{1, 7, 7}), Error);
+  CHECK_THROWS_AS(embed::SortedHashes(std::vector<std::uint64_t>{~std::uint64_t{0}, 1}), Error);
+}
+
+// The library reads its built-in models without hashing them (Model::read_built_in):
+// here each is checked whole, as a model file would be.
+TEST_CASE("the built-in models check out whole", "[learned]") {
+  const auto files = embed::built_in_model_files();
+  REQUIRE(!files.empty());
+  for (const auto& file : files) {
+    INFO(file.name);
+    const auto checked = embed::Model::read(file.bytes, std::string(file.name));
+    const auto trusted = embed::Model::read_built_in(file.bytes, std::string(file.name));
+    CHECK(checked.fingerprint() == trusted.fingerprint());
+    CHECK(checked.file_bytes() == file.bytes.size());
   }
 }
 

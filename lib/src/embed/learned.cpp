@@ -125,7 +125,7 @@ std::shared_ptr<const Model> built_in_model(std::string_view name) {
     const auto* file = built_in_file(name);
     if (!file) return nullptr;
     return std::make_shared<const Model>(
-        Model::read(file->bytes, "the built-in model " + std::string(name)));
+        Model::read_built_in(file->bytes, "the built-in model " + std::string(name)));
   });
 }
 

@@ -27,20 +27,17 @@ Model::Model(std::uint32_t dims, const FeatureWeights& weights,
              std::span<const float> rows, WordTable words, std::span<const float> projection)
     : dims_(dims),
       weights_(weights),
-      vocabulary_(std::move(vocabulary)),
+      vocabulary_(std::move(vocabulary)),  // (throws Error unless strictly ascending)
       buckets_(buckets),
       rows_(rows, dims),
       words_(std::move(words)),
       projection_(projection.begin(), projection.end()) {
   if (rows.size() != (vocabulary_.size() + buckets_) * dims_)
     throw Error("model: rows do not match the vocabulary");
-  if (!std::is_sorted(vocabulary_.begin(), vocabulary_.end()))
-    throw Error("model: vocabulary must be sorted");
   if (projection_.size() != std::size_t{dims_} * words_.dims())
     throw Error("model: the projection does not match the word vectors");
   if (words_.empty() != (weights_.words <= 0))
     throw Error("model: word vectors and their weight go together");
-  vocabulary_index_ = HashIndex(vocabulary_);
   const auto bytes = serialise();
   file_bytes_ = bytes.size();
   fingerprint_ = hex8(XXH3_64bits(bytes.data(), bytes.size() - 8));
@@ -64,10 +61,11 @@ std::vector<std::byte> Model::serialise() const {
     put(bytes, static_cast<std::uint32_t>(words_.size()));
     put(bytes, words_.dims());
   }
-  for (auto h : vocabulary_) put(bytes, h);
+  bytes.insert(bytes.end(), vocabulary_.bytes().begin(), vocabulary_.bytes().end());
   bytes.insert(bytes.end(), rows_.bytes().begin(), rows_.bytes().end());
   if (format >= 2) {
-    for (auto h : words_.hashes()) put(bytes, h);
+    const auto hashes = words_.hashes().bytes();
+    bytes.insert(bytes.end(), hashes.begin(), hashes.end());
     const auto vectors = words_.vectors().bytes();
     bytes.insert(bytes.end(), vectors.begin(), vectors.end());
     for (float v : projection_) put(bytes, v);
@@ -78,6 +76,15 @@ std::vector<std::byte> Model::serialise() const {
 
 Model Model::read(std::span<const std::byte> bytes, const std::string& name,
                   std::shared_ptr<const void> owner) {
+  return read(bytes, name, std::move(owner), /*whole=*/true);
+}
+
+Model Model::read_built_in(std::span<const std::byte> bytes, const std::string& name) {
+  return read(bytes, name, nullptr, /*whole=*/false);
+}
+
+Model Model::read(std::span<const std::byte> bytes, const std::string& name,
+                  std::shared_ptr<const void> owner, bool whole) {
   Cursor in(bytes, name, "model");
   const auto* magic = in.take(sizeof kMagic, "header");
   if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) in.fail("no model header (wrong file?)");
@@ -86,7 +93,7 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name,
     in.fail("format " + std::to_string(format) + "; this build reads formats 1 to " +
             std::to_string(kLatestFormat));
   if (bytes.size() < header_bytes(format) + 8) in.fail("cut short in its header");
-  const auto checksum = in.checked_checksum();
+  const auto checksum = whole ? in.checked_checksum() : in.stored_checksum();
 
   Model m;
   m.dims_ = in.get<std::uint32_t>("header");
@@ -121,24 +128,24 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name,
   auto view_rows = [&](std::size_t count, std::size_t dims, const char* what) {
     const auto* data = in.take(count * (4 + dims), what);
     QuantisedRows view(data, count, dims, owner);
-    for (std::size_t r = 0; r < count; ++r)
+    for (std::size_t r = 0; whole && r < count; ++r)
       if (!std::isfinite(view.scale(r)))
         in.fail(std::string(what) + ": row " + std::to_string(r) + " has a bad scale");
     return view;
   };
-  m.vocabulary_.resize(vocabulary);
-  std::memcpy(m.vocabulary_.data(), in.take(8 * std::size_t{vocabulary}, "vocabulary"),
-              8 * std::size_t{vocabulary});
-  if (std::adjacent_find(m.vocabulary_.begin(), m.vocabulary_.end(), std::greater_equal<>()) !=
-      m.vocabulary_.end())
-    in.fail("vocabulary out of order");
-  m.vocabulary_index_ = HashIndex(m.vocabulary_);
+  // Hashes out of order cannot be indexed: SortedHashes throws Error.
+  auto view_hashes = [&](std::size_t count, const char* what) {
+    const auto* data = in.take(8 * count, what);
+    try {
+      return SortedHashes(data, count, owner);
+    } catch (const Error&) {
+      in.fail(std::string(what) + " out of order");
+    }
+  };
+  m.vocabulary_ = view_hashes(vocabulary, "vocabulary");
   m.rows_ = view_rows(rows, m.dims_, "rows");
   if (words > 0) {
-    std::vector<std::uint64_t> hashes(words);
-    std::memcpy(hashes.data(), in.take(8 * std::size_t{words}, "words"), 8 * std::size_t{words});
-    if (std::adjacent_find(hashes.begin(), hashes.end(), std::greater_equal<>()) != hashes.end())
-      in.fail("words out of order");
+    auto hashes = view_hashes(words, "words");
     m.words_ = WordTable(std::move(hashes), view_rows(words, word_dims, "word vectors"));
     m.projection_.resize(std::size_t{m.dims_} * word_dims);
     std::memcpy(m.projection_.data(), in.take(m.projection_.size() * 4, "projection"),

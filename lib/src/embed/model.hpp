@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "embed/features.hpp"
-#include "embed/hash_index.hpp"
 #include "embed/quantised_rows.hpp"
+#include "embed/sorted_hashes.hpp"
 #include "embed/word_table.hpp"
 
 namespace picdex::embed {
@@ -44,9 +44,14 @@ class Model {
 
   // Reads and checks a model file. Throws FormatError, naming `name` and what is wrong,
   // if it is not a sound model file. The model refers to `bytes` (kept alive by `owner`,
-  // or static when owner is null) rather than copying its rows.
+  // or static when owner is null) rather than copying its rows and hashes.
   static Model read(std::span<const std::byte> bytes, const std::string& name,
                     std::shared_ptr<const void> owner = nullptr);
+  // A model compiled into the library, whose bytes the test suite checks whole
+  // (built_in_models_test): read as read() does but without hashing the file or scanning
+  // its rows again, which would touch every page of it at each start. The fingerprint is
+  // the checksum the file holds.
+  static Model read_built_in(std::span<const std::byte> bytes, const std::string& name);
   // Throws NotFoundError if the file cannot be read.
   static Model load(const std::filesystem::path& path);
   // Writes the file atomically (temp file, rename). Throws IoError.
@@ -60,7 +65,7 @@ class Model {
 
   // feature_row(), through the index.
   std::size_t row_of(std::uint64_t hash) const {
-    if (const auto at = vocabulary_index_.find(hash)) return *at;
+    if (const auto at = vocabulary_.find(hash)) return *at;
     return vocabulary_.size() + hash % buckets_;
   }
   bool in_vocabulary(std::size_t row) const { return row < vocabulary_.size(); }
@@ -78,11 +83,12 @@ class Model {
  private:
   Model() = default;
   std::vector<std::byte> serialise() const;  // the file's bytes
+  static Model read(std::span<const std::byte> bytes, const std::string& name,
+                    std::shared_ptr<const void> owner, bool whole);
 
   std::uint32_t dims_ = 0;
   FeatureWeights weights_;
-  std::vector<std::uint64_t> vocabulary_;
-  HashIndex vocabulary_index_;  // over vocabulary_ (which never changes once built)
+  SortedHashes vocabulary_;
   std::uint32_t buckets_ = 0;
   QuantisedRows rows_;  // vocabulary rows, then buckets
   WordTable words_;

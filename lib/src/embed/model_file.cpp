@@ -56,10 +56,15 @@ void write_file_atomically(const std::filesystem::path& path, std::span<const st
   if (ec) throw IoError(path.string() + ": cannot write the " + what + ": " + ec.message());
 }
 
-std::uint64_t Cursor::checked_checksum() const {
+std::uint64_t Cursor::stored_checksum() const {
   if (bytes_.size() < 8) fail("cut short");
   std::uint64_t stored;
   std::memcpy(&stored, bytes_.data() + bytes_.size() - 8, 8);
+  return stored;
+}
+
+std::uint64_t Cursor::checked_checksum() const {
+  const auto stored = stored_checksum();
   if (stored != XXH3_64bits(bytes_.data(), bytes_.size() - 8))
     fail("checksum mismatch (damaged or cut short)");
   return stored;

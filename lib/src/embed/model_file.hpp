@@ -59,6 +59,7 @@ class Cursor {
   // The XXH3-64 checksum in the file's last 8 bytes, once checked against everything
   // before them.
   std::uint64_t checked_checksum() const;
+  std::uint64_t stored_checksum() const;  // the same, unchecked
   [[noreturn]] void fail(const std::string& why) const {
     throw FormatError(name_ + ": not a usable picdex " + kind_ + ": " + why);
   }

@@ -11,36 +11,33 @@
 #include <vector>
 
 #include "embed/features.hpp"
-#include "embed/hash_index.hpp"
 #include "embed/quantised_rows.hpp"
+#include "embed/sorted_hashes.hpp"
 
 namespace picdex::embed {
 
 class WordTable {
  public:
   WordTable() = default;  // no words
-  // `hashes` ascending, one per row of `vectors`.
-  WordTable(std::vector<std::uint64_t> hashes, QuantisedRows vectors);
-  WordTable(WordTable&& other) noexcept { *this = std::move(other); }
-  WordTable& operator=(WordTable&& other) noexcept;
+  // One hash per row of `vectors`.
+  WordTable(SortedHashes hashes, QuantisedRows vectors);
 
   bool empty() const { return hashes_.empty(); }
   std::size_t size() const { return hashes_.size(); }
   std::uint32_t dims() const { return static_cast<std::uint32_t>(vectors_.dims()); }
-  std::span<const std::uint64_t> hashes() const { return hashes_; }
+  const SortedHashes& hashes() const { return hashes_; }
   const QuantisedRows& vectors() const { return vectors_; }
 
   // The word whose feature hash is `hash`, if this table has it.
-  std::optional<std::size_t> find(std::uint64_t hash) const { return index_.find(hash); }
+  std::optional<std::size_t> find(std::uint64_t hash) const { return hashes_.find(hash); }
   // sum += weight * (the word's vector, as stored)
   void add(std::size_t word, float weight, std::span<float> sum) const {
     vectors_.add(word, weight, sum);
   }
 
  private:
-  std::vector<std::uint64_t> hashes_;
+  SortedHashes hashes_;
   QuantisedRows vectors_;
-  HashIndex index_;  // over hashes_
 };
 
 // The rules of learned-v2 that training (trainer.cpp) and embedding (learned.cpp) share,

@@ -93,7 +93,8 @@ embed::WordTable build_word_table(const learn::WordVectors& vectors, std::size_t
     const auto scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
     for (float x : v) values.push_back(x * scale);
   }
-  return embed::WordTable(std::move(hashes), embed::QuantisedRows(values, vectors.dims));
+  return embed::WordTable(embed::SortedHashes(std::move(hashes)),
+                          embed::QuantisedRows(values, vectors.dims));
 }
 
 // Sparse Adam: moments and steps kept per row, updated only when a row is touched.
