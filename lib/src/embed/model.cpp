@@ -113,7 +113,7 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name,
     in.fail("word vectors: " + std::to_string(words) + " of " + std::to_string(word_dims) +
             " numbers");
   if (m.buckets_ == 0) in.fail("no buckets for unseen features");
-  if (m.weights_.concepts > 0 && wordnet_tables != wordnet::fingerprint()) {
+  if (whole && m.weights_.concepts > 0 && wordnet_tables != wordnet::fingerprint()) {
     in.fail("trained with other WordNet tables than this build's (" + wordnet::fingerprint_hex() +
             ")");
   }

@@ -48,9 +48,10 @@ class Model {
   static Model read(std::span<const std::byte> bytes, const std::string& name,
                     std::shared_ptr<const void> owner = nullptr);
   // A model compiled into the library, whose bytes the test suite checks whole
-  // (built_in_models_test): read as read() does but without hashing the file or scanning
-  // its rows again, which would touch every page of it at each start. The fingerprint is
-  // the checksum the file holds.
+  // (learned_test's "the built-in models check out whole"): read as read() does but
+  // without hashing the file, scanning its rows or hashing the WordNet tables it was
+  // trained with, which would cost milliseconds at each start. The fingerprint is the
+  // checksum the file holds.
   static Model read_built_in(std::span<const std::byte> bytes, const std::string& name);
   // Throws NotFoundError if the file cannot be read.
   static Model load(const std::filesystem::path& path);

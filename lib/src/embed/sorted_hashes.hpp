@@ -1,10 +1,10 @@
 // A sorted array of distinct 64-bit feature hashes (XXH3 values, so uniformly spread) that
 // finds a hash's position in about one cache miss: what every embedding does dozens of
-// times, mostly for features a model does not hold. A directory has a 16-byte bucket for
-// each value of a hash's top bits (1.5 to 3 hashes each, on average): where the run of
-// hashes with those bits begins, how many there are, and the low 16 bits of the first five,
-// so that most lookups read one bucket and at most one hash. It is built in one pass and
-// takes 5 to 11 bytes a hash, so a model opens without writing much memory.
+// times, mostly for features a model does not hold. A directory gives, for each value of a
+// hash's top bits, where the run of hashes with those bits begins (two to four hashes a
+// run), and a 16-bit tag per hash (its low bits) rules out most of a run without reading
+// the hashes themselves. Both are built in one pass and take about 3 bytes a hash, so a
+// model opens without writing much memory, and they mostly stay in the processor's caches.
 #pragma once
 
 #include <cstddef>
@@ -42,12 +42,11 @@ class SortedHashes {
 
   // The position of `hash`, if present.
   std::optional<std::size_t> find(std::uint64_t hash) const {
-    if (buckets_.empty()) return std::nullopt;
-    const auto& bucket = buckets_[hash >> shift_];
+    if (starts_.empty()) return std::nullopt;
+    const auto run = hash >> shift_;
     const auto tag = static_cast<std::uint16_t>(hash);
-    for (std::size_t j = 0; j < bucket.count; ++j)
-      if ((j >= Bucket::kTags || bucket.tags[j] == tag) && (*this)[bucket.start + j] == hash)
-        return bucket.start + j;
+    for (std::size_t i = starts_[run], end = starts_[run + 1]; i < end; ++i)
+      if (tags_[i] == tag && (*this)[i] == hash) return i;
     return std::nullopt;
   }
 
@@ -58,14 +57,9 @@ class SortedHashes {
   std::shared_ptr<const void> owner_;
   const std::byte* data_ = nullptr;
   std::size_t count_ = 0;
-  struct alignas(16) Bucket {
-    static constexpr std::size_t kTags = 5;
-    std::uint32_t start = 0;  // its hashes are [start, start + count)
-    std::uint16_t count = 0;
-    std::uint16_t tags[kTags] = {};  // the low 16 bits of the first kTags
-  };
-  unsigned shift_ = 63;  // a hash's bucket is hash >> shift_
-  std::vector<Bucket> buckets_;
+  unsigned shift_ = 63;                // a hash's run is hash >> shift_
+  std::vector<std::uint32_t> starts_;  // run r is [starts_[r], starts_[r + 1])
+  std::vector<std::uint16_t> tags_;    // each hash's low 16 bits
 };
 
 }  // namespace picdex::embed
