@@ -17,6 +17,7 @@
 
 using picdex::index::HitTable;
 using picdex::index::HnswIndex;
+using picdex::index::TextArena;
 
 TEST_CASE("hit table keep each caption's image, text, URI and metadata", "[index][unit]") {
   HitTable hits;
@@ -56,13 +57,32 @@ TEST_CASE("hit table from a snapshot's tables are checked", "[index][unit]") {
   auto captions =
       std::vector<HitTable::Caption>(hits.caption_slots().begin(), hits.caption_slots().end());
   auto images = std::vector<HitTable::Image>(hits.image_slots().begin(), hits.image_slots().end());
-  const auto copy = HitTable::from_tables(captions, std::string(hits.caption_texts()), images,
-                                          std::string(hits.image_texts()));
+  const auto copy =
+      HitTable::from_tables(captions, hits.caption_texts(), images, hits.image_texts());
   CHECK(copy.entry(1)->uri == "dog.jpg");
   captions[1].text_bytes = 1000;  // past the end of the texts
-  CHECK_THROWS_WITH(HitTable::from_tables(captions, std::string(hits.caption_texts()), images,
-                                          std::string(hits.image_texts())),
-                    Catch::Contains("outside"));
+  CHECK_THROWS_WITH(
+      HitTable::from_tables(captions, hits.caption_texts(), images, hits.image_texts()),
+      Catch::Contains("outside"));
+}
+
+TEST_CASE("a hit table reads a base of texts in place and appends after it", "[index][unit]") {
+  const auto base = std::make_shared<const std::string>("a dogdog.jpg{}");
+  HitTable::Caption dog{1, 0, 5};
+  HitTable::Image image{0, 7, 7, 2};
+  auto hits =
+      HitTable::from_tables({{}, dog}, TextArena(std::string_view(*base).substr(0, 5), base),
+                            {{}, image}, TextArena(std::string_view(*base).substr(5), base));
+  CHECK(hits.entry(1)->text == "a dog");
+  CHECK(hits.entry(1)->uri == "dog.jpg");
+  CHECK(hits.caption_texts().size() == 5);
+  hits.put(2, 1, "a puppy", "dog.jpg", "{}");  // appended after the base
+  hits.put(1, 1, "a dog", "dog.jpg", R"({"k":1})");
+  CHECK(hits.entry(2)->text == "a puppy");
+  CHECK(hits.entry(1)->text == "a dog");
+  CHECK(hits.entry(1)->metadata == R"({"k":1})");
+  CHECK(hits.caption_texts().size() == 12);
+  CHECK(hits.compacted().entry(2)->text == "a puppy");
 }
 
 TEST_CASE("a packed hit table holds the same hits in a few bytes a caption", "[index][unit]") {

@@ -84,27 +84,54 @@ class Hasher {
 // The header's own checksum: over the header (checksum field zero) and every section but
 // layer 0, as the file holds them (`hits`: the four hit table sections).
 std::uint64_t header_checksum(SnapshotHeader header, std::span<const std::int32_t> levels,
-                              std::span<const char> upper, const PackedHits& hits) {
+                              std::span<const char> upper, const PackedHitsView& hits) {
   header.checksum = 0;
   Hasher h;
   h.add(&header, header_bytes(header));
   h.add(levels.data(), levels.size_bytes());
   h.add(upper.data(), upper.size_bytes());
-  for (const auto* section :
-       {&hits.caption_slots, &hits.caption_texts, &hits.image_slots, &hits.image_texts})
-    h.add(section->data(), section->size());
+  for (const auto section :
+       {hits.caption_slots, hits.caption_texts, hits.image_slots, hits.image_texts})
+    h.add(section.data(), section.size());
   return h.digest();
 }
 
 // A hit table of format 1 or 2, whose slots are HitTable's own structs, byte for byte.
-HitTable unpack_slots_as_stored(PackedHits sections) {
+HitTable unpack_slots_as_stored(const PackedHitsView& sections) {
   std::vector<HitTable::Caption> captions(sections.caption_count);
   std::vector<HitTable::Image> images(sections.image_count);
   std::memcpy(captions.data(), sections.caption_slots.data(), sections.caption_slots.size());
   std::memcpy(images.data(), sections.image_slots.data(), sections.image_slots.size());
-  return HitTable::from_tables(std::move(captions), std::move(sections.caption_texts),
-                               std::move(images), std::move(sections.image_texts));
+  return HitTable::from_tables(std::move(captions),
+                               TextArena(sections.caption_texts, sections.owner), std::move(images),
+                               TextArena(sections.image_texts, sections.owner));
 }
+
+// The sections of the file from `from` to its end (`bytes`), mapped read-only, and a view
+// of them in file offsets: at(offset, n).
+class MappedTail {
+ public:
+  MappedTail(int fd, std::uint64_t from, std::uint64_t bytes) {
+    const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    from_ = from / page * page;
+    if (from_ >= bytes) return;  // nothing to map
+    const std::size_t length = bytes - from_;
+    void* address = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(from_));
+    if (address == MAP_FAILED)
+      throw SnapshotError(std::string("cannot be mapped: ") + std::strerror(errno));
+    region_ = std::shared_ptr<const void>(
+        address, [length](const void* p) { ::munmap(const_cast<void*>(p), length); });
+  }
+  std::string_view at(std::uint64_t offset, std::uint64_t n) const {
+    if (n == 0) return {};
+    return {static_cast<const char*>(region_.get()) + (offset - from_), n};
+  }
+  const std::shared_ptr<const void>& owner() const { return region_; }
+
+ private:
+  std::uint64_t from_ = 0;
+  std::shared_ptr<const void> region_;
+};
 
 // Sets the section offsets from the sizes (count, element_bytes, upper_bytes and the hit
 // hits' counts and bytes) and returns where the file ends.
@@ -254,29 +281,23 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
 
   std::vector<std::int32_t> levels(head.count);
   std::vector<char> upper(head.upper_bytes);
-  PackedHits sections;
-  sections.caption_count = head.caption_count;
-  sections.image_count = head.image_count;
-  sections.caption_slots.resize(caption_slots_bytes(head));
-  sections.caption_texts.resize(head.caption_texts_bytes);
-  sections.image_slots.resize(image_slots_bytes(head));
-  sections.image_texts.resize(head.image_texts_bytes);
   read_at(file.fd, levels.data(), levels.size() * 4, head.levels_offset);
   read_at(file.fd, upper.data(), upper.size(), head.upper_offset);
-  read_at(file.fd, sections.caption_slots.data(), sections.caption_slots.size(),
-          head.caption_slots_offset);
-  read_at(file.fd, sections.caption_texts.data(), sections.caption_texts.size(),
-          head.caption_texts_offset);
-  read_at(file.fd, sections.image_slots.data(), sections.image_slots.size(),
-          head.image_slots_offset);
-  read_at(file.fd, sections.image_texts.data(), sections.image_texts.size(),
-          head.image_texts_offset);
+  // The hit table's sections end the file: mapped, so that its texts are read in place
+  // rather than copied (most of what opening a large catalogue would write).
+  const MappedTail tail(file.fd, head.caption_slots_offset, bytes);
+  const PackedHitsView sections{head.caption_count,
+                                head.image_count,
+                                tail.at(head.caption_slots_offset, caption_slots_bytes(head)),
+                                tail.at(head.caption_texts_offset, head.caption_texts_bytes),
+                                tail.at(head.image_slots_offset, image_slots_bytes(head)),
+                                tail.at(head.image_texts_offset, head.image_texts_bytes),
+                                tail.owner()};
   if (header_checksum(head, levels, upper, sections) != head.checksum)
     throw SnapshotError("fails its checksum");
   HitTable loaded;
   try {
-    loaded = version(head) >= 3 ? unpack(std::move(sections))
-                                : unpack_slots_as_stored(std::move(sections));
+    loaded = version(head) >= 3 ? unpack(sections) : unpack_slots_as_stored(sections);
   } catch (const std::runtime_error& e) {
     throw SnapshotError(e.what());
   }
@@ -399,7 +420,7 @@ std::uint64_t Graph::write(int fd, const HitTable& all_hits) const {
   head.image_slots_bytes = hits.image_slots.size();
   head.image_texts_bytes = hits.image_texts.size();
   lay_out(head);
-  head.checksum = header_checksum(head, levels, upper, hits);
+  head.checksum = header_checksum(head, levels, upper, view_of(hits));
 
   HashedWriter out(fd);
   out.put(&head, sizeof head);

@@ -6,12 +6,6 @@
 namespace picdex::index {
 namespace {
 
-std::uint64_t append(std::string& arena, std::string_view text) {
-  const auto at = arena.size();
-  arena.append(text);
-  return at;
-}
-
 bool inside(std::uint64_t at, std::uint64_t bytes, std::size_t arena) {
   return at <= arena && bytes <= arena - at;
 }
@@ -23,9 +17,7 @@ std::optional<HitTable::Entry> HitTable::entry(std::int64_t caption) const {
   if (image <= 0 || static_cast<std::size_t>(image) >= images_.size()) return std::nullopt;
   const auto& c = captions_[static_cast<std::size_t>(caption)];
   const auto& i = images_[static_cast<std::size_t>(image)];
-  const std::string_view texts(texts_), image_texts(image_texts_);
-  return Entry{image_texts.substr(i.uri_at, i.uri_bytes), texts.substr(c.text_at, c.text_bytes),
-               image_texts.substr(i.metadata_at, i.metadata_bytes)};
+  return Entry{uri(i), text(c), metadata(i)};
 }
 
 void HitTable::put(std::int64_t caption, std::int64_t image, std::string_view text,
@@ -35,15 +27,13 @@ void HitTable::put(std::int64_t caption, std::int64_t image, std::string_view te
   if (c >= captions_.size()) captions_.resize(std::max(c + 1, captions_.size() * 2));
   if (i >= images_.size()) images_.resize(std::max(i + 1, images_.size() * 2));
   auto& slot = captions_[c];
-  if (slot.image != image || std::string_view(texts_).substr(slot.text_at, slot.text_bytes) != text)
-    slot = {image, append(texts_, text), text.size()};
+  if (slot.image != image || this->text(slot) != text)
+    slot = {image, texts_.append(text), text.size()};
   auto& is = images_[i];
-  const std::string_view texts(image_texts_);
-  if (texts.substr(is.uri_at, is.uri_bytes) != uri ||
-      texts.substr(is.metadata_at, is.metadata_bytes) != metadata) {
-    is.uri_at = append(image_texts_, uri);
+  if (this->uri(is) != uri || this->metadata(is) != metadata) {
+    is.uri_at = image_texts_.append(uri);
     is.uri_bytes = uri.size();
-    is.metadata_at = append(image_texts_, metadata);
+    is.metadata_at = image_texts_.append(metadata);
     is.metadata_bytes = metadata.size();
   }
 }
@@ -70,8 +60,8 @@ HitTable HitTable::compacted() const {
   return out;
 }
 
-HitTable HitTable::from_tables(std::vector<Caption> captions, std::string texts,
-                               std::vector<Image> images, std::string image_texts) {
+HitTable HitTable::from_tables(std::vector<Caption> captions, TextArena texts,
+                               std::vector<Image> images, TextArena image_texts) {
   for (const auto& c : captions)
     if (c.image < 0 || (c.image > 0 && (static_cast<std::size_t>(c.image) >= images.size() ||
                                         !inside(c.text_at, c.text_bytes, texts.size()))))

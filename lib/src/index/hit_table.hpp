@@ -4,11 +4,13 @@
 // instead of querying SQLite for them. Not synchronised (guarded like the graph).
 //
 // Storage is flat: fixed-size slots indexed by caption id and by image id, pointing into
-// two text arenas. Changes append to the arenas; compacted() drops what is no longer
-// referenced, and is what a snapshot saves.
+// two text arenas. An arena may begin with bytes it does not own (a mapped snapshot's
+// texts, read in place); changes append to its own tail. compacted() drops what is no
+// longer referenced, and is what a snapshot saves.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +18,32 @@
 #include <vector>
 
 namespace picdex::index {
+
+// Texts at offsets: first a borrowed base (kept alive by `owner`), then an owned tail
+// that appends grow. A text never straddles the two.
+class TextArena {
+ public:
+  TextArena() = default;
+  TextArena(std::string owned) : tail_(std::move(owned)) {}  // NOLINT: a plain string is one
+  TextArena(std::string_view base, std::shared_ptr<const void> owner)
+      : owner_(std::move(owner)), base_(base) {}
+  std::size_t size() const { return base_.size() + tail_.size(); }
+  // [at, at + bytes), which must lie inside (check with size()).
+  std::string_view view(std::uint64_t at, std::uint64_t bytes) const {
+    if (at < base_.size()) return base_.substr(at, bytes);
+    return std::string_view(tail_).substr(at - base_.size(), bytes);
+  }
+  std::uint64_t append(std::string_view text) {
+    const auto at = size();
+    tail_.append(text);
+    return at;
+  }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  std::string_view base_;
+  std::string tail_;
+};
 
 class HitTable {
  public:
@@ -51,17 +79,22 @@ class HitTable {
   // The flat tables, for saving; and building from loaded tables, which are checked:
   // throws std::runtime_error with a one-line reason if a slot points outside its arena.
   std::span<const Caption> caption_slots() const { return captions_; }
-  std::string_view caption_texts() const { return texts_; }
   std::span<const Image> image_slots() const { return images_; }
-  std::string_view image_texts() const { return image_texts_; }
-  static HitTable from_tables(std::vector<Caption> captions, std::string texts,
-                              std::vector<Image> images, std::string image_texts);
+  const TextArena& caption_texts() const { return texts_; }
+  const TextArena& image_texts() const { return image_texts_; }
+  std::string_view text(const Caption& c) const { return texts_.view(c.text_at, c.text_bytes); }
+  std::string_view uri(const Image& i) const { return image_texts_.view(i.uri_at, i.uri_bytes); }
+  std::string_view metadata(const Image& i) const {
+    return image_texts_.view(i.metadata_at, i.metadata_bytes);
+  }
+  static HitTable from_tables(std::vector<Caption> captions, TextArena texts,
+                              std::vector<Image> images, TextArena image_texts);
 
  private:
   std::vector<Caption> captions_;
-  std::string texts_;
+  TextArena texts_;
   std::vector<Image> images_;
-  std::string image_texts_;
+  TextArena image_texts_;
 };
 
 }  // namespace picdex::index

@@ -56,19 +56,36 @@ PackedHits pack(const HitTable& hits) {
   for (const auto& c : hits.caption_slots()) {
     put_varint(out.caption_slots, zigzag(c.image - previous));  // wraps, as unpack does
     put_varint(out.caption_slots, c.text_bytes);
-    out.caption_texts.append(hits.caption_texts().substr(c.text_at, c.text_bytes));
+    out.caption_texts.append(hits.text(c));
     previous = c.image;
   }
   for (const auto& i : hits.image_slots()) {
     put_varint(out.image_slots, i.uri_bytes);
     put_varint(out.image_slots, i.metadata_bytes);
-    out.image_texts.append(hits.image_texts().substr(i.uri_at, i.uri_bytes));
-    out.image_texts.append(hits.image_texts().substr(i.metadata_at, i.metadata_bytes));
+    out.image_texts.append(hits.uri(i));
+    out.image_texts.append(hits.metadata(i));
   }
   return out;
 }
 
+PackedHitsView view_of(const PackedHits& packed) {
+  return {packed.caption_count,
+          packed.image_count,
+          packed.caption_slots,
+          packed.caption_texts,
+          packed.image_slots,
+          packed.image_texts,
+          nullptr};
+}
+
 HitTable unpack(PackedHits packed) {
+  auto owner = std::make_shared<const PackedHits>(std::move(packed));
+  auto view = view_of(*owner);
+  view.owner = owner;
+  return unpack(view);
+}
+
+HitTable unpack(const PackedHitsView& packed) {
   if (packed.caption_count > packed.caption_slots.size() / 2 ||
       packed.image_count > packed.image_slots.size() / 2)
     throw std::runtime_error("a hit table claims more slots than it holds");
@@ -97,8 +114,8 @@ HitTable unpack(PackedHits packed) {
   }
   if (!image_slots.done() || at != packed.image_texts.size())
     throw std::runtime_error("a hit table's image slots do not match their texts");
-  return HitTable::from_tables(std::move(captions), std::move(packed.caption_texts),
-                               std::move(images), std::move(packed.image_texts));
+  return HitTable::from_tables(std::move(captions), TextArena(packed.caption_texts, packed.owner),
+                               std::move(images), TextArena(packed.image_texts, packed.owner));
 }
 
 }  // namespace picdex::index
