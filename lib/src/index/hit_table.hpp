@@ -24,7 +24,7 @@ namespace picdex::index {
 class TextArena {
  public:
   TextArena() = default;
-  TextArena(std::string owned) : tail_(std::move(owned)) {}  // NOLINT: a plain string is one
+  TextArena(std::string owned) : tail_(std::move(owned)) {}  // (implicit: all its own)
   TextArena(std::string_view base, std::shared_ptr<const void> owner)
       : owner_(std::move(owner)), base_(base) {}
   std::size_t size() const { return base_.size() + tail_.size(); }
