@@ -67,7 +67,7 @@ TEST_CASE("hit table from a snapshot's tables are checked", "[index][unit]") {
 }
 
 TEST_CASE("a hit table reads a base of texts in place and appends after it", "[index][unit]") {
-  const auto base = std::make_shared<const std::string>("a dogdog.jpg{}");
+  auto base = std::make_shared<const std::string>("a dogdog.jpg{}");
   HitTable::Caption dog{1, 0, 5};
   HitTable::Image image{0, 7, 7, 2};
   auto hits =
@@ -83,6 +83,14 @@ TEST_CASE("a hit table reads a base of texts in place and appends after it", "[i
   CHECK(hits.entry(1)->metadata == R"({"k":1})");
   CHECK(hits.caption_texts().size() == 12);
   CHECK(hits.compacted().entry(2)->text == "a puppy");
+  // Owning its texts, it no longer needs the base's owner.
+  hits.own_texts();
+  const std::weak_ptr<const std::string> gone = base;
+  base.reset();
+  CHECK(gone.expired());
+  CHECK(hits.entry(1)->text == "a dog");
+  CHECK(hits.entry(2)->text == "a puppy");
+  CHECK(hits.entry(1)->uri == "dog.jpg");
 }
 
 TEST_CASE("a packed hit table holds the same hits in a few bytes a caption", "[index][unit]") {

@@ -38,6 +38,13 @@ class TextArena {
     tail_.append(text);
     return at;
   }
+  // Copies the base into the tail, so that the arena no longer needs its owner.
+  void own() {
+    if (base_.empty()) return;
+    tail_.insert(0, base_);
+    base_ = {};
+    owner_.reset();
+  }
 
  private:
   std::shared_ptr<const void> owner_;
@@ -72,6 +79,11 @@ class HitTable {
            std::string_view metadata);
   void remove(std::int64_t caption);
   void clear() { *this = HitTable(); }
+  // Holds its texts in memory of its own (a mapped snapshot's may go).
+  void own_texts() {
+    texts_.own();
+    image_texts_.own();
+  }
 
   // The same rows without unreferenced text or images.
   HitTable compacted() const;

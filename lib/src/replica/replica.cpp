@@ -61,8 +61,12 @@ Replica::Loaded Replica::map_snapshot(store::Tables& tables) {
                             manifest->checksum, mapped_hits);
       if (mapped.elements() != static_cast<std::size_t>(manifest->elements))
         throw index::SnapshotError("holds another number of elements than the manifest");
-      if (!settings_.read_only)
+      if (!settings_.read_only) {
         if (auto problem = mapped.make_writable()) throw index::SnapshotError(*problem);
+        // A writer saves newer snapshots and removes this one: its texts must not keep the
+        // removed file's disk space (a reader's layer 0 does, until it reloads).
+        mapped_hits.own_texts();
+      }
       replace_graph(std::make_unique<index::Graph>(std::move(mapped)), manifest->seq);
       settings_.shape.precision = graph_->shape().precision;  // another process may have switched
       hits_ = std::move(mapped_hits);
