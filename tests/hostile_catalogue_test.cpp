@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "store/migrations.hpp"
+#include "store/schema_shape.hpp"
 #include "support.hpp"
 
 using namespace picdex;
@@ -61,6 +63,25 @@ TEST_CASE("a catalogue whose schema was tampered with is refused before anything
   SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT count(*) FROM captions").getInt() == 2);
   CHECK(db.execAndGet("SELECT count(*) FROM images").getInt() == 2);
+}
+
+TEST_CASE("the schema digests the build computed are what the migrations build here",
+          "[hostile][persistence]") {
+  // Opening checks a catalogue's schema against these digests and runs the migrations in
+  // memory only when they differ: were they stale, every open would pay for that.
+  for (const auto& m : store::migrations()) {
+    INFO("format " << m.version);
+    CHECK(store::built_shape_digest(m.version) ==
+          store::shape_digest(store::built_shape(m.version)));
+  }
+  CHECK_FALSE(store::built_shape_digest(static_cast<int>(store::migrations().size()) + 1));
+  // A catalogue as picdex makes it has that shape.
+  TempDir dir;
+  const auto path = dir / "c.pdx";
+  Catalogue::create(path, {.embedder = "lexical"}).put(Image{"a.jpg", {"a red car"}});
+  SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
+  const int version = db.execAndGet("PRAGMA user_version").getInt();
+  CHECK(store::shape_digest(store::shape_of(db)) == store::built_shape_digest(version));
 }
 
 TEST_CASE("a snapshot name pointing elsewhere is neither read nor removed", "[hostile][snapshot]") {
