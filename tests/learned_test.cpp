@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <fstream>
 #include <random>
 
@@ -175,12 +176,28 @@ TEST_CASE("sorted hashes find every hash they hold and no other", "[learned]") {
       CHECK(held[i] == hashes[i]);
       CHECK(held.find(hashes[i]) == i);
     }
+    // The same hashes with the index as bytes (what the build makes for built-in models).
+    const auto index = held.index_bytes();
+    REQUIRE(embed::SortedHashes::index_length(index) == index.size());
+    std::vector<std::uint64_t> aligned(index.size() / 8);  // as the library's data is
+    std::memcpy(aligned.data(), index.data(), index.size());
+    const std::span<const std::byte> index_view(reinterpret_cast<const std::byte*>(aligned.data()),
+                                                index.size());
+    const embed::SortedHashes prebuilt(held.bytes().data(), held.size(), index_view);
     for (int probe = 0; probe < 1000; ++probe) {
       const auto h = rng();
       CHECK(held.find(h).has_value() == std::binary_search(hashes.begin(), hashes.end(), h));
+      CHECK(prebuilt.find(h) == held.find(h));
     }
+    for (std::size_t i = 0; i < hashes.size(); ++i) CHECK(prebuilt.find(hashes[i]) == i);
+    // An index made for other hashes, or cut short, is refused.
+    CHECK_THROWS_AS(embed::SortedHashes(held.bytes().data(), held.size() - 1, index_view), Error);
+    CHECK_THROWS_AS(
+        embed::SortedHashes(held.bytes().data(), held.size(), index_view.first(index.size() - 8)),
+        Error);
   }
   CHECK_FALSE(embed::SortedHashes().find(0).has_value());
+  CHECK_THROWS_AS(embed::SortedHashes(nullptr, 0, std::span<const std::byte>{}), Error);
   CHECK_THROWS_AS(embed::SortedHashes(std::vector<std::uint64_t>{5, 3}), Error);
   CHECK_THROWS_AS(embed::SortedHashes(std::vector<std::uint64_t>{1, 7, 7}), Error);
   CHECK_THROWS_AS(embed::SortedHashes(std::vector<std::uint64_t>{~std::uint64_t{0}, 1}), Error);
@@ -194,9 +211,23 @@ TEST_CASE("the built-in models check out whole", "[learned]") {
   for (const auto& file : files) {
     INFO(file.name);
     const auto checked = embed::Model::read(file.bytes, std::string(file.name));
-    const auto trusted = embed::Model::read_built_in(file.bytes, std::string(file.name));
+    const auto trusted =
+        embed::Model::read_built_in(file.bytes, std::string(file.name), file.hash_index);
     CHECK(checked.fingerprint() == trusted.fingerprint());
     CHECK(checked.file_bytes() == file.bytes.size());
+    // The index the build made is the one its hashes give now, and finds what it finds.
+    const auto index = checked.hash_index();
+    CHECK(std::equal(index.begin(), index.end(), file.hash_index.begin(), file.hash_index.end()));
+    std::mt19937_64 rng(7);
+    for (int probe = 0; probe < 1000; ++probe) {
+      const auto hash = rng();
+      CHECK(trusted.row_of(hash) == checked.row_of(hash));
+    }
+    for (std::size_t i = 0; i < checked.words().size(); i += 97) {
+      const auto hash = checked.words().hashes()[i];
+      CHECK(trusted.words().hashes().find(hash) == i);
+      CHECK_FALSE(trusted.words().hashes().find(hash ^ 1));
+    }
   }
 }
 

@@ -15,9 +15,11 @@
 
 #ifdef PICDEX_MODEL_DEFAULT_V1
 PICDEX_INCBIN(picdex_model_default_v1, PICDEX_MODEL_DEFAULT_V1)
+PICDEX_INCBIN(picdex_model_index_default_v1, PICDEX_MODEL_INDEX_DEFAULT_V1)
 #endif
 #ifdef PICDEX_MODEL_DEFAULT_V2
 PICDEX_INCBIN(picdex_model_default_v2, PICDEX_MODEL_DEFAULT_V2)
+PICDEX_INCBIN(picdex_model_index_default_v2, PICDEX_MODEL_INDEX_DEFAULT_V2)
 #endif
 #ifdef PICDEX_DENSITY_DEFAULT_V2
 PICDEX_INCBIN(picdex_density_default_v2, PICDEX_DENSITY_DEFAULT_V2)
@@ -33,12 +35,16 @@ namespace picdex::embed {
 std::span<const BuiltInModelFile> built_in_model_files() {
   static const auto files = std::to_array<BuiltInModelFile>({
 #ifdef PICDEX_MODEL_DEFAULT_V1
-      {"default-v1", {picdex_model_default_v1_begin, picdex_model_default_v1_end}, {}},
+      {"default-v1",
+       {picdex_model_default_v1_begin, picdex_model_default_v1_end},
+       {},
+       {picdex_model_index_default_v1_begin, picdex_model_index_default_v1_end}},
 #endif
 #ifdef PICDEX_MODEL_DEFAULT_V2
       {"default-v2",
        {picdex_model_default_v2_begin, picdex_model_default_v2_end},
-       PICDEX_DENSITY_V2},
+       PICDEX_DENSITY_V2,
+       {picdex_model_index_default_v2_begin, picdex_model_index_default_v2_end}},
 #endif
   });
   return files;

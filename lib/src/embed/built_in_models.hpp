@@ -11,7 +11,8 @@ namespace picdex::embed {
 struct BuiltInModelFile {
   const char* name;  // "default-v1", "default-v2", ...
   std::span<const std::byte> bytes;
-  std::span<const std::byte> density;  // its density reference (models/NAME.pdxr), if any
+  std::span<const std::byte> density;     // its density reference (models/NAME.pdxr), if any
+  std::span<const std::byte> hash_index;  // Model::hash_index(), made by the build
 };
 
 // Every built-in model file this build has (none when built without models/).

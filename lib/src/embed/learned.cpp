@@ -124,8 +124,8 @@ std::shared_ptr<const Model> built_in_model(std::string_view name) {
   return cache.get(std::string(name), [&]() -> std::shared_ptr<const Model> {
     const auto* file = built_in_file(name);
     if (!file) return nullptr;
-    return std::make_shared<const Model>(
-        Model::read_built_in(file->bytes, "the built-in model " + std::string(name)));
+    return std::make_shared<const Model>(Model::read_built_in(
+        file->bytes, "the built-in model " + std::string(name), file->hash_index));
   });
 }
 

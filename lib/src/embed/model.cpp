@@ -79,12 +79,21 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name,
   return read(bytes, name, std::move(owner), /*whole=*/true);
 }
 
-Model Model::read_built_in(std::span<const std::byte> bytes, const std::string& name) {
-  return read(bytes, name, nullptr, /*whole=*/false);
+Model Model::read_built_in(std::span<const std::byte> bytes, const std::string& name,
+                           std::span<const std::byte> hash_index) {
+  return read(bytes, name, nullptr, /*whole=*/false, hash_index);
+}
+
+std::vector<std::byte> Model::hash_index() const {
+  auto out = vocabulary_.index_bytes();
+  const auto words = words_.hashes().index_bytes();
+  out.insert(out.end(), words.begin(), words.end());
+  return out;
 }
 
 Model Model::read(std::span<const std::byte> bytes, const std::string& name,
-                  std::shared_ptr<const void> owner, bool whole) {
+                  std::shared_ptr<const void> owner, bool whole,
+                  std::span<const std::byte> hash_index) {
   Cursor in(bytes, name, "model");
   const auto* magic = in.take(sizeof kMagic, "header");
   if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) in.fail("no model header (wrong file?)");
@@ -133,9 +142,20 @@ Model Model::read(std::span<const std::byte> bytes, const std::string& name,
         in.fail(std::string(what) + ": row " + std::to_string(r) + " has a bad scale");
     return view;
   };
-  // Hashes out of order cannot be indexed: SortedHashes throws Error.
+  // Hashes out of order cannot be indexed: SortedHashes throws Error. A given index is
+  // taken from the front of `hash_index`.
   auto view_hashes = [&](std::size_t count, const char* what) {
     const auto* data = in.take(8 * count, what);
+    if (!hash_index.empty()) {
+      const auto length = SortedHashes::index_length(hash_index);
+      try {
+        SortedHashes view(data, count, hash_index.first(length));
+        hash_index = hash_index.subspan(length);
+        return view;
+      } catch (const Error& e) {
+        in.fail(std::string(what) + ": " + e.what());
+      }
+    }
     try {
       return SortedHashes(data, count, owner);
     } catch (const Error&) {

@@ -51,8 +51,13 @@ class Model {
   // (learned_test's "the built-in models check out whole"): read as read() does but
   // without hashing the file, scanning its rows or hashing the WordNet tables it was
   // trained with, which would cost milliseconds at each start. The fingerprint is the
-  // checksum the file holds.
-  static Model read_built_in(std::span<const std::byte> bytes, const std::string& name);
+  // checksum the file holds. `hash_index` is the model's hash_index(), made by the build
+  // (lib/tools/make_model_index.cpp), or empty to build it now.
+  static Model read_built_in(std::span<const std::byte> bytes, const std::string& name,
+                             std::span<const std::byte> hash_index = {});
+  // The indexes of its vocabulary's and its words' hashes (SortedHashes::index_bytes()),
+  // one after the other: what read_built_in() takes.
+  std::vector<std::byte> hash_index() const;
   // Throws NotFoundError if the file cannot be read.
   static Model load(const std::filesystem::path& path);
   // Writes the file atomically (temp file, rename). Throws IoError.
@@ -85,7 +90,8 @@ class Model {
   Model() = default;
   std::vector<std::byte> serialise() const;  // the file's bytes
   static Model read(std::span<const std::byte> bytes, const std::string& name,
-                    std::shared_ptr<const void> owner, bool whole);
+                    std::shared_ptr<const void> owner, bool whole,
+                    std::span<const std::byte> hash_index = {});
 
   std::uint32_t dims_ = 0;
   FeatureWeights weights_;

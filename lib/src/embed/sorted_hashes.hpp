@@ -3,8 +3,9 @@
 // times, mostly for features a model does not hold. A directory gives, for each value of a
 // hash's top bits, where the run of hashes with those bits begins (two to four hashes a
 // run), and a 16-bit tag per hash (its low bits) rules out most of a run without reading
-// the hashes themselves. Both are built in one pass and take about 3 bytes a hash, so a
-// model opens without writing much memory, and they mostly stay in the processor's caches.
+// the hashes themselves. Both are built in one pass and take about 3 bytes a hash, and they
+// mostly stay in the processor's caches. The built-in models' are built with the library
+// (index_bytes(), lib/tools/make_model_index.cpp), so that loading one writes no memory.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +26,10 @@ class SortedHashes {
   // A view of `count` hashes at `data` (little-endian, any alignment), kept alive by
   // `owner` (null for static data): a model file's bytes, not copied.
   SortedHashes(const std::byte* data, std::size_t count, std::shared_ptr<const void> owner);
+  // The same view with an index that index_bytes() made from these hashes (static data,
+  // trusted: the built-in models' tests check it against one built afresh). Throws Error
+  // if its sizes do not fit `count`.
+  SortedHashes(const std::byte* data, std::size_t count, std::span<const std::byte> index);
   // Move-only: a copy would point at the original's hashes.
   SortedHashes(const SortedHashes&) = delete;
   SortedHashes& operator=(const SortedHashes&) = delete;
@@ -40,6 +45,12 @@ class SortedHashes {
   }
   std::span<const std::byte> bytes() const { return {data_, 8 * count_}; }
 
+  // The directory and tags as bytes (a multiple of 8 long): u32 directory bits, u32 count,
+  // the directory (u32, 2^bits + 1), the tags (u16, count), zeros. index_length() reads
+  // the length of the one that `bytes` starts with (0 if it cannot hold one).
+  std::vector<std::byte> index_bytes() const;
+  static std::size_t index_length(std::span<const std::byte> bytes);
+
   // The position of `hash`, if present.
   std::optional<std::size_t> find(std::uint64_t hash) const {
     if (starts_.empty()) return std::nullopt;
@@ -52,14 +63,17 @@ class SortedHashes {
 
  private:
   void index();
+  static unsigned directory_bits(std::size_t count);
 
   std::vector<std::uint64_t> owned_;
   std::shared_ptr<const void> owner_;
   const std::byte* data_ = nullptr;
   std::size_t count_ = 0;
-  unsigned shift_ = 63;                // a hash's run is hash >> shift_
-  std::vector<std::uint32_t> starts_;  // run r is [starts_[r], starts_[r + 1])
-  std::vector<std::uint16_t> tags_;    // each hash's low 16 bits
+  unsigned shift_ = 63;                      // a hash's run is hash >> shift_
+  std::span<const std::uint32_t> starts_;    // run r is [starts_[r], starts_[r + 1])
+  std::span<const std::uint16_t> tags_;      // each hash's low 16 bits
+  std::vector<std::uint32_t> owned_starts_;  // what starts_ and tags_ view, unless static
+  std::vector<std::uint16_t> owned_tags_;
 };
 
 }  // namespace picdex::embed
