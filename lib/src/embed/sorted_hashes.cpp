@@ -72,6 +72,7 @@ std::vector<std::byte> SortedHashes::index_bytes() const {
   std::vector<std::byte> out(sizeof head + 4 * starts_.size() + 2 * tags_.size());
   out.resize((out.size() + 7) / 8 * 8);
   std::memcpy(out.data(), head, sizeof head);
+  if (count_ == 0) return out;  // (no arrays to copy, and memcpy may not take their null)
   std::memcpy(out.data() + sizeof head, starts_.data(), 4 * starts_.size());
   std::memcpy(out.data() + sizeof head + 4 * starts_.size(), tags_.data(), 2 * tags_.size());
   return out;
