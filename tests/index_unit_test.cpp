@@ -69,7 +69,7 @@ TEST_CASE("hit table from a snapshot's tables are checked", "[index][unit]") {
 TEST_CASE("a hit table reads a base of texts in place and appends after it", "[index][unit]") {
   auto base = std::make_shared<const std::string>("a dogdog.jpg{}");
   HitTable::Caption dog{1, 0, 5};
-  HitTable::Image image{0, 7, 7, 2};
+  HitTable::Image image{0, 7, 2};
   auto hits =
       HitTable::from_tables({{}, dog}, TextArena(std::string_view(*base).substr(0, 5), base),
                             {{}, image}, TextArena(std::string_view(*base).substr(5), base));

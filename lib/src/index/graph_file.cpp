@@ -24,10 +24,11 @@ namespace {
 static_assert(std::is_trivially_copyable_v<SnapshotHeader> && sizeof(SnapshotHeader) == 224);
 static_assert(offsetof(SnapshotHeader, hnsw_layout) == kSnapshotHeaderV1Bytes);
 static_assert(offsetof(SnapshotHeader, caption_slots_bytes) == kSnapshotHeaderV2Bytes);
-static_assert(std::is_trivially_copyable_v<HitTable::Caption> &&
-              std::is_trivially_copyable_v<HitTable::Image>);
 // Versions 1 and 2 stored the slots as these structs.
-static_assert(sizeof(HitTable::Caption) == 24 && sizeof(HitTable::Image) == 32);
+struct StoredImageSlot {
+  std::uint64_t uri_at, uri_bytes, metadata_at, metadata_bytes;
+};
+static_assert(std::is_trivially_copyable_v<HitTable::Caption> && sizeof(HitTable::Caption) == 24);
 
 // 1, 2 or 3; 0 for a file that is no snapshot this build reads.
 int version(const SnapshotHeader& h) {
@@ -54,7 +55,7 @@ std::uint64_t caption_slots_bytes(const SnapshotHeader& h) {
   return version(h) >= 3 ? h.caption_slots_bytes : h.caption_count * sizeof(HitTable::Caption);
 }
 std::uint64_t image_slots_bytes(const SnapshotHeader& h) {
-  return version(h) >= 3 ? h.image_slots_bytes : h.image_count * sizeof(HitTable::Image);
+  return version(h) >= 3 ? h.image_slots_bytes : h.image_count * sizeof(StoredImageSlot);
 }
 
 GraphPrecision precision_of(const SnapshotHeader& h) {
@@ -96,12 +97,23 @@ std::uint64_t header_checksum(SnapshotHeader header, std::span<const std::int32_
   return h.digest();
 }
 
-// A hit table of format 1 or 2, whose slots are HitTable's own structs, byte for byte.
+// A hit table of format 1 or 2, whose slots are stored structs: HitTable::Caption, byte for
+// byte, and StoredImageSlot.
 HitTable unpack_slots_as_stored(const PackedHitsView& sections) {
   std::vector<HitTable::Caption> captions(sections.caption_count);
-  std::vector<HitTable::Image> images(sections.image_count);
+  std::vector<StoredImageSlot> stored(sections.image_count);
   std::memcpy(captions.data(), sections.caption_slots.data(), sections.caption_slots.size());
-  std::memcpy(images.data(), sections.image_slots.data(), sections.image_slots.size());
+  std::memcpy(stored.data(), sections.image_slots.data(), sections.image_slots.size());
+  // Each image's metadata follows its URI (HitTable::put and compacted() wrote them so).
+  std::vector<HitTable::Image> images(sections.image_count);
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    const auto& s = stored[i];
+    if (s.uri_bytes > UINT32_MAX || s.metadata_bytes > UINT32_MAX ||
+        s.metadata_at != s.uri_at + s.uri_bytes)
+      throw std::runtime_error("an image's row points outside its table");
+    images[i] = {s.uri_at, static_cast<std::uint32_t>(s.uri_bytes),
+                 static_cast<std::uint32_t>(s.metadata_bytes)};
+  }
   return HitTable::from_tables(std::move(captions),
                                TextArena(sections.caption_texts, sections.owner), std::move(images),
                                TextArena(sections.image_texts, sections.owner));

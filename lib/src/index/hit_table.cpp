@@ -1,6 +1,7 @@
 #include "index/hit_table.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 namespace picdex::index {
@@ -31,10 +32,12 @@ void HitTable::put(std::int64_t caption, std::int64_t image, std::string_view te
     slot = {image, texts_.append(text), text.size()};
   auto& is = images_[i];
   if (this->uri(is) != uri || this->metadata(is) != metadata) {
-    is.uri_at = image_texts_.append(uri);
-    is.uri_bytes = uri.size();
-    is.metadata_at = image_texts_.append(metadata);
-    is.metadata_bytes = metadata.size();
+    if (uri.size() > UINT32_MAX || metadata.size() > UINT32_MAX)
+      throw std::invalid_argument("HitTable::put: an image's text is too long");
+    is.at = image_texts_.append(uri);
+    image_texts_.append(metadata);
+    is.uri_bytes = static_cast<std::uint32_t>(uri.size());
+    is.metadata_bytes = static_cast<std::uint32_t>(metadata.size());
   }
 }
 
@@ -67,8 +70,7 @@ HitTable HitTable::from_tables(std::vector<Caption> captions, TextArena texts,
                                         !inside(c.text_at, c.text_bytes, texts.size()))))
       throw std::runtime_error("a caption's row points outside its table");
   for (const auto& i : images)
-    if (!inside(i.uri_at, i.uri_bytes, image_texts.size()) ||
-        !inside(i.metadata_at, i.metadata_bytes, image_texts.size()))
+    if (!inside(i.at, std::uint64_t{i.uri_bytes} + i.metadata_bytes, image_texts.size()))
       throw std::runtime_error("an image's row points outside its table");
   HitTable out;
   out.captions_ = std::move(captions);

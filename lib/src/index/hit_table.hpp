@@ -58,8 +58,9 @@ class HitTable {
     std::int64_t image = 0;
     std::uint64_t text_at = 0, text_bytes = 0;
   };
-  struct Image {  // slot of an image id
-    std::uint64_t uri_at = 0, uri_bytes = 0, metadata_at = 0, metadata_bytes = 0;
+  struct Image {  // slot of an image id: its URI, then its metadata, from `at` in its arena
+    std::uint64_t at = 0;
+    std::uint32_t uri_bytes = 0, metadata_bytes = 0;  // (SQLite holds no longer text)
   };
 
   std::int64_t image_of(std::int64_t caption) const {
@@ -95,9 +96,9 @@ class HitTable {
   const TextArena& caption_texts() const { return texts_; }
   const TextArena& image_texts() const { return image_texts_; }
   std::string_view text(const Caption& c) const { return texts_.view(c.text_at, c.text_bytes); }
-  std::string_view uri(const Image& i) const { return image_texts_.view(i.uri_at, i.uri_bytes); }
+  std::string_view uri(const Image& i) const { return image_texts_.view(i.at, i.uri_bytes); }
   std::string_view metadata(const Image& i) const {
-    return image_texts_.view(i.metadata_at, i.metadata_bytes);
+    return image_texts_.view(i.at + i.uri_bytes, i.metadata_bytes);
   }
   static HitTable from_tables(std::vector<Caption> captions, TextArena texts,
                               std::vector<Image> images, TextArena image_texts);

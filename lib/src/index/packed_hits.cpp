@@ -1,5 +1,6 @@
 #include "index/packed_hits.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -107,10 +108,12 @@ HitTable unpack(const PackedHitsView& packed) {
   VarintReader image_slots(packed.image_slots);
   at = 0;
   for (auto& i : images) {
-    i.uri_bytes = image_slots.next();
-    i.uri_at = take(at, i.uri_bytes, packed.image_texts.size());
-    i.metadata_bytes = image_slots.next();
-    i.metadata_at = take(at, i.metadata_bytes, packed.image_texts.size());
+    const auto uri_bytes = image_slots.next(), metadata_bytes = image_slots.next();
+    if (uri_bytes > UINT32_MAX || metadata_bytes > UINT32_MAX)
+      throw std::runtime_error("a hit table slot points outside its table");
+    i.at = take(at, uri_bytes + metadata_bytes, packed.image_texts.size());
+    i.uri_bytes = static_cast<std::uint32_t>(uri_bytes);
+    i.metadata_bytes = static_cast<std::uint32_t>(metadata_bytes);
   }
   if (!image_slots.done() || at != packed.image_texts.size())
     throw std::runtime_error("a hit table's image slots do not match their texts");
