@@ -291,13 +291,16 @@ Graph Graph::map(const GraphShape& shape, const std::filesystem::path& path, std
   SnapshotHeader head{};
   auto file = open_snapshot(path, bytes, shape, head);
 
-  std::vector<std::int32_t> levels(head.count);
-  std::vector<char> upper(head.upper_bytes);
-  read_at(file.fd, levels.data(), levels.size() * 4, head.levels_offset);
-  read_at(file.fd, upper.data(), upper.size(), head.upper_offset);
-  // The hit table's sections end the file: mapped, so that its texts are read in place
-  // rather than copied (most of what opening a large catalogue would write).
-  const MappedTail tail(file.fd, head.caption_slots_offset, bytes);
+  // Everything after layer 0 (levels, upper layers, the hit table's sections) is mapped,
+  // so that it is read in place rather than copied: the hit table's texts stay there,
+  // and opening a large catalogue writes no memory for the rest.
+  const MappedTail tail(file.fd, head.levels_offset, bytes);
+  const auto levels_bytes = tail.at(head.levels_offset, 4 * head.count);
+  // (levels_offset is 8-byte aligned, and so is the mapping: whole pages.)
+  const std::span<const std::int32_t> levels(
+      reinterpret_cast<const std::int32_t*>(levels_bytes.data()), head.count);
+  const auto upper_bytes = tail.at(head.upper_offset, head.upper_bytes);
+  const std::span<const char> upper(upper_bytes.data(), upper_bytes.size());
   const PackedHitsView sections{head.caption_count,
                                 head.image_count,
                                 tail.at(head.caption_slots_offset, caption_slots_bytes(head)),
