@@ -190,7 +190,12 @@ TEST_CASE("sorted hashes find every hash they hold and no other", "[learned]") {
       CHECK(prebuilt.find(h) == held.find(h));
     }
     for (std::size_t i = 0; i < hashes.size(); ++i) CHECK(prebuilt.find(hashes[i]) == i);
-    // An index made for other hashes, or cut short, is refused.
+    // An index made for other hashes, cut short or out of alignment is refused.
+    std::vector<std::uint64_t> shifted(aligned.size() + 1);
+    auto* shifted_bytes = reinterpret_cast<std::byte*>(shifted.data()) + 4;
+    std::memcpy(shifted_bytes, index.data(), index.size());
+    const std::span<const std::byte> misaligned(shifted_bytes, index.size());
+    CHECK_THROWS_AS(embed::SortedHashes(held.bytes().data(), held.size(), misaligned), Error);
     CHECK_THROWS_AS(embed::SortedHashes(held.bytes().data(), held.size() - 1, index_view), Error);
     CHECK_THROWS_AS(
         embed::SortedHashes(held.bytes().data(), held.size(), index_view.first(index.size() - 8)),

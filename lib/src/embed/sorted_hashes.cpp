@@ -31,8 +31,11 @@ SortedHashes::SortedHashes(const std::byte* data, std::size_t count,
   if (head[1] != count || head[0] != directory_bits(count))
     throw Error("a hash index made for other hashes");
   if (count == 0) return;
+  // index_bytes() lays both arrays out aligned to their types when its bytes start
+  // 8-byte aligned (the library's data is).
+  if (reinterpret_cast<std::uintptr_t>(index.data()) % 8 != 0)
+    throw Error("a hash index that is not 8-byte aligned");
   shift_ = 64 - head[0];
-  // (index_bytes() lays both arrays out aligned: its bytes start 8-byte aligned.)
   const auto* starts = reinterpret_cast<const std::uint32_t*>(index.data() + sizeof head);
   starts_ = {starts, (std::size_t{1} << head[0]) + 1};
   tags_ = {reinterpret_cast<const std::uint16_t*>(starts_.data() + starts_.size()), count};

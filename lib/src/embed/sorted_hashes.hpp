@@ -27,8 +27,8 @@ class SortedHashes {
   // `owner` (null for static data): a model file's bytes, not copied.
   SortedHashes(const std::byte* data, std::size_t count, std::shared_ptr<const void> owner);
   // The same view with an index that index_bytes() made from these hashes (static data,
-  // trusted: the built-in models' tests check it against one built afresh). Throws Error
-  // if its sizes do not fit `count`.
+  // 8-byte aligned, trusted: the built-in models' tests check it against one built
+  // afresh). Throws Error if its sizes do not fit `count` or it is not aligned.
   SortedHashes(const std::byte* data, std::size_t count, std::span<const std::byte> index);
   // Move-only: a copy would point at the original's hashes.
   SortedHashes(const SortedHashes&) = delete;
