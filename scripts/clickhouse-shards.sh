@@ -12,6 +12,12 @@ command=${1:?usage: clickhouse-shards.sh start|stop|restart DIR ...} dir=${2:?DI
 
 launch() {  # I
   local shard=$dir/shard$1
+  # A server left running on the port (a killed run's) would answer for this one.
+  if curl -sf "http://127.0.0.1:$(cat "$shard/http_port")/?query=SELECT%201" > /dev/null; then
+    echo "clickhouse shard $1: port $(cat "$shard/http_port") is taken by another server" \
+      "(one left running?)" >&2
+    exit 1
+  fi
   clickhouse-server --config-file="$shard/config.xml" > "$shard/stdout" 2>&1 &
   echo $! > "$shard/pid"
   for _ in $(seq 100); do
