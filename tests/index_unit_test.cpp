@@ -12,6 +12,7 @@
 #include "index/hit_table.hpp"
 #include "index/hnsw_adapter.hpp"
 #include "index/int8_codes.hpp"
+#include "index/large_pages.hpp"
 #include "index/packed_hits.hpp"
 #include "support.hpp"
 
@@ -54,9 +55,10 @@ TEST_CASE("hit table keep each caption's image, text, URI and metadata", "[index
 TEST_CASE("hit table from a snapshot's tables are checked", "[index][unit]") {
   HitTable hits;
   hits.put(1, 1, "a dog", "dog.jpg", "{}");
-  auto captions =
-      std::vector<HitTable::Caption>(hits.caption_slots().begin(), hits.caption_slots().end());
-  auto images = std::vector<HitTable::Image>(hits.image_slots().begin(), hits.image_slots().end());
+  auto captions = picdex::index::LargeVector<HitTable::Caption>(hits.caption_slots().begin(),
+                                                                hits.caption_slots().end());
+  auto images = picdex::index::LargeVector<HitTable::Image>(hits.image_slots().begin(),
+                                                            hits.image_slots().end());
   const auto copy =
       HitTable::from_tables(captions, hits.caption_texts(), images, hits.image_texts());
   CHECK(copy.entry(1)->uri == "dog.jpg");
@@ -64,6 +66,21 @@ TEST_CASE("hit table from a snapshot's tables are checked", "[index][unit]") {
   CHECK_THROWS_WITH(
       HitTable::from_tables(captions, hits.caption_texts(), images, hits.image_texts()),
       Catch::Contains("outside"));
+}
+
+TEST_CASE("large tables keep their contents as they grow, in blocks of whole large pages",
+          "[index][unit]") {
+  using picdex::index::kLargePage;
+  picdex::index::LargeVector<std::uint64_t> table;
+  for (std::uint64_t i = 0; i < 1'000'000; ++i) table.push_back(i * 7);  // 8 MB, grown
+  for (std::uint64_t i = 0; i < table.size(); i += 997) REQUIRE(table[i] == i * 7);
+  if (picdex::index::kMapsLargeBlocks)
+    CHECK(reinterpret_cast<std::uintptr_t>(table.data()) % kLargePage == 0);
+  picdex::index::LargeVector<std::uint64_t> small(100, 3);  // below a large page: the heap
+  CHECK(small[99] == 3);
+  table.clear();
+  table.shrink_to_fit();
+  CHECK(table.capacity() == 0);
 }
 
 TEST_CASE("a hit table reads a base of texts in place and appends after it", "[index][unit]") {

@@ -100,12 +100,12 @@ std::uint64_t header_checksum(SnapshotHeader header, std::span<const std::int32_
 // A hit table of format 1 or 2, whose slots are stored structs: HitTable::Caption, byte for
 // byte, and StoredImageSlot.
 HitTable unpack_slots_as_stored(const PackedHitsView& sections) {
-  std::vector<HitTable::Caption> captions(sections.caption_count);
+  LargeVector<HitTable::Caption> captions(sections.caption_count);
   std::vector<StoredImageSlot> stored(sections.image_count);
   std::memcpy(captions.data(), sections.caption_slots.data(), sections.caption_slots.size());
   std::memcpy(stored.data(), sections.image_slots.data(), sections.image_slots.size());
   // Each image's metadata follows its URI (HitTable::put and compacted() wrote them so).
-  std::vector<HitTable::Image> images(sections.image_count);
+  LargeVector<HitTable::Image> images(sections.image_count);
   for (std::size_t i = 0; i < stored.size(); ++i) {
     const auto& s = stored[i];
     if (s.uri_bytes > UINT32_MAX || s.metadata_bytes > UINT32_MAX ||

@@ -63,8 +63,8 @@ HitTable HitTable::compacted() const {
   return out;
 }
 
-HitTable HitTable::from_tables(std::vector<Caption> captions, TextArena texts,
-                               std::vector<Image> images, TextArena image_texts) {
+HitTable HitTable::from_tables(LargeVector<Caption> captions, TextArena texts,
+                               LargeVector<Image> images, TextArena image_texts) {
   for (const auto& c : captions)
     if (c.image < 0 || (c.image > 0 && (static_cast<std::size_t>(c.image) >= images.size() ||
                                         !inside(c.text_at, c.text_bytes, texts.size()))))

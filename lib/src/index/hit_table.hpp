@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "index/large_pages.hpp"
+
 namespace picdex::index {
 
 // Texts at offsets: first a borrowed base (kept alive by `owner`), then an owned tail
@@ -100,13 +102,13 @@ class HitTable {
   std::string_view metadata(const Image& i) const {
     return image_texts_.view(i.at + i.uri_bytes, i.metadata_bytes);
   }
-  static HitTable from_tables(std::vector<Caption> captions, TextArena texts,
-                              std::vector<Image> images, TextArena image_texts);
+  static HitTable from_tables(LargeVector<Caption> captions, TextArena texts,
+                              LargeVector<Image> images, TextArena image_texts);
 
  private:
-  std::vector<Caption> captions_;
+  LargeVector<Caption> captions_;  // (built as a catalogue opens: large_pages.hpp)
   TextArena texts_;
-  std::vector<Image> images_;
+  LargeVector<Image> images_;
   TextArena image_texts_;
 };
 

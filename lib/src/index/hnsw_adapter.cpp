@@ -10,6 +10,7 @@
 
 #include "index/float_kernel.hpp"
 #include "index/int8_codes.hpp"
+#include "index/large_pages.hpp"
 
 namespace picdex::index {
 namespace {
@@ -72,7 +73,15 @@ HnswIndex::HnswIndex(std::size_t dim, GraphPrecision precision)
 }
 
 HnswIndex::~HnswIndex() {
-  if (borrowed_) hnsw_->data_level0_memory_ = nullptr;  // its owner releases it
+  auto& h = *hnsw_;
+  if (borrowed_) h.data_level0_memory_ = nullptr;  // its owner releases it
+  // Neither are the upper lists that over() put in upper_lists_ (hnswlib frees the lists
+  // of elements with a level above 0).
+  const char* const block = upper_lists_.data();
+  for (std::size_t id = 0; id < h.cur_element_count && !upper_lists_.empty(); ++id)
+    if (h.element_levels_[id] > 0 && h.linkLists_[id] >= block &&
+        h.linkLists_[id] < block + upper_lists_.size())
+      h.linkLists_[id] = nullptr;
   delete hnsw_;
 }
 
@@ -104,18 +113,17 @@ std::unique_ptr<HnswIndex> HnswIndex::over(const Parts& p) {
   h.dist_func_param_ = index->space_->get_dist_func_param();
   h.num_deleted_ = p.deleted;
   h.element_levels_.assign(p.capacity, 0);
-  h.linkLists_ = static_cast<char**>(std::calloc(p.capacity, sizeof(char*)));
+  if (p.capacity > SIZE_MAX / sizeof(char*)) throw std::bad_alloc();
+  h.linkLists_ = static_cast<char**>(calloc_large(p.capacity * sizeof(char*)));
   if (!h.linkLists_) throw std::bad_alloc();
-  const char* next = p.upper.data();
+  // The upper lists, in one block of this index's (hnswlib's own inserts allocate theirs).
+  index->upper_lists_.assign(p.upper.begin(), p.upper.end());
+  char* next = index->upper_lists_.data();
   for (std::size_t id = 0; id < p.count; ++id) {
     if (p.levels[id] == 0) continue;
-    const std::size_t n = static_cast<std::size_t>(p.levels[id]) * h.size_links_per_element_;
-    h.linkLists_[id] = static_cast<char*>(std::malloc(n));
-    if (!h.linkLists_[id]) throw std::bad_alloc();
-    std::memcpy(h.linkLists_[id], next, n);
-    next += n;
+    h.linkLists_[id] = next;
+    next += static_cast<std::size_t>(p.levels[id]) * h.size_links_per_element_;
     h.element_levels_[id] = p.levels[id];
-    h.cur_element_count = id + 1;  // so that destruction frees what is allocated so far
   }
   h.cur_element_count = p.count;
   return index;

@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 
+#include "index/large_pages.hpp"
 #include "picdex/catalogue.hpp"
 
 namespace hnswlib {
@@ -99,8 +100,8 @@ class HnswIndex {
 
   // An index whose layer 0 lies elsewhere (a mapped snapshot): `level0` holds `count`
   // elements with room for `capacity`, and is borrowed until grow() copies it. Upper
-  // layers are copied from `upper` (the lists of each element with a level > 0, in id
-  // order). Searches may run at once; changes wait for index_labels().
+  // layers are copied, in one block, from `upper` (the lists of each element with a level > 0, in
+  // id order). Searches may run at once; changes wait for index_labels().
   struct Parts {
     std::size_t dim;
     GraphPrecision precision;
@@ -149,6 +150,7 @@ class HnswIndex {
   std::unique_ptr<hnswlib::SpaceInterface<float>> space_;
   hnswlib::HierarchicalNSW<float>* hnsw_ = nullptr;  // owned; see ~HnswIndex
   bool borrowed_ = false;                            // layer 0 is not hnswlib's to free
+  LargeVector<char> upper_lists_;                    // over()'s upper lists, not hnswlib's
 };
 
 }  // namespace picdex::index

@@ -90,7 +90,7 @@ HitTable unpack(const PackedHitsView& packed) {
   if (packed.caption_count > packed.caption_slots.size() / 2 ||
       packed.image_count > packed.image_slots.size() / 2)
     throw std::runtime_error("a hit table claims more slots than it holds");
-  std::vector<HitTable::Caption> captions(packed.caption_count);
+  LargeVector<HitTable::Caption> captions(packed.caption_count);
   VarintReader caption_slots(packed.caption_slots);
   std::uint64_t at = 0;
   std::int64_t previous = 0;
@@ -104,7 +104,7 @@ HitTable unpack(const PackedHitsView& packed) {
   if (!caption_slots.done() || at != packed.caption_texts.size())
     throw std::runtime_error("a hit table's caption slots do not match its texts");
 
-  std::vector<HitTable::Image> images(packed.image_count);
+  LargeVector<HitTable::Image> images(packed.image_count);
   VarintReader image_slots(packed.image_slots);
   at = 0;
   for (auto& i : images) {
