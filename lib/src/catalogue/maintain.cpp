@@ -68,6 +68,7 @@ Stats Catalogue::Impl::stats() const {
   s.embedder = embedder_spec_;
   std::optional<store::Manifest> manifest;
   with_reader([&](store::Tables& tables) {
+    SQLite::Transaction in_one_state(tables.database());  // counts of one moment; one lock
     s.images = static_cast<std::size_t>(tables.count_images());
     s.pictures = static_cast<std::size_t>(tables.count_pictures());
     s.captions = static_cast<std::size_t>(tables.count_captions());
