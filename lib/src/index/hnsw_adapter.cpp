@@ -213,16 +213,15 @@ void HnswIndex::mark_deleted(std::int64_t label) {
 void HnswIndex::grow(std::size_t capacity) {
   auto& h = *hnsw_;
   if (capacity <= h.max_elements_) return;
-  // hnswlib grows layer 0 with realloc(): give it a copy at the new size already (in large
-  // pages where it is large), so that its realloc below has nothing to move.
-  if (capacity > SIZE_MAX / h.size_data_per_element_) throw std::bad_alloc();
-  auto* block = static_cast<char*>(malloc_large(capacity * h.size_data_per_element_));
-  if (!block) throw std::bad_alloc();
-  if (h.cur_element_count > 0)
-    std::memcpy(block, h.data_level0_memory_, h.cur_element_count * h.size_data_per_element_);
-  if (!borrowed_) std::free(h.data_level0_memory_);
-  h.data_level0_memory_ = block;
-  borrowed_ = false;
+  if (borrowed_) {
+    // hnswlib grows layer 0 with realloc(): give it a heap copy of the borrowed block, at
+    // the new size already, so that its realloc below has nothing to move.
+    auto* heap = static_cast<char*>(std::malloc(capacity * h.size_data_per_element_));
+    if (!heap) throw std::bad_alloc();
+    std::memcpy(heap, h.data_level0_memory_, h.cur_element_count * h.size_data_per_element_);
+    h.data_level0_memory_ = heap;
+    borrowed_ = false;
+  }
   h.resizeIndex(capacity);
 }
 

@@ -48,19 +48,13 @@ void release_large(void* block, std::size_t bytes) noexcept {
   munmap(block, whole_pages(bytes));
 }
 
-void* malloc_large(std::size_t bytes) noexcept {
-  if (!large(bytes) || bytes > SIZE_MAX - kLargePage) return std::malloc(bytes);
+void* calloc_large(std::size_t bytes) noexcept {
+  if (!large(bytes) || bytes > SIZE_MAX - kLargePage) return std::calloc(bytes, 1);
   const std::size_t span = whole_pages(bytes);
   void* block = nullptr;
   if (posix_memalign(&block, kLargePage, span) != 0) return nullptr;
   madvise(block, span, MADV_HUGEPAGE);
-  return block;
-}
-
-void* calloc_large(std::size_t bytes) noexcept {
-  if (!large(bytes) || bytes > SIZE_MAX - kLargePage) return std::calloc(bytes, 1);
-  void* block = malloc_large(bytes);
-  if (block != nullptr) std::memset(block, 0, bytes);  // (the heap may give used memory)
+  std::memset(block, 0, bytes);  // (the heap may hand back used memory)
   return block;
 }
 

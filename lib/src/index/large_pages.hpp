@@ -35,9 +35,8 @@ inline constexpr bool kMapsLargeBlocks = true;
 void* allocate_large(std::size_t bytes);
 void release_large(void* block, std::size_t bytes) noexcept;
 
-// A block of `bytes` that free() and realloc() take (for hnswlib, which frees what it is
-// given), zeroed or not; nullptr if there is no memory, as malloc() and calloc().
-void* malloc_large(std::size_t bytes) noexcept;
+// A zeroed block of `bytes` that free() and realloc() take (for hnswlib, which frees what
+// it is given); nullptr if there is no memory, as calloc().
 void* calloc_large(std::size_t bytes) noexcept;
 
 template <class T>
