@@ -2,7 +2,9 @@
 // hnswlib adapter.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -12,7 +14,7 @@
 #include "index/hit_table.hpp"
 #include "index/hnsw_adapter.hpp"
 #include "index/int8_codes.hpp"
-#include "index/large_pages.hpp"
+#include "index/large_tables.hpp"
 #include "index/packed_hits.hpp"
 #include "support.hpp"
 
@@ -68,19 +70,20 @@ TEST_CASE("hit table from a snapshot's tables are checked", "[index][unit]") {
       Catch::Contains("outside"));
 }
 
-TEST_CASE("large tables keep their contents as they grow, in blocks of whole large pages",
-          "[index][unit]") {
-  using picdex::index::kLargePage;
+TEST_CASE("large tables keep their contents as they grow and shrink", "[index][unit]") {
   picdex::index::LargeVector<std::uint64_t> table;
   for (std::uint64_t i = 0; i < 1'000'000; ++i) table.push_back(i * 7);  // 8 MB, grown
   for (std::uint64_t i = 0; i < table.size(); i += 997) REQUIRE(table[i] == i * 7);
-  if (picdex::index::kMapsLargeBlocks)
-    CHECK(reinterpret_cast<std::uintptr_t>(table.data()) % kLargePage == 0);
-  picdex::index::LargeVector<std::uint64_t> small(100, 3);  // below a large page: the heap
+  CHECK(reinterpret_cast<std::uintptr_t>(table.data()) % alignof(std::uint64_t) == 0);
+  picdex::index::LargeVector<std::uint64_t> small(100, 3);  // below a large block: the heap
   CHECK(small[99] == 3);
-  table.clear();
+  table.resize(10);
   table.shrink_to_fit();
-  CHECK(table.capacity() == 0);
+  CHECK(table.back() == 63);
+  auto* zeroed = static_cast<unsigned char*>(picdex::index::calloc_large(3 << 20));
+  REQUIRE(zeroed != nullptr);
+  CHECK(std::all_of(zeroed, zeroed + (3 << 20), [](unsigned char b) { return b == 0; }));
+  std::free(zeroed);  // (hnswlib frees what it is given)
 }
 
 TEST_CASE("a hit table reads a base of texts in place and appends after it", "[index][unit]") {

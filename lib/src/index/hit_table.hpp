@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "index/large_pages.hpp"
+#include "index/large_tables.hpp"
 
 namespace picdex::index {
 
@@ -106,7 +106,7 @@ class HitTable {
                               LargeVector<Image> images, TextArena image_texts);
 
  private:
-  LargeVector<Caption> captions_;  // (built as a catalogue opens: large_pages.hpp)
+  LargeVector<Caption> captions_;  // (built as a catalogue opens: large_tables.hpp)
   TextArena texts_;
   LargeVector<Image> images_;
   TextArena image_texts_;

@@ -10,7 +10,7 @@
 
 #include "index/float_kernel.hpp"
 #include "index/int8_codes.hpp"
-#include "index/large_pages.hpp"
+#include "index/large_tables.hpp"
 
 namespace picdex::index {
 namespace {

@@ -21,7 +21,7 @@
 #include <span>
 #include <string>
 
-#include "index/large_pages.hpp"
+#include "index/large_tables.hpp"
 #include "picdex/catalogue.hpp"
 
 namespace hnswlib {
