@@ -75,13 +75,15 @@ HnswIndex::HnswIndex(std::size_t dim, GraphPrecision precision)
 HnswIndex::~HnswIndex() {
   auto& h = *hnsw_;
   if (borrowed_) h.data_level0_memory_ = nullptr;  // its owner releases it
-  // Neither are the upper lists that over() put in upper_lists_ (hnswlib frees the lists
-  // of elements with a level above 0).
-  const char* const block = upper_lists_.data();
-  for (std::size_t id = 0; id < h.cur_element_count && !upper_lists_.empty(); ++id)
-    if (h.element_levels_[id] > 0 && h.linkLists_[id] >= block &&
-        h.linkLists_[id] < block + upper_lists_.size())
-      h.linkLists_[id] = nullptr;
+  // Nor are the upper lists that over() put in upper_lists_ (hnswlib frees the lists of
+  // elements with a level above 0; those that inserts add stay its own).
+  if (!upper_lists_.empty()) {
+    const auto first = reinterpret_cast<std::uintptr_t>(upper_lists_.data());
+    for (std::size_t id = 0; id < h.cur_element_count; ++id)
+      if (h.element_levels_[id] > 0 &&
+          reinterpret_cast<std::uintptr_t>(h.linkLists_[id]) - first < upper_lists_.size())
+        h.linkLists_[id] = nullptr;
+  }
   delete hnsw_;
 }
 

@@ -100,8 +100,8 @@ class HnswIndex {
 
   // An index whose layer 0 lies elsewhere (a mapped snapshot): `level0` holds `count`
   // elements with room for `capacity`, and is borrowed until grow() copies it. Upper
-  // layers are copied, in one block, from `upper` (the lists of each element with a level > 0, in
-  // id order). Searches may run at once; changes wait for index_labels().
+  // layers are copied, in one block, from `upper` (the lists of each element with a level
+  // above 0, in id order). Searches may run at once; changes wait for index_labels().
   struct Parts {
     std::size_t dim;
     GraphPrecision precision;

@@ -48,8 +48,8 @@ void release_large(void* block, std::size_t bytes) noexcept {
 void* calloc_large(std::size_t bytes) noexcept {
   void* block = std::calloc(bytes, 1);
   if (block == nullptr || !large(bytes)) return block;
-  // The whole pages inside the block (a fresh mapping, from glibc, at this size): advice,
-  // which a kernel before 5.14 refuses.
+  // The whole pages inside the block (most often a fresh mapping at this size; pages the
+  // heap had touched are mapped already): advice, which a kernel before 5.14 refuses.
   const auto first = reinterpret_cast<std::uintptr_t>(block);
   const auto start = (first + page_size() - 1) & ~std::uintptr_t{page_size() - 1};
   const auto end = (first + bytes) & ~std::uintptr_t{page_size() - 1};
