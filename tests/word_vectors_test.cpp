@@ -120,6 +120,33 @@ TEST_CASE("word vectors place words that training never saw", "[learned][words]"
   CHECK(train_model(groups, with, dir / "again.pdxm").fingerprint == report.fingerprint);
 }
 
+TEST_CASE("training gives the same model on any number of threads", "[learned][words]") {
+  test::TempDir dir;
+  const Language language;
+  std::mt19937 rng(5);
+  const auto groups = language.training(600, rng);
+  language.write_vectors(dir / "words.pdxw");
+  auto options = test::small_training(3);
+  options.word_vectors = dir / "words.pdxw";
+  options.word_dropout = 0.3;  // every random draw the trainer makes
+  options.hard_batches = 0.5;
+  options.density_sample = 100;
+  std::vector<TrainReport> reports;
+  for (const auto& [threads, name] :
+       {std::pair{1u, "one.pdxm"}, {2u, "two.pdxm"}, {3u, "three.pdxm"}}) {
+    options.threads = threads;
+    reports.push_back(train_model(groups, options, dir / name));
+  }
+  for (const auto& r : reports) {
+    CHECK(r.fingerprint == reports[0].fingerprint);
+    CHECK(r.density_fingerprint == reports[0].density_fingerprint);
+    CHECK(r.epoch_loss == reports[0].epoch_loss);
+  }
+  // Another seed is another model.
+  options.seed = 2;
+  CHECK(train_model(groups, options, dir / "seed2.pdxm").fingerprint != reports[0].fingerprint);
+}
+
 TEST_CASE("word vector files round trip and bad ones are refused by name", "[words]") {
   test::TempDir dir;
   const auto path = dir / "v.pdxw";
