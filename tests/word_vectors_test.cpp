@@ -72,6 +72,20 @@ TrainOptions small() {
   return test::small_training(12);
 }
 
+// Training captions of `images` images (seeded) and the language's word vectors file.
+struct WordTraining {
+  test::TempDir dir;
+  Language language;
+  std::vector<std::vector<std::string>> groups;
+  std::filesystem::path vectors = dir / "words.pdxw";
+
+  WordTraining(std::size_t images, unsigned seed) {
+    std::mt19937 rng(seed);
+    groups = language.training(images, rng);
+    language.write_vectors(vectors);
+  }
+};
+
 // How many of the never-seen third synonyms are nearer their concept's first synonym than
 // any other concept's first synonym.
 std::size_t unseen_words_placed(const Embedder& e, const Language& language) {
@@ -90,14 +104,11 @@ std::size_t unseen_words_placed(const Embedder& e, const Language& language) {
 }  // namespace
 
 TEST_CASE("word vectors place words that training never saw", "[learned][words]") {
-  test::TempDir dir;
-  const Language language;
-  std::mt19937 rng(3);
-  const auto groups = language.training(1500, rng);
-  language.write_vectors(dir / "words.pdxw");
+  const WordTraining training(1500, 3);
+  const auto& [dir, language, groups, vectors] = training;
 
   auto with = small();
-  with.word_vectors = dir / "words.pdxw";
+  with.word_vectors = vectors;
   const auto report = train_model(groups, with, dir / "with.pdxm");
   CHECK(report.words == 3 * 120 + 30);  // every word of the file, used or not
   train_model(groups, small(), dir / "without.pdxm");
@@ -121,13 +132,11 @@ TEST_CASE("word vectors place words that training never saw", "[learned][words]"
 }
 
 TEST_CASE("training gives the same model on any number of threads", "[learned][words]") {
-  test::TempDir dir;
-  const Language language;
-  std::mt19937 rng(5);
-  const auto groups = language.training(600, rng);
-  language.write_vectors(dir / "words.pdxw");
+  const WordTraining training(600, 5);
+  const auto& dir = training.dir;
+  const auto& groups = training.groups;
   auto options = test::small_training(3);
-  options.word_vectors = dir / "words.pdxw";
+  options.word_vectors = training.vectors;
   options.word_dropout = 0.3;  // every random draw the trainer makes
   options.hard_batches = 0.5;
   options.density_sample = 100;
