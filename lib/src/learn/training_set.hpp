@@ -42,12 +42,14 @@ struct TrainingSet {
   const float* word_sum(const Caption& c) const { return word_sums.data() + c.index * word_dims(); }
 };
 
-// The features set named by TrainOptions::features (InputError for an unknown name).
+// The feature set named by TrainOptions::features (InputError for an unknown name).
 embed::FeatureWeights parse_feature_set(const std::string& set);
 
 // The training set of `groups` (those with two captions or more), with the vocabulary
 // and word table `options` ask for; fills report's images, captions, vocabulary and
-// words. `sources` receives the groups kept, in order (the images of the set).
+// words. `sources` receives the groups kept, in order (the images of the set). Throws
+// InputError for an unknown feature set, a word weight that is not positive, or fewer
+// images than a batch; the word vectors' file may throw as WordVectors::load does.
 TrainingSet make_training_set(const std::vector<std::vector<std::string>>& groups,
                               const TrainOptions& options, unsigned threads,
                               std::vector<const std::vector<std::string>*>& sources,
