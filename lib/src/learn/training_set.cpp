@@ -52,23 +52,25 @@ embed::WordTable build_word_table(const WordVectors& vectors, std::size_t most_f
                           embed::QuantisedRows(values, vectors.dims));
 }
 
-// The features of every caption of every source, or none for a caption without words
-// (nothing to learn from it).
-std::vector<std::vector<std::vector<Feature>>> features_of(
-    const std::vector<const std::vector<std::string>*>& sources,
-    const embed::FeatureWeights& weights, const embed::SpellingFilter& meaning_only,
-    unsigned threads) {
-  std::vector<std::vector<std::vector<Feature>>> images(sources.size());
-  for (std::size_t i = 0; i < sources.size(); ++i) images[i].resize(sources[i]->size());
+using CaptionFeatures = std::vector<std::vector<std::vector<Feature>>>;  // image, caption
+
+// Extracts the features of every caption of every source into `images` (sized to match),
+// in place, so that extracting again holds one set at a time; a caption without words
+// keeps none (nothing to learn from it).
+void extract_all(const std::vector<const std::vector<std::string>*>& sources,
+                 const embed::FeatureWeights& weights, const embed::SpellingFilter& meaning_only,
+                 unsigned threads, CaptionFeatures& images) {
+  images.resize(sources.size());
   parallel_for(images.size(), threads, [&](std::size_t i) {
+    images[i].resize(sources[i]->size());
     for (std::size_t c = 0; c < images[i].size(); ++c) {
       try {
         images[i][c] = embed::extract_features((*sources[i])[c], weights, meaning_only);
       } catch (const InputError&) {
+        images[i][c].clear();
       }
     }
   });
-  return images;
 }
 
 }  // namespace
@@ -118,7 +120,8 @@ TrainingSet make_training_set(const std::vector<std::vector<std::string>>& group
                      " images with two captions or more (--batch); got " +
                      std::to_string(sources.size()));
   report.images = sources.size();
-  auto images = features_of(sources, set.weights, nullptr, threads);
+  CaptionFeatures images;
+  extract_all(sources, set.weights, nullptr, threads, images);
 
   // The vocabulary: features in at least min_count captions (words have vectors, not rows).
   std::unordered_map<std::uint64_t, std::uint32_t> counts, word_counts;
@@ -141,13 +144,13 @@ TrainingSet make_training_set(const std::vector<std::vector<std::string>>& group
     // (embed::meaning_only).
     const auto& vocabulary = set.vocabulary;
     const auto& word_table = set.word_table;
-    images = features_of(
+    extract_all(
         sources, set.weights,
         [&](std::uint64_t stem, std::uint64_t word) {
           return embed::meaning_only(
               word_table, std::binary_search(vocabulary.begin(), vocabulary.end(), stem), word);
         },
-        threads);
+        threads, images);
   }
 
   // Each caption's rows and word-vector sum, exactly as LearnedEmbedder::embed makes them.
