@@ -138,9 +138,11 @@ const std::vector<BestCaption>& Replica::nearest_images(std::span<const float> q
       scan();
       break;
     }
-    // (An approximate graph returns twice as many, for rescore() to choose from.)
-    const std::size_t wanted = graph.approximate() ? 2 * n : n;
-    graph.search(query, wanted, std::max(ef, only ? 2 * n : n), captions);
+    // (An approximate graph returns as many as its breadth holds, up to twice as many,
+    // for rescore() to choose from: no broader a search than a float32 graph's.)
+    const std::size_t breadth = std::max(ef, only ? 2 * n : n);
+    const std::size_t wanted = graph.approximate() ? std::min(2 * n, breadth) : n;
+    graph.search(query, wanted, breadth, captions);
     if (graph.approximate()) rescore(query, k, only, captions);
     group(captions, hits_, k, only, best);
     if (best.size() == target) break;
