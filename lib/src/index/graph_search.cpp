@@ -1,7 +1,10 @@
 // Graph::search is hnswlib's search algorithm (greedy descent through the upper layers,
 // then a beam search of breadth ef on layer 0), run over hnswlib's own memory layout
-// but with two differences that matter to us:
+// but with three differences that matter to us:
 // - no allocation per query: the heaps and the visited marks live in per-thread scratch;
+// - a node's unseen neighbours are all fetched (every cache line of their vectors) before
+//   any is scored, where hnswlib fetches the first line of the next one; 1.15-1.3x the
+//   queries per second of hnswlib's own search (README "Performance");
 // - every neighbour id read from layer 0 is checked against the element count, so a
 //   mapped snapshot whose layer 0 has not been verified yet cannot lead a search astray
 //   outside the graph (the upper layers are checked when they are loaded).
@@ -21,8 +24,9 @@ using Scored = std::pair<float, std::uint32_t>;  // distance, internal id
 struct Scratch {
   std::vector<std::uint16_t> visited;  // visited[id] == tag: seen in this search
   std::uint16_t tag = 0;
-  std::vector<Scored> best;        // max-heap by distance: the ef best so far
-  std::vector<Scored> candidates;  // min-heap by distance: still to expand
+  std::vector<Scored> best;           // max-heap by distance: the ef best so far
+  std::vector<Scored> candidates;     // min-heap by distance: still to expand
+  std::vector<std::uint32_t> unseen;  // of the node being expanded
 
   // Starts a search over `elements` ids.
   void begin(std::size_t elements) {
@@ -50,6 +54,13 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
   ef = std::max(ef, n);
   const void* q = hnsw_->query_form(query.data());
   auto distance = [&](std::uint32_t id) { return h.distance_to(q, id); };
+  // Asks for all of a vector's cache lines at once: scoring a node's neighbours after
+  // fetching all of theirs keeps many memory reads in flight rather than one.
+  const std::size_t vector_bytes = h.label_offset - h.vector_offset;
+  auto fetch = [&](std::uint32_t id) {
+    const char* v = h.vector(id);
+    for (std::size_t line = 0; line < vector_bytes; line += 64) __builtin_prefetch(v + line);
+  };
 
   // Upper layers: walk greedily towards the query.
   std::uint32_t current = h.entry_point;
@@ -59,6 +70,7 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
       moved = false;
       const auto* list = h.links(current, level);
       const std::size_t size = HnswLayout::link_count(list);
+      for (std::size_t j = 1; j <= size; ++j) fetch(list[j]);
       for (std::size_t j = 1; j <= size; ++j) {
         const float d = distance(list[j]);
         if (d < current_distance) {
@@ -75,6 +87,7 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
   s.begin(h.capacity);
   const bool has_deletions = h.deleted > 0;
   const std::size_t max_links = h.max_m0;
+  s.unseen.resize(max_links);
   auto keep = [&](std::uint32_t id, float d) {
     s.candidates.emplace_back(d, id);
     std::push_heap(s.candidates.begin(), s.candidates.end(), nearer);
@@ -100,19 +113,17 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
 
     const auto* list = h.links0(next.second);
     const std::size_t size = std::min(HnswLayout::link_count(list), max_links);
-    if (size > 0) {
-      __builtin_prefetch(s.visited.data() + list[1]);
-      if (list[1] < count) __builtin_prefetch(h.vector(list[1]));
-      __builtin_prefetch(list + 2);
-    }
+    // The neighbours not seen yet, all fetched before any is scored.
+    std::size_t unseen = 0;
     for (std::size_t j = 1; j <= size; ++j) {
       const std::uint32_t id = list[j];
-      if (j < size && list[j + 1] < count) {
-        __builtin_prefetch(s.visited.data() + list[j + 1]);
-        __builtin_prefetch(h.vector(list[j + 1]));
-      }
       if (id >= count || s.visited[id] == s.tag) continue;
       s.visited[id] = s.tag;
+      s.unseen[unseen++] = id;
+      fetch(id);
+    }
+    for (std::size_t j = 0; j < unseen; ++j) {
+      const std::uint32_t id = s.unseen[j];
       const float d = distance(id);
       if (s.best.size() < ef || d < bound) {
         keep(id, d);
