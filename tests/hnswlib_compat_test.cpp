@@ -6,9 +6,12 @@
 #include <hnswlib/hnswlib.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <vector>
 
+#include "index/float_kernel.hpp"
 #include "index/graph.hpp"
 #include "index/hnsw_adapter.hpp"
 #include "index/snapshot.hpp"
@@ -129,4 +132,44 @@ TEST_CASE("a stock hnswlib file of another dimension is refused", "[hnswlib]") {
   stock.saveIndex((dir / "stock.bin").string());
   CHECK_THROWS_WITH(index::HnswIndex::load_stock(dir / "stock.bin", kDim + 1),
                     Catch::Contains("another dimension"));
+}
+
+namespace {
+
+// Stock hnswlib's inner-product space, but scoring with the float32 graph's own kernel, so
+// that both builds below see the very same distances.
+class KernelSpace final : public hnswlib::SpaceInterface<float> {
+ public:
+  std::size_t get_data_size() override { return kDim * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return index::float_distance; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  std::size_t dim_ = kDim;
+};
+
+std::string bytes_of(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+TEST_CASE("picdex's insertion builds the very graph hnswlib's addPoint builds", "[hnswlib]") {
+  // One thread, so that both draw the same levels in the same order: every link of every
+  // layer must come out the same, byte for byte in hnswlib's own file format.
+  test::TempDir dir;
+  const auto vectors = unit_vectors(kCount, 5);
+  index::HnswIndex ours(kDim, GraphPrecision::float32, kM, 100, kCount);
+  KernelSpace space;
+  hnswlib::HierarchicalNSW<float> stock(&space, kCount, kM, 100);
+  for (std::size_t i = 0; i < kCount; ++i) {
+    ours.add(&vectors[i * kDim], static_cast<std::int64_t>(10 + i));
+    stock.addPoint(&vectors[i * kDim], 10 + i);
+  }
+  ours.save_stock(dir / "ours.bin");
+  stock.saveIndex((dir / "stock.bin").string());
+  const auto built = bytes_of(dir / "ours.bin");
+  CHECK(built.size() > kCount * kDim * sizeof(float));
+  CHECK(built == bytes_of(dir / "stock.bin"));
 }

@@ -54,13 +54,8 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
   ef = std::max(ef, n);
   const void* q = hnsw_->query_form(query.data());
   auto distance = [&](std::uint32_t id) { return h.distance_to(q, id); };
-  // Asks for all of a vector's cache lines at once: scoring a node's neighbours after
-  // fetching all of theirs keeps many memory reads in flight rather than one.
   const std::size_t vector_bytes = h.label_offset - h.vector_offset;
-  auto fetch = [&](std::uint32_t id) {
-    const char* v = h.vector(id);
-    for (std::size_t line = 0; line < vector_bytes; line += 64) __builtin_prefetch(v + line);
-  };
+  auto fetch = [&](std::uint32_t id) { prefetch_lines(h.vector(id), vector_bytes); };
 
   // Upper layers: walk greedily towards the query.
   std::uint32_t current = h.entry_point;

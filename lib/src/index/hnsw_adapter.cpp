@@ -1,4 +1,5 @@
-// HnswIndex: every access to hnswlib's fields and functions (see hnsw_adapter.hpp).
+// HnswIndex: every access to hnswlib's fields and functions but insertion's
+// (hnsw_insert.cpp; see hnsw_adapter.hpp).
 #include "index/hnsw_adapter.hpp"
 
 #include <hnswlib/hnswlib.h>
@@ -205,7 +206,7 @@ const void* HnswIndex::query_form(const float* query) const {
 }
 
 void HnswIndex::add(const float* vector, std::int64_t label) {
-  hnsw_->addPoint(query_form(vector), static_cast<hnswlib::labeltype>(label));
+  insert(query_form(vector), label);
 }
 
 void HnswIndex::mark_deleted(std::int64_t label) {
