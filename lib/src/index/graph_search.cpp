@@ -3,8 +3,9 @@
 // but with three differences that matter to us:
 // - no allocation per query: the heaps and the visited marks live in per-thread scratch;
 // - a node's unseen neighbours are all fetched (every cache line of their vectors) before
-//   any is scored, where hnswlib fetches the first line of the next one; 1.15-1.3x the
-//   queries per second of hnswlib's own search (README "Performance");
+//   any is scored, where hnswlib fetches the first line of the next one (up to 1.3x the
+//   queries per second of hnswlib's own search where vectors are not in the cache:
+//   README "Performance");
 // - every neighbour id read from layer 0 is checked against the element count, so a
 //   mapped snapshot whose layer 0 has not been verified yet cannot lead a search astray
 //   outside the graph (the upper layers are checked when they are loaded).
