@@ -1,9 +1,11 @@
 // HnswIndex::insert: hnswlib 0.6.2's addPoint for a new label, with its candidate search
 // (searchBaseLayer) done the way graph_search.cpp searches: a node's unseen neighbours are
-// read under its link lock, then all fetched, then scored outside the lock. The graph it
-// builds is hnswlib's: the same levels, the same neighbour choice and linking
-// (getNeighborsByHeuristic2 and mutuallyConnectNewElement, hnswlib's own), the same
-// layout. Labels already present go to hnswlib's addPoint, which updates them.
+// read under its link lock and every cache line of their vectors asked for (faster there
+// than after the lock is let go), then they are scored outside the lock. The graph it
+// builds is hnswlib's (on one thread, byte for byte: tests/hnswlib_compat_test.cpp): the
+// same levels, the same neighbour choice and linking (getNeighborsByHeuristic2 and
+// mutuallyConnectNewElement, hnswlib's own), the same layout. Labels already present go to
+// hnswlib's addPoint, which updates them.
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
