@@ -15,6 +15,7 @@
 
 #include "index/graph.hpp"
 #include "index/hnsw_adapter.hpp"
+#include "index/visited_marks.hpp"
 
 namespace picdex::index {
 namespace {
@@ -23,19 +24,14 @@ using Scored = std::pair<float, std::uint32_t>;  // distance, internal id
 
 // Per-thread search state, reused by every search the thread makes.
 struct Scratch {
-  std::vector<std::uint16_t> visited;  // visited[id] == tag: seen in this search
-  std::uint16_t tag = 0;
+  VisitedMarks visited;
   std::vector<Scored> best;           // max-heap by distance: the ef best so far
   std::vector<Scored> candidates;     // min-heap by distance: still to expand
   std::vector<std::uint32_t> unseen;  // of the node being expanded
 
   // Starts a search over `elements` ids.
   void begin(std::size_t elements) {
-    if (visited.size() < elements) visited.resize(std::max(elements, visited.size() * 2), 0);
-    if (++tag == 0) {  // wrapped: old marks could collide with the new tag
-      std::fill(visited.begin(), visited.end(), 0);
-      tag = 1;
-    }
+    visited.begin(elements);
     best.clear();
     candidates.clear();
   }
@@ -99,7 +95,7 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
   float bound = std::numeric_limits<float>::max();
   keep(current, current_distance);
   if (!s.best.empty()) bound = s.best.front().first;
-  s.visited[current] = s.tag;
+  s.visited.first_visit(current);
 
   while (!s.candidates.empty()) {
     const Scored next = s.candidates.front();
@@ -113,8 +109,7 @@ void Graph::search(std::span<const float> query, std::size_t n, std::size_t ef,
     std::size_t unseen = 0;
     for (std::size_t j = 1; j <= size; ++j) {
       const std::uint32_t id = list[j];
-      if (id >= count || s.visited[id] == s.tag) continue;
-      s.visited[id] = s.tag;
+      if (id >= count || !s.visited.first_visit(id)) continue;
       s.unseen[unseen++] = id;
       fetch(id);
     }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "index/hnsw_adapter.hpp"
+#include "index/visited_marks.hpp"
 
 namespace picdex::index {
 namespace {
@@ -30,17 +31,12 @@ using Nearest = std::priority_queue<Candidate, std::vector<Candidate>, Hnsw::Com
 
 // Per-thread state of the candidate search, reused by every insertion the thread makes.
 struct InsertScratch {
-  std::vector<std::uint16_t> visited;  // visited[id] == tag: seen in this search
-  std::uint16_t tag = 0;
+  VisitedMarks visited;
   std::vector<Candidate> to_expand;  // min-heap by distance
   std::vector<tableint> unseen;      // of the node being expanded
 
   void begin(std::size_t elements) {
-    if (visited.size() < elements) visited.resize(elements, 0);
-    if (++tag == 0) {  // wrapped: old marks could collide with the new tag
-      std::fill(visited.begin(), visited.end(), 0);
-      tag = 1;
-    }
+    visited.begin(elements);
     to_expand.clear();
   }
 };
@@ -68,10 +64,7 @@ class Inserter {
     const auto* ids = reinterpret_cast<const tableint*>(list + 1);
     for (std::size_t j = 0; j < size; ++j) {
       const tableint next = ids[j];
-      if (unvisited_only) {
-        if (s_.visited[next] == s_.tag) continue;
-        s_.visited[next] = s_.tag;
-      }
+      if (unvisited_only && !s_.visited.first_visit(next)) continue;
       s_.unseen.push_back(next);
       prefetch_lines(h_.getDataByInternalId(next), vector_bytes_);
     }
@@ -110,7 +103,7 @@ class Inserter {
       found.emplace(bound, entry);
     }
     push(bound, entry);
-    s_.visited[entry] = s_.tag;
+    s_.visited.first_visit(entry);
     while (!s_.to_expand.empty()) {
       const Candidate next = s_.to_expand.front();
       if (next.first > bound && found.size() == h_.ef_construction_) break;
